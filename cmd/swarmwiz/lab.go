@@ -1,0 +1,181 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+func newLab(env *wizard.Env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "lab",
+		Short: "Practice nodes on this machine: real dockerd and sshd per node (Linux, root)",
+	}
+	var name string
+	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "name of the lab")
+	c.AddCommand(newLabUp(env, &name), newLabStatus(env, &name), newLabDown(env, &name),
+		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck())
+	return c
+}
+
+func newLabUp(env *wizard.Env, name *string) *cobra.Command {
+	var nodes, subnet string
+	var install, recreate bool
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Bring up practice nodes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := lab.ParseConfig(*name, nodes, subnet)
+			if err != nil {
+				return err
+			}
+			if install && lab.CheckHost() != nil {
+				if err := lab.Install(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			inv, err := lab.Up(cmd.Context(), cfg, recreate, env.Progress())
+			if errors.Is(err, lab.ErrAlreadyUp) {
+				fmt.Fprintf(env.Out, "Practice lab %q is already up and healthy with %d nodes; nothing to do (--recreate rebuilds it).\n", inv.Name, len(inv.Nodes))
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return render(env, "lab-up.tmpl", inv)
+		},
+	}
+	c.Flags().StringVar(&nodes, "nodes", fmt.Sprint(lab.DefaultNodes), fmt.Sprintf("number of nodes, 1 to %d", lab.MaxNodes))
+	c.Flags().StringVar(&subnet, "subnet", lab.DefaultSubnet, "IPv4 network of the lab (CIDR)")
+	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	c.Flags().BoolVar(&recreate, "recreate", false, "rebuild the lab even if it is up and healthy")
+	return c
+}
+
+func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show each node: address, whether sshd and dockerd answer, its swarm state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "" && output != "json" {
+				return failure.Usagef("--output %q: the only format is json", output)
+			}
+			inv, err := loadLab(*name)
+			if err != nil {
+				return err
+			}
+			st := lab.Status(cmd.Context(), inv)
+			if output == "json" {
+				b, _ := json.MarshalIndent(map[string]any{"name": inv.Name, "subnet": inv.Subnet, "nodes": st}, "", "  ")
+				_, err := fmt.Fprintln(env.Out, string(b))
+				return err
+			}
+			return render(env, "lab-status.tmpl", map[string]any{"Name": inv.Name, "Subnet": inv.Subnet, "Nodes": st})
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "json for scripts")
+	return c
+}
+
+func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
+	var all bool
+	c := &cobra.Command{
+		Use:   "down",
+		Short: "Stop every node and remove all the lab left on this machine",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lab.CheckHost(); err != nil {
+				return err
+			}
+			names := []string{*name}
+			if all {
+				names = lab.Names()
+			}
+			for _, n := range names {
+				if err := lab.Down(cmd.Context(), n); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
+	return c
+}
+
+func newLabNode(env *wizard.Env, name *string, verb string) *cobra.Command {
+	return &cobra.Command{
+		Use:   verb + " NODE",
+		Short: map[string]string{"stop": "Stop one node's dockerd and sshd (a failure drill)", "start": "Start a stopped node again"}[verb],
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv, err := loadLab(*name)
+			if err != nil {
+				return err
+			}
+			n, err := inv.Find(args[0])
+			if err != nil {
+				return failure.Usagef("%v", err)
+			}
+			if verb == "stop" {
+				return lab.Stop(cmd.Context(), n)
+			}
+			return lab.Start(cmd.Context(), inv, n, env.Progress())
+		},
+	}
+}
+
+func loadLab(name string) (*lab.Inventory, error) {
+	if err := lab.CheckHost(); err != nil {
+		return nil, err
+	}
+	inv, err := lab.Load(name)
+	if errors.Is(err, lab.ErrNoLab) {
+		return nil, failure.Usagef("%v", err)
+	}
+	return inv, err
+}
+
+func render(env *wizard.Env, name string, data any) error {
+	text, err := templates.Render(name, data)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(env.Out, text)
+	return err
+}
+
+func newLabCheck() *cobra.Command {
+	var install bool
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Say whether this machine can run a lab (Linux, root, dockerd, sshd, ip, iptables)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			err := lab.CheckHost()
+			if err != nil && install && os.Geteuid() == 0 {
+				if err := lab.Install(cmd.Context()); err != nil {
+					return err
+				}
+				err = lab.CheckHost()
+			}
+			if err == nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "This machine can run a practice lab.")
+			}
+			return err
+		},
+	}
+	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	return c
+}

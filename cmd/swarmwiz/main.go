@@ -1,0 +1,72 @@
+// Command swarmwiz walks a first-time user through building a Docker Swarm cluster over SSH.
+// main only parses flags, builds the Env and hands over; the work is in steps/ and internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// version is set at build time by the Makefile.
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	env := wizard.NewEnv()
+	// The first Ctrl-C cancels the context: steps stop, say what was done, and we exit 130.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	if ctx.Err() != nil {
+		err = errors.Join(failure.ErrInterrupted, err)
+	}
+	code := failure.Code(err)
+	if code == failure.ExitInterrupted {
+		fmt.Fprintln(env.Err, "\nswarmwiz: interrupted")
+	} else {
+		fmt.Fprintln(env.Err, "swarmwiz:", err)
+	}
+	return code
+}
+
+func newRoot(env *wizard.Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "swarmwiz",
+		Short:         "Build your first Docker Swarm cluster, step by step, over SSH",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+	}
+	// Flag mistakes are bad input: exit 2 with cobra's one-line reason.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Usagef("%v", err) })
+	root.AddCommand(newVersion(), newLab(env))
+	return root
+}
+
+func newVersion() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of swarmwiz",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "swarmwiz", version)
+		},
+	}
+}

@@ -1,0 +1,151 @@
+// Package e2e drives the built swarmwiz binary against the practice lab: real dockerd and
+// real OpenSSH sshd per node. It needs root; `make test` says loudly when it cannot run it.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bin is the swarmwiz binary under test: the Makefile's, or one built here.
+var bin string
+
+// The shared lab: the seed's 7 nodes, brought up once; tests reset its swarm state.
+const labName = "e2e"
+
+func TestMain(m *testing.M) {
+	if os.Geteuid() != 0 {
+		fmt.Println("e2e: not root: end-to-end tests cannot build the lab")
+		if os.Getenv("CI") == "true" {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	bin = os.Getenv("SWARMWIZ_BIN")
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "swarmwiz-e2e")
+		if err != nil {
+			panic(err)
+		}
+		bin = filepath.Join(dir, "swarmwiz")
+		out, err := exec.Command("go", "build", "-o", bin, "github.com/swarmwiz/swarmwiz/cmd/swarmwiz").CombinedOutput()
+		if err != nil {
+			fmt.Printf("build: %v\n%s", err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	// Tear down even when tests failed; a panic is covered by the Makefile's clean-labs.
+	exec.Command(bin, "lab", "down", "--name", labName).Run()
+	os.Exit(code)
+}
+
+// result is one run of the binary.
+type result struct {
+	out, err string
+	code     int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+}
+
+// swarmwiz runs the binary without a terminal, stdin empty.
+func swarmwiz(t *testing.T, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out: out.String(), err: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("swarmwiz %v: %v", args, err)
+	}
+	return r
+}
+
+// labNode is a node as `lab status --output json` lists it.
+type labNode struct {
+	Name           string `json:"name"`
+	Address        string `json:"address"`
+	User           string `json:"user"`
+	IdentityFile   string `json:"identityFile"`
+	KnownHostsFile string `json:"knownHostsFile"`
+	SSHD           bool   `json:"sshd"`
+	Dockerd        bool   `json:"dockerd"`
+	Swarm          string `json:"swarm"`
+}
+
+func labStatus(t *testing.T, name string) []labNode {
+	t.Helper()
+	r := swarmwiz(t, "lab", "status", "--name", name, "--output", "json")
+	if r.code != 0 {
+		t.Fatalf("lab status: %s", r)
+	}
+	var st struct{ Nodes []labNode }
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil {
+		t.Fatalf("lab status json: %v\n%s", err, r.out)
+	}
+	return st.Nodes
+}
+
+// sharedLab brings the seed's 7-node lab up (once; `lab up` of a healthy lab is a no-op)
+// with every node out of any swarm.
+func sharedLab(t *testing.T) []labNode {
+	t.Helper()
+	if r := swarmwiz(t, "lab", "up", "--name", labName, "--nodes", "7", "--subnet", "198.18.100.0/24"); r.code != 0 {
+		t.Fatalf("lab up: %s", r)
+	}
+	nodes := labStatus(t, labName)
+	for _, n := range nodes {
+		if n.Swarm != "inactive" {
+			ssh(t, n, "docker swarm leave --force")
+		}
+	}
+	return nodes
+}
+
+// ssh runs cmd on n with the real OpenSSH client, strict host key checking and the lab's
+// known_hosts: what a learner would type.
+func ssh(t *testing.T, n labNode, cmd string) string {
+	t.Helper()
+	out, err := sshTry(n, cmd)
+	if err != nil {
+		t.Fatalf("ssh %s %q: %v\n%s", n.Name, cmd, err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+func sshTry(n labNode, cmd string) (string, error) {
+	c := exec.Command("ssh", "-i", n.IdentityFile, "-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile="+n.KnownHostsFile, "-o", "BatchMode=yes", "-o", "ConnectTimeout=5",
+		n.User+"@"+n.Address, cmd)
+	out, err := c.CombinedOutput()
+	return string(out), err
+}
+
+// nodeLs is `docker node ls` read back over SSH from a manager, one map a node.
+func nodeLs(t *testing.T, manager labNode) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	for _, line := range strings.Split(ssh(t, manager, "docker node ls --format '{{json .}}'"), "\n") {
+		m := map[string]any{}
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("node ls line %q: %v", line, err)
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}

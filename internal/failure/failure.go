@@ -1,0 +1,65 @@
+// Package failure sorts errors into what the user did (bad input: exit 2), what failed on a
+// node (exit 1) and an interruption (Ctrl-C: exit 130), so every command exits the same way.
+// It lives under internal/ because the lab and the wizard both need it and neither may import
+// the other.
+package failure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Exit codes, as documented in the README.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130
+)
+
+// UsageError is bad input: a flag, an answer or a plan value. Its message is one line that
+// says what would be accepted.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// Usagef makes a UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrInterrupted is Ctrl-C, from a prompt or from a signal.
+var ErrInterrupted = errors.New("interrupted")
+
+// NodeError is a failure on one node: the node and the command are named so the user can
+// repeat it by hand.
+type NodeError struct {
+	Node string
+	Cmd  string
+	Err  error
+}
+
+func (e *NodeError) Error() string {
+	if e.Cmd == "" {
+		return fmt.Sprintf("%s: %v", e.Node, e.Err)
+	}
+	return fmt.Sprintf("%s: `%s` failed: %v", e.Node, e.Cmd, e.Err)
+}
+
+func (e *NodeError) Unwrap() error { return e.Err }
+
+// Code is the exit code for err.
+func Code(err error) int {
+	var u *UsageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &u):
+		return ExitUsage
+	default:
+		return ExitFailed
+	}
+}

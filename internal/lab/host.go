@@ -1,0 +1,109 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// runScript runs one of the lab's templated host scripts with bash.
+func runScript(ctx context.Context, name string, data any) error {
+	script, err := templates.Render(name, data)
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, "bash", "-c", script).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.TrimSuffix(name, ".tmpl"), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// programs the lab needs on the host, and where a plain PATH lookup may miss them.
+var programs = []struct{ name, path string }{
+	{"dockerd", ""}, {"sshd", "/usr/sbin/sshd"}, {"ip", ""}, {"iptables", ""},
+	{"nsenter", ""}, {"unshare", ""},
+}
+
+// CheckHost says, in one line, why this machine cannot run a lab, or nil.
+func CheckHost() error {
+	if runtime.GOOS != "linux" {
+		return failure.Usagef("the practice lab needs Linux (network namespaces); this is %s", runtime.GOOS)
+	}
+	if os.Geteuid() != 0 {
+		return failure.Usagef("the practice lab needs root (it creates network namespaces): run it with sudo")
+	}
+	var missing []string
+	for _, p := range programs {
+		if _, err := exec.LookPath(p.name); err == nil {
+			continue
+		}
+		if p.path != "" {
+			if _, err := os.Stat(p.path); err == nil {
+				continue
+			}
+		}
+		missing = append(missing, p.name)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return failure.Usagef("missing %s: install them with `%s`, or run `swarmwiz lab up --install`",
+		strings.Join(missing, ", "), installHint(osFamily()))
+}
+
+func installHint(family string) string {
+	if family == "rhel" {
+		return "dnf install docker-ce openssh-server iproute iptables util-linux (yum on CentOS 7; docker-ce from Docker's repository)"
+	}
+	return "apt-get install docker.io openssh-server iproute2 iptables"
+}
+
+// osFamily reads /etc/os-release: "debian" for Debian and Ubuntu, "rhel" for the CentOS/RHEL
+// family, "" otherwise.
+func osFamily() string {
+	f, err := os.Open("/etc/os-release")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	ids := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		if k == "ID" || k == "ID_LIKE" {
+			ids += " " + strings.Trim(v, `"`)
+		}
+	}
+	switch {
+	case strings.Contains(ids, "debian") || strings.Contains(ids, "ubuntu"):
+		return "debian"
+	case strings.Contains(ids, "rhel") || strings.Contains(ids, "centos") || strings.Contains(ids, "fedora"):
+		return "rhel"
+	}
+	return ""
+}
+
+// Install installs the lab's prerequisites with apt-get, on Debian and Ubuntu only.
+func Install(ctx context.Context) error {
+	if osFamily() != "debian" {
+		return failure.Usagef("--install knows Debian and Ubuntu only; here, install them with `%s`", installHint(osFamily()))
+	}
+	script, err := templates.Render("install-debian.sh.tmpl", nil)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("installing the lab's packages: %w", err)
+	}
+	return nil
+}

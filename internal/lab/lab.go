@@ -1,0 +1,263 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// ReadyTimeout bounds how long `lab up` waits for the slowest node.
+const ReadyTimeout = 2 * time.Minute
+
+// ErrAlreadyUp says a healthy lab of that name and shape is running; `lab up` exits 0 on it.
+var ErrAlreadyUp = errors.New("already up")
+
+// Up brings the lab cfg describes up from nothing: stale pieces of an earlier lab of the same
+// name are removed first and every node starts with empty state, so no node inherits an old
+// swarm. Unless recreate is set, a healthy lab of the same shape is left as it is.
+func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*Inventory, error) {
+	if err := CheckHost(); err != nil {
+		return nil, err
+	}
+	if err := checkFree(cfg); err != nil {
+		return nil, err
+	}
+	if old, err := Load(cfg.Name); err == nil && !recreate {
+		if old.Subnet == cfg.Subnet.String() && len(old.Nodes) == cfg.Nodes && healthy(ctx, old) {
+			return old, ErrAlreadyUp
+		}
+	}
+	if err := Down(ctx, cfg.Name); err != nil {
+		return nil, err
+	}
+	inv := Plan(cfg)
+	if err := writeState(&inv); err != nil {
+		return nil, err
+	}
+	if err := runScript(ctx, "net-up.sh.tmpl", netData(&inv)); err != nil {
+		return nil, err
+	}
+	for _, n := range inv.Nodes {
+		if err := startNode(n); err != nil {
+			return nil, err
+		}
+	}
+	if err := waitReady(ctx, &inv, inv.Nodes, po); err != nil {
+		return nil, err
+	}
+	return &inv, inv.save()
+}
+
+func netData(inv *Inventory) map[string]any {
+	bits := strings.SplitN(inv.Subnet, "/", 2)[1]
+	nodes := make([]map[string]string, len(inv.Nodes))
+	for i, n := range inv.Nodes {
+		nodes[i] = map[string]string{"Hostname": n.Name, "Netns": n.Netns, "Veth": n.Veth, "CIDR": n.Address + "/" + bits}
+	}
+	return map[string]any{"Name": inv.Name, "Bridge": inv.Bridge, "HostCIDR": inv.HostAddress + "/" + bits,
+		"Tag": tag(inv.Name), "Nodes": nodes}
+}
+
+func tag(name string) string { return "swarmwiz-lab-" + name }
+
+// writeState creates the lab's folder: its client key, every node's host key and config,
+// and the known_hosts file that lists them all.
+func writeState(inv *Inventory) error {
+	dir := Dir(inv.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	// sshd's StrictModes wants the folders above authorized_keys not writable by others.
+	_ = os.Chmod(StateRoot, 0o755)
+	_ = os.Chmod(filepath.Dir(StateRoot), 0o755)
+	clientKey, err := newKey(inv.IdentityFile, "swarmwiz-lab-"+inv.Name)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(inv.IdentityFile+".pub", ssh.MarshalAuthorizedKey(clientKey), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
+		return err
+	}
+	hosts, err := templates.Render("hosts.tmpl", inv)
+	if err != nil {
+		return err
+	}
+	var known strings.Builder
+	for _, n := range inv.Nodes {
+		for _, sub := range []string{"run", "docker"} {
+			if err := os.MkdirAll(filepath.Join(n.Dir, sub), 0o700); err != nil {
+				return err
+			}
+		}
+		hostKey, err := newKey(filepath.Join(n.Dir, "ssh_host_ed25519_key"), n.Name)
+		if err != nil {
+			return err
+		}
+		known.WriteString(remote.KnownHostsLine(n.Address, hostKey) + "\n")
+		data := map[string]string{"Hostname": n.Name, "Address": n.Address, "Dir": n.Dir, "Netns": n.Netns,
+			"AuthorizedKeys": filepath.Join(dir, "authorized_keys")}
+		for file, tmpl := range map[string]string{"sshd_config": "sshd_config.tmpl", "boot.sh": "node-boot.sh.tmpl"} {
+			text, err := templates.Render(tmpl, data)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(n.Dir, file), []byte(text), 0o600); err != nil {
+				return err
+			}
+		}
+		if err := os.WriteFile(filepath.Join(n.Dir, "hosts"), []byte(hosts+"\n"), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(n.Dir, "hostname"), []byte(n.Name+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return os.WriteFile(inv.KnownHostsFile, []byte(known.String()), 0o600)
+}
+
+// startNode starts the node's boot script in its network namespace and in new UTS and mount
+// namespaces, detached from this process so the node outlives `swarmwiz lab up`.
+// nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then finds no cgroups.
+func startNode(n Node) error {
+	log, err := os.OpenFile(filepath.Join(n.Dir, "boot.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd := exec.Command("nsenter", "--net=/run/netns/"+n.Netns, "--",
+		"unshare", "--uts", "--mount", "--propagation", "private", "--",
+		"/bin/sh", filepath.Join(n.Dir, "boot.sh"))
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: start: %w", n.Name, err)
+	}
+	// Reap it if it exits while we are still here; otherwise it is the init process's.
+	go cmd.Wait()
+	return nil
+}
+
+// waitReady waits until every node's dockerd answers and its sshd accepts the lab's key with
+// the right host key and reports the right hostname.
+func waitReady(ctx context.Context, inv *Inventory, nodes []Node, po progress.Options) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	rep := progress.Start(po, "starting nodes", len(nodes))
+	var wg sync.WaitGroup
+	errs := make([]error, len(nodes))
+	for i, n := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t0 := time.Now()
+			errs[i] = waitNode(ctx, inv, n)
+			rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+		}()
+	}
+	wg.Wait()
+	rep.Stop()
+	return errors.Join(errs...)
+}
+
+func waitNode(ctx context.Context, inv *Inventory, n Node) error {
+	var last error
+	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 500*time.Millisecond) {
+		if last = probeNode(ctx, inv, n); last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("did not come up in %s (%v); see %s and %s",
+				ReadyTimeout, last, filepath.Join(n.Dir, "dockerd.log"), filepath.Join(n.Dir, "sshd.log"))
+		case <-time.After(delay):
+		}
+	}
+}
+
+// probeNode is one readiness check: dockerd over its socket, then a real SSH login.
+func probeNode(ctx context.Context, inv *Inventory, n Node) error {
+	if _, err := dockerGet(ctx, n, "/_ping"); err != nil {
+		return fmt.Errorf("dockerd: %w", err)
+	}
+	name, err := sshHostname(ctx, inv, n, 3*time.Second)
+	if err != nil {
+		return fmt.Errorf("sshd: %w", err)
+	}
+	if name != n.Name {
+		return fmt.Errorf("sshd answers as %q, want %q", name, n.Name)
+	}
+	return nil
+}
+
+func sshHostname(ctx context.Context, inv *Inventory, n Node, timeout time.Duration) (string, error) {
+	c, err := remote.Dial(ctx, remote.Target{Host: n.Address, User: inv.User, IdentityFiles: []string{inv.IdentityFile},
+		KnownHostsFile: inv.KnownHostsFile, Timeout: timeout})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	out, _, err := c.Run(ctx, "hostname")
+	return strings.TrimSpace(out), err
+}
+
+func healthy(ctx context.Context, inv *Inventory) bool {
+	for _, n := range inv.Nodes {
+		if probeNode(ctx, inv, n) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// Down removes the lab called name and all it left on this machine. Running it on a lab that
+// is gone, or half gone, is harmless.
+func Down(ctx context.Context, name string) error {
+	if err := ValidName(name); err != nil {
+		return err
+	}
+	data := map[string]string{
+		"Name":         name,
+		"NetnsPattern": fmt.Sprintf("^swz-%s-[0-9]+$", name),
+		"VethPattern":  fmt.Sprintf("^sw-%s-[0-9]+$", name),
+		"Bridge":       "swb-" + name,
+		"Tag":          tag(name),
+	}
+	if err := runScript(ctx, "down.sh.tmpl", data); err != nil {
+		return err
+	}
+	return os.RemoveAll(Dir(name))
+}
+
+// Stop stops one node's daemons; its namespace and address stay.
+func Stop(ctx context.Context, n Node) error {
+	return runScript(ctx, "node-stop.sh.tmpl", map[string]string{"Hostname": n.Name, "Netns": n.Netns})
+}
+
+// Start starts a stopped node again, with the state it had, and waits until it answers.
+func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) error {
+	if probeNode(ctx, inv, n) == nil {
+		return nil
+	}
+	if err := Stop(ctx, n); err != nil {
+		return err
+	}
+	if err := startNode(n); err != nil {
+		return err
+	}
+	return waitReady(ctx, inv, []Node{n}, po)
+}

@@ -1,0 +1,50 @@
+// Package wizard is the engine of swarmwiz: the steps' contract, the flow that runs them,
+// the environment they run in (streams, prompter, progress, dialling) and exit codes.
+// It knows no particular step.
+package wizard
+
+import (
+	"io"
+	"os"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+)
+
+// Env is everything a step may touch outside its State: injected so tests can replace it.
+type Env struct {
+	In          io.Reader
+	Out, Err    io.Writer
+	Interactive bool // stdin and stdout are both terminals: prompting is allowed
+	Prompter    Prompter
+	Explain     bool // print each docker command with why, before it runs
+	DryRun      bool
+	ShowTokens  bool
+	Quiet       bool
+	Verbose     bool
+	Color       bool
+}
+
+// NewEnv builds the Env of a real run from the process's streams and environment.
+func NewEnv() *Env {
+	interactive := isTerminal(os.Stdin) && isTerminal(os.Stdout)
+	e := &Env{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		Interactive: interactive,
+		Color:       interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
+	}
+	e.Prompter = NewSurveyPrompter(os.Stdin, os.Stdout, os.Stderr)
+	return e
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// Progress says how progress should look in this Env.
+func (e *Env) Progress() progress.Options {
+	// Spinners only on a real terminal and never when TERM=dumb: a dumb terminal shows every
+	// frame as a new line.
+	return progress.Options{Out: e.Out, Interactive: e.Interactive && os.Getenv("TERM") != "dumb", Quiet: e.Quiet}
+}

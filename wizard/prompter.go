@@ -1,0 +1,107 @@
+package wizard
+
+import (
+	"errors"
+	"io"
+	"os"
+
+	"github.com/AlecAivazis/survey/v2"
+	"github.com/AlecAivazis/survey/v2/terminal"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+)
+
+// Prompter asks the user things. Steps see only this narrow interface; the survey-backed one
+// runs in a terminal, the scripted one in unit tests.
+type Prompter interface {
+	Input(question, help, def string, validate func(string) error) (string, error)
+	Select(question, help string, options []string, def string) (int, error)
+	MultiSelect(question, help string, options []string, defs []string, validate func([]int) error) ([]int, error)
+	Confirm(question, help string, def bool) (bool, error)
+	Password(question, help string) (string, error)
+}
+
+// SurveyPrompter is the terminal Prompter.
+type SurveyPrompter struct {
+	stdio terminal.Stdio
+}
+
+// NewSurveyPrompter prompts on the given terminal streams.
+func NewSurveyPrompter(in io.Reader, out, errw io.Writer) *SurveyPrompter {
+	return &SurveyPrompter{stdio: terminal.Stdio{In: in.(terminal.FileReader), Out: out.(terminal.FileWriter), Err: errw}}
+}
+
+// NewSurveyPrompterFiles is NewSurveyPrompter for a terminal given as files (tests' ptys).
+func NewSurveyPrompterFiles(in, out *os.File) *SurveyPrompter {
+	return &SurveyPrompter{stdio: terminal.Stdio{In: in, Out: out, Err: out}}
+}
+
+func (p *SurveyPrompter) ask(q survey.Prompt, answer any, opts ...survey.AskOpt) error {
+	opts = append(opts, survey.WithStdio(p.stdio.In, p.stdio.Out, p.stdio.Err))
+	err := survey.AskOne(q, answer, opts...)
+	if errors.Is(err, terminal.InterruptErr) {
+		return failure.ErrInterrupted
+	}
+	return err
+}
+
+// Input asks for a line of text; validate refusals are shown and the question asked again.
+func (p *SurveyPrompter) Input(question, help, def string, validate func(string) error) (string, error) {
+	var s string
+	var opts []survey.AskOpt
+	if validate != nil {
+		opts = append(opts, survey.WithValidator(func(v any) error { return validate(v.(string)) }))
+	}
+	err := p.ask(&survey.Input{Message: question, Help: help, Default: def}, &s, opts...)
+	return s, err
+}
+
+// Select asks for one of options and returns its index.
+func (p *SurveyPrompter) Select(question, help string, options []string, def string) (int, error) {
+	q := &survey.Select{Message: question, Help: help, Options: options}
+	// survey panics on a default that is not among the options.
+	for _, o := range options {
+		if o == def {
+			q.Default = def
+		}
+	}
+	var i int
+	err := p.ask(q, &i)
+	return i, err
+}
+
+// MultiSelect asks for several of options and returns their indexes.
+func (p *SurveyPrompter) MultiSelect(question, help string, options []string, defs []string, validate func([]int) error) ([]int, error) {
+	q := &survey.MultiSelect{Message: question, Help: help, Options: options}
+	if len(defs) > 0 {
+		q.Default = defs
+	}
+	var opts []survey.AskOpt
+	if validate != nil {
+		opts = append(opts, survey.WithValidator(func(v any) error {
+			answers := v.([]survey.OptionAnswer)
+			idx := make([]int, len(answers))
+			for i, a := range answers {
+				idx[i] = a.Index
+			}
+			return validate(idx)
+		}))
+	}
+	var idx []int
+	err := p.ask(q, &idx, opts...)
+	return idx, err
+}
+
+// Confirm asks yes or no.
+func (p *SurveyPrompter) Confirm(question, help string, def bool) (bool, error) {
+	var b bool
+	err := p.ask(&survey.Confirm{Message: question, Help: help, Default: def}, &b)
+	return b, err
+}
+
+// Password asks without echo. The answer is only ever held in memory.
+func (p *SurveyPrompter) Password(question, help string) (string, error) {
+	var s string
+	err := p.ask(&survey.Password{Message: question, Help: help}, &s)
+	return s, err
+}
