@@ -28,6 +28,14 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"repeat": strings.Repeat,
+	"mod":    func(a, b int) int { return a % b },
+	// self marks the node docker node ls was run on, as docker does.
+	"self": func(id string, self bool) string {
+		if self {
+			return id + " *"
+		}
+		return id
+	},
 	"yesno": func(b bool) string {
 		if b {
 			return "up"
@@ -78,4 +86,10 @@ func Quote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Msg is the catalog sentence key, rendered with data, in the user's language. The catalog
+// is messages/<lang>.tmpl; English is the fallback for a key a translation lacks.
+func Msg(key string, data any) string {
+	return strings.TrimSpace(MustRender(key, data))
 }

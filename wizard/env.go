@@ -24,6 +24,7 @@ type Env struct {
 	Quiet       bool
 	Verbose     bool
 	Color       bool
+	Dial        Dialer
 }
 
 // NewEnv builds the Env of a real run from the process's streams and environment.
@@ -35,6 +36,7 @@ func NewEnv() *Env {
 		Color:       interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
 	}
 	e.Prompter = NewSurveyPrompter(os.Stdin, os.Stdout, os.Stderr)
+	e.Dial = DialSSH
 	return e
 }
 

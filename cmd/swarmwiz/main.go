@@ -56,7 +56,11 @@ func newRoot(env *wizard.Env) *cobra.Command {
 	}
 	// Flag mistakes are bad input: exit 2 with cobra's one-line reason.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Usagef("%v", err) })
-	root.AddCommand(newVersion(), newLab(env))
+	create := newCreate(env)
+	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
+	root.RunE = create.RunE
+	root.Flags().AddFlagSet(create.Flags())
+	root.AddCommand(newVersion(), create, newStatus(env), newLeave(env), newLab(env))
 	return root
 }
 

@@ -23,8 +23,12 @@ func (e *HostKeyChangedError) Error() string {
 		e.Host, e.Old, e.New, e.KnownHostsFile, e.Host)
 }
 
-// UnknownHostError is a host not in known_hosts that was not accepted.
-type UnknownHostError struct{ Host, Fingerprint string }
+// UnknownHostError is a host not in known_hosts that was not accepted. Key is what it
+// offered, so a caller that asks the user later can trust it with Trust.
+type UnknownHostError struct {
+	Host, Fingerprint string
+	Key               ssh.PublicKey
+}
 
 func (e *UnknownHostError) Error() string {
 	return fmt.Sprintf("host key of %s (%s) is not known and was not accepted", e.Host, e.Fingerprint)
@@ -60,18 +64,21 @@ func hostKeyCallback(t Target) (ssh.HostKeyCallback, error) {
 				Old: ssh.FingerprintSHA256(kerr.Want[0].Key), New: fp}
 		}
 		if t.AskNewHost == nil {
-			return &UnknownHostError{Host: hostname, Fingerprint: fp}
+			return &UnknownHostError{Host: knownhosts.Normalize(hostname), Fingerprint: fp, Key: key}
 		}
 		ok, aerr := t.AskNewHost(knownhosts.Normalize(hostname), fp)
 		if aerr != nil {
 			return aerr
 		}
 		if !ok {
-			return &UnknownHostError{Host: hostname, Fingerprint: fp}
+			return &UnknownHostError{Host: knownhosts.Normalize(hostname), Fingerprint: fp, Key: key}
 		}
 		return appendKnownHost(file, hostname, key)
 	}, nil
 }
+
+// Trust adds host's key to the known_hosts file, as ssh does when the user answers yes.
+func Trust(file, host string, key ssh.PublicKey) error { return appendKnownHost(file, host, key) }
 
 func appendKnownHost(file, hostname string, key ssh.PublicKey) error {
 	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)

@@ -1,0 +1,148 @@
+// Package docker builds the docker commands swarmwiz runs (from templates/) and parses what
+// they print. Only `--format '{{json ...}}'` output is parsed, never docker's human tables,
+// whose columns change between versions.
+package docker
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Cmd renders the docker command template name with data.
+func Cmd(name string, data any) string {
+	return strings.TrimSpace(templates.MustRender(name+".tmpl", data))
+}
+
+// Init is `docker swarm init --advertise-addr addr`.
+func Init(addr string) string { return Cmd("swarm-init", map[string]string{"Addr": addr}) }
+
+// JoinToken is `docker swarm join-token -q ROLE`.
+func JoinToken(role string) string { return Cmd("join-token", map[string]string{"Role": role}) }
+
+// Join is `docker swarm join --token TOKEN MANAGER:2377`.
+func Join(token, manager, advertise string) string {
+	return Cmd("swarm-join", map[string]string{"Token": token, "Manager": manager, "Advertise": advertise})
+}
+
+// NodeLs is `docker node ls` as JSON lines.
+func NodeLs() string { return Cmd("node-ls", nil) }
+
+// InfoSwarm is `docker info` reduced to its Swarm section.
+func InfoSwarm() string { return Cmd("info-swarm", nil) }
+
+// Leave is `docker swarm leave [--force]`.
+func Leave(force bool) string { return Cmd("swarm-leave", map[string]bool{"Force": force}) }
+
+// Demote is `docker node demote NODE`.
+func Demote(node string) string { return Cmd("node-demote", map[string]string{"Node": node}) }
+
+// Rm is `docker node rm [--force] NODE`.
+func Rm(node string, force bool) string {
+	return Cmd("node-rm", map[string]any{"Node": node, "Force": force})
+}
+
+// ManagerStatus is `docker node inspect` reduced to the node's manager status.
+func ManagerStatus(node string) string { return Cmd("node-manager-status", map[string]string{"Node": node}) }
+
+// Node is one row of `docker node ls`.
+type Node struct {
+	ID            string
+	Hostname      string
+	Status        string
+	Availability  string
+	ManagerStatus string
+	EngineVersion string
+	Self          bool
+}
+
+// ParseNodeLs reads `docker node ls --format '{{json .}}'`: one object a line.
+func ParseNodeLs(out string) ([]Node, error) {
+	var nodes []Node
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var n Node
+		if err := json.Unmarshal([]byte(line), &n); err != nil {
+			return nil, fmt.Errorf("docker node ls: %w in %q", err, line)
+		}
+		if n.ID == "" || n.Hostname == "" {
+			return nil, fmt.Errorf("docker node ls: no ID or hostname in %q", line)
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
+// Swarm is the Swarm section of `docker info`.
+type Swarm struct {
+	NodeID           string
+	NodeAddr         string
+	LocalNodeState   string // inactive, pending, active, error, locked
+	ControlAvailable bool   // a manager
+	Error            string
+	RemoteManagers   []struct{ NodeID, Addr string }
+	Cluster          *struct{ ID string }
+}
+
+// ClusterID is the swarm's ID, or "" outside a swarm (and on workers, which do not know it).
+func (s Swarm) ClusterID() string {
+	if s.Cluster == nil {
+		return ""
+	}
+	return s.Cluster.ID
+}
+
+// ParseSwarm reads `docker info --format '{{json .Swarm}}'`.
+func ParseSwarm(out string) (Swarm, error) {
+	var s Swarm
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &s); err != nil {
+		return s, fmt.Errorf("docker info: %w", err)
+	}
+	if s.LocalNodeState == "" {
+		return s, fmt.Errorf("docker info: no swarm state in %q", strings.TrimSpace(out))
+	}
+	return s, nil
+}
+
+// ManagerStatusOf is a manager's Raft view: Reachability is "reachable", "unreachable" or
+// "unknown".
+type ManagerStatusOf struct {
+	Leader       bool
+	Reachability string
+	Addr         string
+}
+
+// ParseManagerStatus reads `docker node inspect --format '{{json .ManagerStatus}}'`; a worker
+// has none ("null").
+func ParseManagerStatus(out string) (*ManagerStatusOf, error) {
+	out = strings.TrimSpace(out)
+	if out == "null" || out == "" {
+		return nil, nil
+	}
+	var m ManagerStatusOf
+	if err := json.Unmarshal([]byte(out), &m); err != nil {
+		return nil, fmt.Errorf("docker node inspect: %w", err)
+	}
+	return &m, nil
+}
+
+// tokenRE matches a swarm join token: SWMTKN-1-<cluster hash>-<secret>.
+var tokenRE = regexp.MustCompile(`SWMTKN-1-[0-9A-Za-z]+-[0-9A-Za-z]+`)
+
+// MaskToken hides every join token in s: SWMTKN-1-****. The prefix stays so the learner sees
+// what kind of string it is.
+func MaskToken(s string) string { return tokenRE.ReplaceAllString(s, "SWMTKN-1-****") }
+
+// Quorum is how many managers must be up for a swarm of n managers to make decisions.
+func Quorum(n int) int { return n/2 + 1 }
+
+// Tolerates is how many managers may fail with the swarm still working.
+func Tolerates(n int) int { return (n - 1) / 2 }

@@ -1,0 +1,97 @@
+// Package facts reads what swarmwiz learns about a node before changing anything: its
+// hostname, OS, docker engine, swarm state and IPv4 interfaces.
+package facts
+
+import (
+	"bufio"
+	"net/netip"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Facts are one node's.
+type Facts struct {
+	Hostname        string
+	OS              string // PRETTY_NAME
+	OSID, OSVersion string
+	DockerInstalled bool
+	DockerVersion   string // the daemon's; "" when it does not answer
+	Swarm           docker.Swarm
+	Addrs           []Addr
+}
+
+// Addr is one IPv4 address of a node's interface.
+type Addr struct {
+	Iface string
+	IP    string
+}
+
+// DockerAnswers says whether the daemon answered.
+func (f Facts) DockerAnswers() bool { return f.DockerVersion != "" }
+
+// Command is the read-only script that prints the facts; dockerCmd is how docker is run
+// there ("docker", or with sudo).
+func Command(dockerCmd string) string {
+	return templates.MustRender("facts.sh.tmpl", map[string]string{"Docker": dockerCmd})
+}
+
+// Parse reads the script's output.
+func Parse(out string) Facts {
+	var f Facts
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), "=")
+		switch k {
+		case "hostname":
+			f.Hostname = v
+		case "os":
+			f.OS = v
+		case "os_id":
+			f.OSID = v
+		case "os_version":
+			f.OSVersion = v
+		case "docker_installed":
+			f.DockerInstalled = true
+		case "docker":
+			f.DockerVersion = strings.TrimSpace(v)
+		case "swarm":
+			if s, err := docker.ParseSwarm(v); err == nil {
+				f.Swarm = s
+			}
+		case "addr":
+			iface, cidr, _ := strings.Cut(v, " ")
+			if p, err := netip.ParsePrefix(cidr); err == nil {
+				f.Addrs = append(f.Addrs, Addr{Iface: iface, IP: p.Addr().String()})
+			}
+		}
+	}
+	return f
+}
+
+// AdvertiseCandidates are the addresses worth offering for --advertise-addr: loopback and the
+// interfaces docker makes for itself (docker0, docker_gwbridge, veths) left out, since other
+// nodes can never reach those.
+func (f Facts) AdvertiseCandidates() []Addr {
+	var out []Addr
+	for _, a := range f.Addrs {
+		ip, err := netip.ParseAddr(a.IP)
+		if err != nil || ip.IsLoopback() || a.Iface == "docker0" || a.Iface == "docker_gwbridge" ||
+			strings.HasPrefix(a.Iface, "veth") || strings.HasPrefix(a.Iface, "virbr") {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// HasIP says whether ip is one of the node's addresses.
+func (f Facts) HasIP(ip string) bool {
+	for _, a := range f.Addrs {
+		if a.IP == ip {
+			return true
+		}
+	}
+	return false
+}

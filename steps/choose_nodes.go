@@ -1,0 +1,161 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// ChooseNodes asks where the nodes are: machines reached over SSH, or a practice lab here.
+type ChooseNodes struct{}
+
+func (ChooseNodes) Title() string { return msg("nodes.title", nil) }
+
+// Skip when the nodes came from flags or a plan; a lab named by flag still needs loading.
+func (ChooseNodes) Skip(st *wizard.State) bool { return len(st.Nodes) > 0 }
+
+func (ChooseNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if st.LabName != "" {
+		return useLab(st, st.LabName)
+	}
+	if err := needTerminal(env, "--lab NAME, or --host ADDRESS (repeatable)"); err != nil {
+		return err
+	}
+	options := []string{msg("nodes.option.ssh", nil), msg("nodes.option.lab", nil)}
+	i, err := env.Prompter.Select(msg("nodes.question", nil), msg("nodes.help", nil), options, options[0])
+	if err != nil {
+		return err
+	}
+	if i == 1 {
+		return chooseLab(ctx, env, st)
+	}
+	text, err := env.Prompter.Input(msg("nodes.hosts.question", nil), msg("nodes.hosts.help", nil), "", func(s string) error {
+		_, err := ParseHosts(s)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	st.Nodes, _ = ParseHosts(text)
+	return nil
+}
+
+// chooseLab picks one of this machine's labs, or offers to create one.
+func chooseLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	names := lab.Names()
+	switch len(names) {
+	case 0:
+		return offerLab(ctx, env, st)
+	case 1:
+		return useLab(st, names[0])
+	}
+	i, err := env.Prompter.Select(msg("nodes.lab.which", nil), "", names, names[0])
+	if err != nil {
+		return err
+	}
+	return useLab(st, names[i])
+}
+
+// offerLab creates the seed's 7-node lab, with consent, installing its packages if needed.
+func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	ok, err := env.Prompter.Confirm(msg("nodes.lab.create", nil), msg("nodes.lab.create.help", nil), true)
+	if err != nil || !ok {
+		if err == nil {
+			err = failure.Usagef("%s", msg("nodes.lab.none", nil))
+		}
+		return err
+	}
+	if err := lab.CheckHost(); err != nil {
+		var u *failure.UsageError
+		if !errors.As(err, &u) || !strings.HasPrefix(err.Error(), "missing") {
+			return err
+		}
+		ok, cerr := env.Prompter.Confirm(msg("nodes.lab.install", err.Error()), "", true)
+		if cerr != nil || !ok {
+			if cerr == nil {
+				cerr = err
+			}
+			return cerr
+		}
+		if err := lab.Install(ctx); err != nil {
+			return err
+		}
+	}
+	cfg, err := lab.ParseConfig(lab.DefaultName, strconv.Itoa(lab.DefaultNodes), lab.DefaultSubnet)
+	if err != nil {
+		return err
+	}
+	if _, err := lab.Up(ctx, cfg, false, env.Progress()); err != nil && !errors.Is(err, lab.ErrAlreadyUp) {
+		return err
+	}
+	return useLab(st, cfg.Name)
+}
+
+// useLab takes the nodes and SSH settings of the lab called name.
+func useLab(st *wizard.State, name string) error {
+	inv, err := lab.Load(name)
+	if err != nil {
+		return failure.Usagef("%v", err)
+	}
+	st.LabName = name
+	st.SSH = wizard.SSH{User: inv.User, KeyFiles: []string{inv.IdentityFile}, KnownHosts: inv.KnownHostsFile}
+	st.Nodes = nil
+	for _, n := range inv.Nodes {
+		st.Nodes = append(st.Nodes, &wizard.Node{Host: n.Address})
+	}
+	return nil
+}
+
+// ParseHosts reads a list of nodes, comma- or newline-separated, each `host`, `user@host`,
+// `host:port` or `user@host:port` (IPv6 in brackets when a port follows).
+func ParseHosts(text string) ([]*wizard.Node, error) {
+	var nodes []*wizard.Node
+	seen := map[string]bool{}
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == ' ' }) {
+		n, err := ParseHost(f)
+		if err != nil {
+			return nil, err
+		}
+		key := net.JoinHostPort(n.Host, strconv.Itoa(n.Port))
+		if seen[key] {
+			return nil, fmt.Errorf("%s is listed twice: give each node once", f)
+		}
+		seen[key] = true
+		nodes = append(nodes, n)
+	}
+	if len(nodes) == 0 {
+		return nil, errors.New("give at least one node: an address or name, comma-separated, like 10.0.0.11, admin@10.0.0.12:2222")
+	}
+	return nodes, nil
+}
+
+// ParseHost reads one `[user@]host[:port]`.
+func ParseHost(s string) (*wizard.Node, error) {
+	n := &wizard.Node{}
+	if user, rest, ok := strings.Cut(s, "@"); ok {
+		if user == "" {
+			return nil, fmt.Errorf("%q: the user before @ is empty; write user@host", s)
+		}
+		n.User, s = user, rest
+	}
+	host := s
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		port, perr := strconv.Atoi(p)
+		if perr != nil || port < 1 || port > 65535 {
+			return nil, fmt.Errorf("%q: port %q is not a number from 1 to 65535", s, p)
+		}
+		host, n.Port = h, port
+	}
+	if host == "" || strings.ContainsAny(host, "/ \t@[]") {
+		return nil, fmt.Errorf("%q is not a host: give an address or name, like 10.0.0.11 or node1", s)
+	}
+	n.Host = host
+	return n, nil
+}

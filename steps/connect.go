@@ -1,0 +1,185 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// Connect opens one SSH connection per node, all at once, before anything changes. New host
+// keys are shown with their fingerprints and trusted only when the user says so; a changed
+// key is refused. An unreachable node is named with the reason, and the user may fix its
+// address, retry, or drop it.
+type Connect struct {
+	// Tolerant goes on without nodes that do not answer (status and leave work with the rest
+	// of a swarm; creating one does not).
+	Tolerant bool
+}
+
+func (Connect) Title() string { return msg("connect.title", nil) }
+
+func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	for {
+		failed := dialAll(ctx, env, st)
+		if ctx.Err() != nil {
+			return failure.ErrInterrupted
+		}
+		failed, err := trustNewHosts(ctx, env, st, failed)
+		if err != nil {
+			return err
+		}
+		if len(failed) == 0 {
+			return nil
+		}
+		if c.Tolerant {
+			for n, err := range failed {
+				say(env, "connect.skipped", map[string]any{"Node": n.Host, "Err": err})
+				dropNode(st, n)
+			}
+			if len(st.Nodes) == 0 {
+				return errors.New(msg("connect.none", nil))
+			}
+			return nil
+		}
+		if !env.Interactive {
+			return firstErr(failed)
+		}
+		for n, err := range failed {
+			if err := resolveFailure(env, st, n, err); err != nil {
+				return err
+			}
+		}
+		if len(st.Nodes) == 0 {
+			return errors.New(msg("connect.none", nil))
+		}
+	}
+}
+
+// dialAll connects every node that has no connection yet, in parallel.
+func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard.Node]error {
+	var todo []*wizard.Node
+	for _, n := range st.Nodes {
+		if n.Conn == nil {
+			todo = append(todo, n)
+		}
+	}
+	rep := progress.Start(env.Progress(), msg("connect.progress", nil), len(todo))
+	errs := eachNode(todo, func(_ int, n *wizard.Node) error {
+		conn, err := env.Dial(ctx, target(st, n))
+		if err == nil {
+			n.Conn = conn
+		}
+		var unknown *remote.UnknownHostError
+		if !errors.As(err, &unknown) {
+			rep.Item(n.Host, err, "")
+		}
+		return err
+	})
+	rep.Stop()
+	failed := map[*wizard.Node]error{}
+	for i, err := range errs {
+		if err != nil {
+			failed[todo[i]] = err
+		}
+	}
+	return failed
+}
+
+func target(st *wizard.State, n *wizard.Node) remote.Target {
+	t := remote.Target{Host: n.Host, Port: n.Port, User: n.User, IdentityFiles: st.SSH.KeyFiles, KnownHostsFile: st.SSH.KnownHosts}
+	if t.User == "" {
+		t.User = st.SSH.User
+	}
+	if t.Port == 0 {
+		t.Port = st.SSH.Port
+	}
+	return t
+}
+
+// trustNewHosts shows every unknown host key at once and asks once; the accepted ones are
+// written to known_hosts and dialled again. It returns the failures that remain.
+func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, failed map[*wizard.Node]error) (map[*wizard.Node]error, error) {
+	var unknown []*remote.UnknownHostError
+	for _, err := range failed {
+		var u *remote.UnknownHostError
+		if errors.As(err, &u) {
+			unknown = append(unknown, u)
+		}
+	}
+	if len(unknown) == 0 {
+		return failed, nil
+	}
+	show(env, "new-host-keys", map[string]any{"Hosts": unknown, "KnownHosts": st.SSH.KnownHosts})
+	if !env.Interactive {
+		return failed, failure.Usagef("%s", msg("connect.unknown.noninteractive", st.SSH.KnownHosts))
+	}
+	ok, err := env.Prompter.Confirm(msg("connect.unknown.question", len(unknown)), msg("connect.unknown.help", nil), false)
+	if err != nil {
+		return failed, err
+	}
+	if !ok {
+		return failed, nil
+	}
+	for _, u := range unknown {
+		if err := remote.Trust(st.SSH.KnownHosts, u.Host, u.Key); err != nil {
+			return failed, err
+		}
+	}
+	return dialAll(ctx, env, st), nil
+}
+
+// resolveFailure asks what to do about a node that could not be reached.
+func resolveFailure(env *wizard.Env, st *wizard.State, n *wizard.Node, err error) error {
+	say(env, "connect.failed", map[string]any{"Node": n.Host, "Err": err})
+	var changed *remote.HostKeyChangedError
+	options := []string{msg("connect.option.retry", nil), msg("connect.option.edit", nil), msg("connect.option.drop", nil), msg("connect.option.quit", nil)}
+	if errors.As(err, &changed) {
+		// Retrying a changed key cannot help; the user must check the machine first.
+		options = options[2:]
+	}
+	i, perr := env.Prompter.Select(msg("connect.question", n.Host), "", options, options[0])
+	if perr != nil {
+		return perr
+	}
+	switch options[i] {
+	case msg("connect.option.edit", nil):
+		text, perr := env.Prompter.Input(msg("connect.edit.question", nil), "", n.Host, func(s string) error {
+			_, err := ParseHost(s)
+			return err
+		})
+		if perr != nil {
+			return perr
+		}
+		fixed, _ := ParseHost(text)
+		n.Host, n.Port = fixed.Host, fixed.Port
+		if fixed.User != "" {
+			n.User = fixed.User
+		}
+	case msg("connect.option.drop", nil):
+		dropNode(st, n)
+	case msg("connect.option.quit", nil):
+		return err
+	}
+	return nil
+}
+
+func dropNode(st *wizard.State, n *wizard.Node) {
+	for i, m := range st.Nodes {
+		if m == n {
+			st.Nodes = append(st.Nodes[:i], st.Nodes[i+1:]...)
+			return
+		}
+	}
+}
+
+func firstErr(failed map[*wizard.Node]error) error {
+	for n, err := range failed {
+		return fmt.Errorf("%s: %w", n.Host, err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// CountManagers asks how many managers, teaching Raft quorum on the way: an even count is
+// warned about (it tolerates no more failures than one fewer), more than 7 too (Raft cost).
+type CountManagers struct{}
+
+func (CountManagers) Title() string { return msg("count.title", nil) }
+
+func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
+	total := len(st.Nodes)
+	if st.Managers != 0 {
+		if err := CheckManagerCount(strconv.Itoa(st.Managers), total); err != nil {
+			return failure.Usagef("--managers %v", err)
+		}
+		return nil
+	}
+	def := 1
+	if total >= 3 {
+		def = 3
+	}
+	if !env.Interactive {
+		st.Managers = def
+		return nil
+	}
+	show(env, "quorum-table", quorumRows(7))
+	for {
+		text, err := env.Prompter.Input(msg("count.question", total), msg("count.help", nil), strconv.Itoa(def), func(s string) error {
+			return CheckManagerCount(s, total)
+		})
+		if err != nil {
+			return err
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(text))
+		warn := ""
+		switch {
+		case n%2 == 0:
+			warn = msg("count.even", map[string]int{"N": n, "Tol": docker.Tolerates(n), "Quorum": docker.Quorum(n), "Fewer": n - 1})
+		case n > 7:
+			warn = msg("count.many", n)
+		}
+		if warn != "" {
+			fmt.Fprintln(env.Out, warn)
+			ok, err := env.Prompter.Confirm(msg("count.keep", n), "", false)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		st.Managers = n
+		return nil
+	}
+}
+
+// CheckManagerCount accepts a whole number from 1 to the number of nodes.
+func CheckManagerCount(s string, total int) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a number: give a whole number from 1 to %d", s, total)
+	case n < 1:
+		return fmt.Errorf("%d: a swarm needs at least 1 manager; give a number from 1 to %d", n, total)
+	case n > total:
+		return fmt.Errorf("%d: there are only %d nodes; give a number from 1 to %d", n, total, total)
+	}
+	return nil
+}
+
+type quorumRow struct{ Managers, Quorum, Tolerates int }
+
+func quorumRows(max int) []quorumRow {
+	rows := make([]quorumRow, max)
+	for i := range rows {
+		n := i + 1
+		rows[i] = quorumRow{n, docker.Quorum(n), docker.Tolerates(n)}
+	}
+	return rows
+}

@@ -1,0 +1,32 @@
+package steps
+
+import "github.com/swarmwiz/swarmwiz/wizard"
+
+// Options are the flags that change how the flows behave.
+type Options struct {
+	Yes   bool
+	Force bool
+	Leave []string // hostnames for `swarmwiz leave`
+}
+
+// Create is the guided wizard: from where the nodes are to the node table.
+func Create(o Options) []wizard.Step {
+	return []wizard.Step{
+		ChooseNodes{}, SSHLogin{}, Connect{}, ReadFacts{},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, ConfirmPlan{Yes: o.Yes},
+		InitSwarm{}, JoinManagers{}, JoinWorkers{}, ShowNodes{Next: true},
+	}
+}
+
+// Status prints the node table and quorum health of a running swarm.
+func Status() []wizard.Step {
+	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{AllowSwarm: true}, ShowNodes{}}
+}
+
+// Leave takes nodes out of a swarm.
+func Leave(o Options) []wizard.Step {
+	return []wizard.Step{
+		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{AllowSwarm: true},
+		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
+	}
+}

@@ -1,0 +1,56 @@
+// Package steps holds the wizard's steps, one file each, named for what they do, and the
+// flows that put them in order.
+package steps
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// msg is a catalog sentence.
+func msg(key string, data any) string { return templates.Msg(key, data) }
+
+// say prints a catalog sentence or text on its own line(s).
+func say(env *wizard.Env, key string, data any) {
+	fmt.Fprintln(env.Out, msg(key, data))
+}
+
+// show prints a multi-line text template (tables, explanations).
+func show(env *wizard.Env, name string, data any) {
+	fmt.Fprintln(env.Out, templates.MustRender(name+".tmpl", data))
+}
+
+// needTerminal is the answer to a question that cannot be asked: off a terminal swarmwiz
+// never prompts, it names the flag that gives the answer instead.
+func needTerminal(env *wizard.Env, flags string) error {
+	if env.Interactive {
+		return nil
+	}
+	return failure.Usagef("%s", msg("noninteractive.missing", flags))
+}
+
+// Parallelism bounds how many nodes are worked on at once.
+const Parallelism = 10
+
+// eachNode runs fn on every node, at most Parallelism at a time, and returns the errors by
+// node index.
+func eachNode(nodes []*wizard.Node, fn func(i int, n *wizard.Node) error) []error {
+	errs := make([]error, len(nodes))
+	sem := make(chan struct{}, Parallelism)
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = fn(i, n)
+		}()
+	}
+	wg.Wait()
+	return errs
+}

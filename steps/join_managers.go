@@ -1,0 +1,94 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// JoinManagers joins the other managers one at a time, each waited for until Raft counts it
+// reachable: two managers joining at once can leave the swarm without quorum.
+type JoinManagers struct{}
+
+// ReachableTimeout bounds the wait for one manager to become reachable.
+const ReachableTimeout = 60 * time.Second
+
+func (JoinManagers) Title() string { return msg("managers.join.title", nil) }
+
+func (JoinManagers) Skip(st *wizard.State) bool { return st.Managers <= 1 }
+
+func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	manager := managerAddr(st)
+	for _, n := range st.ByRole(wizard.Manager) {
+		if n == st.First {
+			continue
+		}
+		rep := progress.Start(env.Progress(), msg("managers.join.progress", n.Name()), 1)
+		t0 := time.Now()
+		err := joinManager(ctx, env, st, n, manager)
+		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
+		rep.Stop()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node, manager string) error {
+	if _, err := env.Change(ctx, st, n, docker.Join(st.Tokens.Manager, manager, ""), msg("join.manager.why", nil),
+		msg("join.manager.done", n.Name())); err != nil {
+		return err
+	}
+	if env.DryRun {
+		return nil
+	}
+	out, err := env.Read(ctx, n, docker.InfoSwarm())
+	if err != nil {
+		return err
+	}
+	sw, err := docker.ParseSwarm(out)
+	if err != nil {
+		return err
+	}
+	return waitReachable(ctx, env, st.First, n, sw.NodeID)
+}
+
+// waitReachable polls the first manager, with backoff, until it sees id as reachable.
+func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, ReachableTimeout)
+	defer cancel()
+	last := "unknown"
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, time.Second) {
+		out, err := env.Read(ctx, first, docker.ManagerStatus(id))
+		if err == nil {
+			if ms, err := docker.ParseManagerStatus(out); err == nil && ms != nil {
+				if ms.Reachability == "reachable" {
+					return nil
+				}
+				last = ms.Reachability
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("%s", msg("join.manager.timeout", map[string]any{"Node": n.Name(), "State": last, "Timeout": ReachableTimeout}))
+			}
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+// managerAddr is where joining nodes reach the first manager: its advertised address on
+// the swarm port.
+func managerAddr(st *wizard.State) string {
+	return net.JoinHostPort(strings.TrimSpace(st.Advertise), "2377")
+}

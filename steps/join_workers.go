@@ -1,0 +1,40 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// JoinWorkers joins every worker at once: workers take no part in Raft, so they need no
+// turn-taking. A worker that fails is named; the others still join.
+type JoinWorkers struct{}
+
+func (JoinWorkers) Title() string { return msg("workers.join.title", nil) }
+
+func (JoinWorkers) Skip(st *wizard.State) bool { return len(st.ByRole(wizard.Worker)) == 0 }
+
+func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	workers := st.ByRole(wizard.Worker)
+	cmd := docker.Join(st.Tokens.Worker, managerAddr(st), "")
+	if env.Explain && !env.DryRun {
+		// One explanation for all: the command is the same on every worker.
+		fmt.Fprintf(env.Out, "  (each worker)$ %s\n    why: %s\n", env.Mask(cmd), msg("join.worker.why", nil))
+		env.Explain = false
+		defer func() { env.Explain = true }()
+	}
+	rep := progress.Start(env.Progress(), msg("workers.join.progress", nil), len(workers))
+	errs := eachNode(workers, func(_ int, n *wizard.Node) error {
+		t0 := time.Now()
+		_, err := env.Change(ctx, st, n, cmd, "", msg("join.worker.done", n.Name()))
+		rep.Item(n.Name(), err, fmt.Sprintf("joined in %.1fs", time.Since(t0).Seconds()))
+		return err
+	})
+	rep.Stop()
+	return errors.Join(errs...)
+}

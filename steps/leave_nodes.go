@@ -1,0 +1,208 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// LeaveNodes takes nodes out of the swarm: a worker leaves and is removed from the node
+// list; a manager is demoted first; the last manager ends the swarm. A removal that would
+// lose quorum is refused unless forced.
+type LeaveNodes struct {
+	Names []string // hostnames given on the command line
+	Force bool     // accept the explained risk of losing quorum
+	Yes   bool     // no confirmation for ending the swarm
+}
+
+// DownTimeout bounds the wait for a node that left to show as Down.
+const DownTimeout = 30 * time.Second
+
+func (LeaveNodes) Title() string { return msg("leave.title", nil) }
+
+func (l LeaveNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	targets, err := l.choose(env, rows)
+	if err != nil {
+		return err
+	}
+	for _, host := range targets {
+		if err := l.remove(ctx, env, st, host); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l LeaveNodes) choose(env *wizard.Env, rows []docker.Node) ([]string, error) {
+	if len(l.Names) > 0 {
+		for _, name := range l.Names {
+			if findRow(rows, name) == nil {
+				return nil, failure.Usagef("%s", msg("leave.unknown", map[string]any{"Node": name, "Nodes": hostnames(rows)}))
+			}
+		}
+		return l.Names, nil
+	}
+	if err := needTerminal(env, "the hostnames to remove, as arguments"); err != nil {
+		return nil, err
+	}
+	show(env, "node-table", rows)
+	options := make([]string, len(rows))
+	for i, r := range rows {
+		role := "worker"
+		if r.ManagerStatus != "" {
+			role = "manager, " + r.ManagerStatus
+		}
+		options[i] = fmt.Sprintf("%s (%s, %s)", r.Hostname, role, r.Status)
+	}
+	idx, err := env.Prompter.MultiSelect(msg("leave.question", nil), msg("leave.help", nil), options, nil, func(idx []int) error {
+		if len(idx) == 0 {
+			return errors.New(msg("leave.none", nil))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, i := range idx {
+		out = append(out, rows[i].Hostname)
+	}
+	return out, nil
+}
+
+// remove takes one node out, re-reading the swarm first: earlier removals changed it.
+func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.State, host string) error {
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	row := findRow(rows, host)
+	if row == nil {
+		return nil // already gone
+	}
+	node := nodeByHostname(st, host)
+	if node == nil || node.Conn == nil {
+		return errors.New(msg("leave.unreachable", host))
+	}
+	h := Health(rows)
+	isManager := row.ManagerStatus != ""
+	if isManager && h.Managers == 1 {
+		return l.endSwarm(ctx, env, st, node)
+	}
+	if isManager {
+		after := h.Managers - 1
+		reachable := h.Reachable
+		if row.ManagerStatus == "Leader" || row.ManagerStatus == "Reachable" {
+			reachable--
+		}
+		if reachable < docker.Quorum(after) && !l.Force {
+			return failure.Usagef("%s", msg("leave.quorum", map[string]any{
+				"Node": host, "Managers": h.Managers, "Reachable": h.Reachable, "After": after,
+				"Quorum": docker.Quorum(after), "Left": reachable}))
+		}
+	}
+	manager := otherManager(st, rows, host)
+	if manager == nil {
+		return errors.New(msg("nodes.nomanager", nil))
+	}
+	if isManager {
+		if _, err := env.Change(ctx, st, manager, docker.Demote(host), msg("leave.demote.why", nil),
+			msg("leave.demote.done", host)); err != nil {
+			return err
+		}
+	}
+	if _, err := env.Change(ctx, st, node, docker.Leave(false), msg("leave.leave.why", nil), msg("leave.leave.done", host)); err != nil {
+		return err
+	}
+	if !env.DryRun {
+		if err := waitDown(ctx, env, manager, row.ID, host); err != nil {
+			return err
+		}
+	}
+	_, err = env.Change(ctx, st, manager, docker.Rm(row.ID, false), msg("leave.rm.why", nil), msg("leave.rm.done", host))
+	return err
+}
+
+// endSwarm is the last manager leaving: the swarm ends with it, so the user must mean it.
+func (l LeaveNodes) endSwarm(ctx context.Context, env *wizard.Env, st *wizard.State, node *wizard.Node) error {
+	say(env, "leave.last", node.Name())
+	if !l.Yes {
+		if !env.Interactive {
+			return failure.Usagef("%s", msg("leave.last.flag", nil))
+		}
+		ok, err := env.Prompter.Confirm(msg("leave.last.question", node.Name()), "", false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return failure.Usagef("%s", msg("summary.declined", nil))
+		}
+	}
+	_, err := env.Change(ctx, st, node, docker.Leave(true), msg("leave.force.why", nil), msg("leave.force.done", node.Name()))
+	return err
+}
+
+// waitDown polls until the manager sees the node that left as Down; docker refuses to
+// remove a node that still looks up.
+func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id, host string) error {
+	deadline := time.Now().Add(DownTimeout)
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, time.Second) {
+		out, err := env.Read(ctx, manager, docker.NodeLs())
+		if err == nil {
+			rows, _ := docker.ParseNodeLs(out)
+			for _, r := range rows {
+				if r.ID == id && r.Status == "Down" {
+					return nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			return errors.New(msg("leave.notdown", map[string]any{"Node": host, "Timeout": DownTimeout}))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+// otherManager is a connected, reachable manager other than host.
+func otherManager(st *wizard.State, rows []docker.Node, host string) *wizard.Node {
+	for _, r := range rows {
+		if r.Hostname == host || (r.ManagerStatus != "Leader" && r.ManagerStatus != "Reachable") {
+			continue
+		}
+		if n := nodeByHostname(st, r.Hostname); n != nil && n.Conn != nil {
+			return n
+		}
+	}
+	return nil
+}
+
+func findRow(rows []docker.Node, host string) *docker.Node {
+	for i := range rows {
+		if strings.EqualFold(rows[i].Hostname, host) {
+			return &rows[i]
+		}
+	}
+	return nil
+}
+
+func hostnames(rows []docker.Node) string {
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.Hostname
+	}
+	return strings.Join(names, ", ")
+}

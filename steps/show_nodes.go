@@ -1,0 +1,106 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// ShowNodes prints the swarm's nodes as `docker node ls` shows them, then quorum health and
+// what to do next.
+type ShowNodes struct {
+	Next bool // after create: say what to try next
+}
+
+func (ShowNodes) Title() string { return msg("nodes.table.title", nil) }
+
+func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if env.DryRun {
+		return nil
+	}
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	show(env, "node-table", rows)
+	say(env, "quorum.health", Health(rows))
+	if s.Next {
+		show(env, "next-steps", map[string]any{"Managers": len(st.ByRole(wizard.Manager))})
+	}
+	return nil
+}
+
+// ListNodes reads `docker node ls` from a manager that answers.
+func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker.Node, error) {
+	var last error
+	for _, n := range managersFirst(st) {
+		out, err := env.Read(ctx, n, docker.NodeLs())
+		if err == nil {
+			return docker.ParseNodeLs(out)
+		}
+		last = err
+	}
+	if last == nil {
+		last = errors.New(msg("nodes.nomanager", nil))
+	}
+	return nil, last
+}
+
+// managersFirst orders the connected nodes: the first manager, other managers, the rest.
+func managersFirst(st *wizard.State) []*wizard.Node {
+	var out, rest []*wizard.Node
+	if st.First != nil && st.First.Conn != nil {
+		out = append(out, st.First)
+	}
+	for _, n := range st.Nodes {
+		switch {
+		case n == st.First || n.Conn == nil:
+		case n.Facts.Swarm.ControlAvailable || n.Role == wizard.Manager:
+			out = append(out, n)
+		default:
+			rest = append(rest, n)
+		}
+	}
+	return append(out, rest...)
+}
+
+// HealthInfo is the quorum health of a swarm, from its node list.
+type HealthInfo struct {
+	Managers, Reachable, Quorum, Tolerates int
+	Leader                                 string
+}
+
+// OK says whether the reachable managers make a quorum.
+func (h HealthInfo) OK() bool { return h.Reachable >= h.Quorum }
+
+// Health counts managers and reachable ones (Leader or Reachable).
+func Health(rows []docker.Node) HealthInfo {
+	var h HealthInfo
+	for _, r := range rows {
+		if r.ManagerStatus == "" {
+			continue
+		}
+		h.Managers++
+		if r.ManagerStatus == "Leader" || r.ManagerStatus == "Reachable" {
+			h.Reachable++
+		}
+		if r.ManagerStatus == "Leader" {
+			h.Leader = r.Hostname
+		}
+	}
+	h.Quorum, h.Tolerates = docker.Quorum(h.Managers), docker.Tolerates(h.Managers)
+	return h
+}
+
+// nodeByHostname finds the connected node with that hostname.
+func nodeByHostname(st *wizard.State, host string) *wizard.Node {
+	for _, n := range st.Nodes {
+		if strings.EqualFold(n.Facts.Hostname, host) {
+			return n
+		}
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package wizard
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+)
+
+// Dialer opens a connection to one node; tests replace it with fakes.
+type Dialer func(ctx context.Context, t remote.Target) (remote.Runner, error)
+
+// DialSSH is the real Dialer.
+func DialSSH(ctx context.Context, t remote.Target) (remote.Runner, error) {
+	return remote.Dial(ctx, t)
+}
+
+// Mask hides join tokens unless the user asked to see them.
+func (e *Env) Mask(s string) string {
+	if e.ShowTokens {
+		return s
+	}
+	return docker.MaskToken(s)
+}
+
+// Read runs a command that changes nothing; it runs in dry runs too.
+func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
+	out, _, err := n.Conn.Run(ctx, cmd)
+	if err != nil {
+		return out, e.nodeErr(n, cmd, err)
+	}
+	return out, nil
+}
+
+// Change runs a command that changes a node: explained first when asked (the exact command
+// and why, so a learner can repeat it by hand), only shown in a dry run, and recorded in
+// st.Done once it succeeded.
+func (e *Env) Change(ctx context.Context, st *State, n *Node, cmd, why, done string) (string, error) {
+	if e.DryRun {
+		fmt.Fprintf(e.Out, "  would run on %s: %s\n", n.Name(), e.Mask(cmd))
+		return "", nil
+	}
+	if e.Explain {
+		e.explain(n, cmd, why)
+	}
+	out, _, err := n.Conn.Run(ctx, cmd)
+	if err != nil {
+		return out, e.nodeErr(n, cmd, err)
+	}
+	if done != "" {
+		st.Record(done)
+		if !e.Quiet {
+			fmt.Fprintf(e.Out, "  ✓ %s\n", e.Mask(done))
+		}
+	}
+	return out, nil
+}
+
+func (e *Env) explain(n *Node, cmd, why string) {
+	fmt.Fprintf(e.Out, "  %s$ %s\n", n.Name(), e.Mask(cmd))
+	if why != "" {
+		fmt.Fprintf(e.Out, "    why: %s\n", why)
+	}
+}
+
+// nodeErr names the node and the command, with tokens masked, and makes the error one line.
+func (e *Env) nodeErr(n *Node, cmd string, err error) error {
+	msg := e.Mask(strings.Join(strings.Fields(err.Error()), " "))
+	return &failure.NodeError{Node: n.Name(), Cmd: e.Mask(cmd), Err: fmt.Errorf("%s", msg)}
+}

@@ -1,0 +1,87 @@
+package wizard
+
+import (
+	"sync"
+
+	"github.com/swarmwiz/swarmwiz/internal/facts"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+)
+
+// Role is a node's part in the swarm. There is no "master": the first manager is simply the
+// manager where `docker swarm init` ran.
+type Role string
+
+// Roles.
+const (
+	Manager Role = "manager"
+	Worker  Role = "worker"
+)
+
+// Node is one machine of the plan and what the run learned about it.
+type Node struct {
+	Host  string // address or name, as given
+	Port  int    // 0: the SSH default
+	User  string // "": the run's SSH user
+	Role  Role
+	Facts facts.Facts
+	Conn  remote.Runner // open while the run lasts
+}
+
+// Name is how the user knows the node: its hostname once read, its address before.
+func (n *Node) Name() string {
+	if n.Facts.Hostname != "" {
+		return n.Facts.Hostname
+	}
+	return n.Host
+}
+
+// SSH is how every node is logged in to, unless a node says otherwise.
+type SSH struct {
+	User       string
+	KeyFiles   []string
+	KnownHosts string
+	Port       int
+}
+
+// State is the plan and what the steps learned. It is passed to every step explicitly.
+type State struct {
+	LabName   string // the nodes are this practice lab's
+	SSH       SSH
+	Nodes     []*Node
+	First     *Node  // the first manager: where init runs
+	Advertise string // the first manager's advertise address
+	Managers  int    // how many managers, the first included
+	Tokens    struct{ Manager, Worker string }
+	// Done is what changed on the nodes so far, in order: the account given on Ctrl-C or
+	// failure. Steps that work on nodes in parallel add to it through Record.
+	Done []string
+	mu   sync.Mutex
+}
+
+// Record adds one thing done to the account.
+func (s *State) Record(what string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Done = append(s.Done, what)
+}
+
+// ByRole lists the nodes of role r, in plan order.
+func (s *State) ByRole(r Role) []*Node {
+	var out []*Node
+	for _, n := range s.Nodes {
+		if n.Role == r {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Close closes every node's connection.
+func (s *State) Close() {
+	for _, n := range s.Nodes {
+		if n.Conn != nil {
+			n.Conn.Close()
+			n.Conn = nil
+		}
+	}
+}
