@@ -149,3 +149,8 @@ func nodeLs(t *testing.T, manager labNode) []map[string]any {
 	}
 	return rows
 }
+
+func runOut(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
