@@ -22,7 +22,7 @@ type LeaveNodes struct {
 }
 
 // DownTimeout bounds the wait for a node that left to show as Down.
-const DownTimeout = 30 * time.Second
+const DownTimeout = 3 * time.Second
 
 func (LeaveNodes) Title() string { return msg("leave.title", nil) }
 
@@ -124,12 +124,17 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 	if _, err := env.Change(ctx, st, node, docker.Leave(false), msg("leave.leave.why", nil), msg("leave.leave.done", host)); err != nil {
 		return err
 	}
+	// Managers notice a departed node only at its next missed heartbeat (seconds later).
+	// Wait a little; after that --force is safe, since the node has already left.
+	force := false
 	if !env.DryRun {
-		if err := waitDown(ctx, env, manager, row.ID, host); err != nil {
-			return err
-		}
+		force = waitDown(ctx, env, manager, row.ID) != nil
 	}
-	_, err = env.Change(ctx, st, manager, docker.Rm(row.ID, false), msg("leave.rm.why", nil), msg("leave.rm.done", host))
+	why := msg("leave.rm.why", nil)
+	if force {
+		why = msg("leave.rm.force.why", nil)
+	}
+	_, err = env.Change(ctx, st, manager, docker.Rm(row.ID, force), why, msg("leave.rm.done", host))
 	return err
 }
 
@@ -149,12 +154,13 @@ func (l LeaveNodes) endSwarm(ctx context.Context, env *wizard.Env, st *wizard.St
 		}
 	}
 	_, err := env.Change(ctx, st, node, docker.Leave(true), msg("leave.force.why", nil), msg("leave.force.done", node.Name()))
+	st.SwarmEnded = err == nil
 	return err
 }
 
 // waitDown polls until the manager sees the node that left as Down; docker refuses to
 // remove a node that still looks up.
-func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id, host string) error {
+func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id string) error {
 	deadline := time.Now().Add(DownTimeout)
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, time.Second) {
 		out, err := env.Read(ctx, manager, docker.NodeLs())
@@ -167,7 +173,7 @@ func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id, ho
 			}
 		}
 		if time.Now().After(deadline) {
-			return errors.New(msg("leave.notdown", map[string]any{"Node": host, "Timeout": DownTimeout}))
+			return context.DeadlineExceeded
 		}
 		select {
 		case <-ctx.Done():

@@ -21,6 +21,10 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if env.DryRun {
 		return nil
 	}
+	if st.SwarmEnded {
+		say(env, "nodes.ended", nil)
+		return nil
+	}
 	rows, err := ListNodes(ctx, env, st)
 	if err != nil {
 		return err

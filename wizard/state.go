@@ -52,6 +52,8 @@ type State struct {
 	Advertise string // the first manager's advertise address
 	Managers  int    // how many managers, the first included
 	Tokens    struct{ Manager, Worker string }
+	// SwarmEnded: the last manager left, so there is no node table to show.
+	SwarmEnded bool
 	// Done is what changed on the nodes so far, in order: the account given on Ctrl-C or
 	// failure. Steps that work on nodes in parallel add to it through Record.
 	Done []string

@@ -47,7 +47,9 @@ func Rm(node string, force bool) string {
 }
 
 // ManagerStatus is `docker node inspect` reduced to the node's manager status.
-func ManagerStatus(node string) string { return Cmd("node-manager-status", map[string]string{"Node": node}) }
+func ManagerStatus(node string) string {
+	return Cmd("node-manager-status", map[string]string{"Node": node})
+}
 
 // Node is one row of `docker node ls`.
 type Node struct {

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -109,11 +110,21 @@ func sharedLab(t *testing.T) []labNode {
 		t.Fatalf("lab up: %s", r)
 	}
 	nodes := labStatus(t, labName)
+	// Every node leaves at once: a manager's leave waits on Raft, one after another is slow.
+	var wg sync.WaitGroup
 	for _, n := range nodes {
-		if n.Swarm != "inactive" {
-			ssh(t, n, "docker swarm leave --force")
+		if n.Swarm == "inactive" || n.Swarm == "unknown" {
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := sshTry(n, "docker swarm leave --force"); err != nil {
+				t.Errorf("reset %s: %v %s", n.Name, err, out)
+			}
+		}()
 	}
+	wg.Wait()
 	return nodes
 }
 

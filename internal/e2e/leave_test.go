@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// createSeed builds the seed's swarm without a terminal (the flags answer every question).
+func createSeed(t *testing.T, extra ...string) result {
+	t.Helper()
+	r := swarmwiz(t, append([]string{"create", "--lab", labName, "--yes"}, extra...)...)
+	if r.code != 0 {
+		t.Fatalf("create: %s", r)
+	}
+	return r
+}
+
+func hostnamesOf(rows []map[string]any) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rows {
+		m[r["Hostname"].(string)] = true
+	}
+	return m
+}
+
+// `swarmwiz leave` removes a worker, and a manager by demoting it first; the table printed
+// after, and docker itself, show both gone.
+func TestLeaveWorkerAndManager(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t)
+	r := swarmwiz(t, "leave", "--lab", labName, "--explain", "node7", "node3")
+	if r.code != 0 {
+		t.Fatalf("leave: %s", r)
+	}
+	for _, want := range []string{"docker node demote node3", "docker swarm leave", "docker node rm"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("leave --explain does not show %q:\n%s", want, r.out)
+		}
+	}
+	rows := tableRows(t, r.out)
+	if len(rows) != 5 {
+		t.Errorf("table after leave: want 5 rows, got %d\n%s", len(rows), r.out)
+	}
+	for _, row := range rows {
+		if row[1] == "node7" || row[1] == "node3" {
+			t.Errorf("%s still listed: %v", row[1], row)
+		}
+	}
+	back := hostnamesOf(nodeLs(t, nodes[0]))
+	if back["node7"] || back["node3"] || len(back) != 5 {
+		t.Errorf("docker node ls after leave: %v", back)
+	}
+	if !strings.Contains(r.out, "2 managers: quorum 2, tolerates 0 failures") {
+		t.Errorf("quorum health after leave:\n%s", r.out)
+	}
+	for _, n := range []labNode{nodes[6], nodes[2]} {
+		if got := ssh(t, n, "docker info --format '{{.Swarm.LocalNodeState}}'"); got != "inactive" {
+			t.Errorf("%s is still %s", n.Name, got)
+		}
+	}
+}
+
+// Removing a manager of 3 while another manager is stopped would lose quorum: refused with
+// the reason, nothing changed; --force is the explained way past it.
+func TestLeaveRefusesToLoseQuorum(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t)
+	if r := swarmwiz(t, "lab", "stop", "--name", labName, "node3"); r.code != 0 {
+		t.Fatal(r)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, "node3") })
+	r := swarmwiz(t, "leave", "--lab", labName, "node2")
+	if r.code != 2 || !strings.Contains(r.err, "refusing to remove manager node2") || !strings.Contains(r.err, "--force") {
+		t.Fatalf("want a refusal naming --force, got %s", r)
+	}
+	if !strings.Contains(r.err, "Nothing was changed on any node") {
+		t.Errorf("no account:\n%s", r.err)
+	}
+	if got := ssh(t, nodes[1], "docker info --format '{{.Swarm.ControlAvailable}}'"); got != "true" {
+		t.Errorf("node2 is no longer a manager: %s", got)
+	}
+}
+
+// The last manager ends the swarm only when confirmed.
+func TestLeaveLastManagerNeedsConfirmation(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t, "--managers", "1")
+	r := swarmwiz(t, "leave", "--lab", labName, "node1")
+	if r.code != 2 || !strings.Contains(r.err, "pass --yes") {
+		t.Fatalf("want a request for --yes, got %s", r)
+	}
+	r = swarmwiz(t, "leave", "--lab", labName, "--yes", "node1")
+	if r.code != 0 || !strings.Contains(r.out, "the swarm has ended") {
+		t.Fatalf("leave --yes: %s", r)
+	}
+	if got := ssh(t, nodes[0], "docker info --format '{{.Swarm.LocalNodeState}}'"); got != "inactive" {
+		t.Errorf("node1 still %s", got)
+	}
+}
+
+// Join tokens are masked everywhere unless --show-tokens; with it, the real one is shown.
+func TestTokensMaskedUnlessAsked(t *testing.T) {
+	nodes := sharedLab(t)
+	r := createSeed(t, "--explain", "--managers", "1")
+	noFullToken(t, r.out+r.err)
+	if !strings.Contains(r.out, "docker swarm join --token SWMTKN-1-**** ") {
+		t.Errorf("--explain does not show the masked join command:\n%s", r.out)
+	}
+	sharedLab(t)
+	r = createSeed(t, "--explain", "--show-tokens", "--managers", "1")
+	token := ssh(t, nodes[0], "docker swarm join-token -q worker")
+	if !strings.Contains(r.out, token) {
+		t.Errorf("--show-tokens does not show the worker token %s:\n%s", token, r.out)
+	}
+}
