@@ -1,0 +1,44 @@
+package docker
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseNodeLs(t *testing.T) {
+	out := `{"Availability":"Active","EngineVersion":"20.10.24+dfsg1","Hostname":"node1","ID":"abc","ManagerStatus":"Leader","Self":true,"Status":"Ready","TLSStatus":"Ready"}
+{"Availability":"Active","EngineVersion":"20.10.24+dfsg1","Hostname":"node4","ID":"def","ManagerStatus":"","Self":false,"Status":"Ready","TLSStatus":"Ready"}
+`
+	nodes, err := ParseNodeLs(out)
+	if err != nil || len(nodes) != 2 || !nodes[0].Self || nodes[0].ManagerStatus != "Leader" || nodes[1].Hostname != "node4" {
+		t.Fatalf("%v %+v", err, nodes)
+	}
+	if _, err := ParseNodeLs("ID HOSTNAME\n"); err == nil {
+		t.Error("docker's human table must be refused, not half-parsed")
+	}
+}
+
+func TestMaskToken(t *testing.T) {
+	cmd := "docker swarm join --token SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx 10.0.0.1:2377"
+	got := MaskToken(cmd)
+	if got != "docker swarm join --token SWMTKN-1-**** 10.0.0.1:2377" {
+		t.Errorf("got %q", got)
+	}
+	if MaskToken("no token here") != "no token here" {
+		t.Error("changed text without a token")
+	}
+}
+
+func TestQuorum(t *testing.T) {
+	for n, want := range map[int][2]int{1: {1, 0}, 2: {2, 0}, 3: {2, 1}, 4: {3, 1}, 5: {3, 2}, 7: {4, 3}} {
+		if Quorum(n) != want[0] || Tolerates(n) != want[1] {
+			t.Errorf("%d managers: quorum %d tolerates %d", n, Quorum(n), Tolerates(n))
+		}
+	}
+}
+
+func TestCommandsQuoteValues(t *testing.T) {
+	if got := Init("10.0.0.1; rm -rf /"); !strings.Contains(got, "'10.0.0.1; rm -rf /'") {
+		t.Errorf("unquoted value: %s", got)
+	}
+}

@@ -1,0 +1,230 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+const (
+	mgrToken = "SWMTKN-1-0123456789abcdefghijklmnopqrstuvwxyz0123456789abcd-managersecret0123456789"
+	wrkToken = "SWMTKN-1-0123456789abcdefghijklmnopqrstuvwxyz0123456789abcd-workersecret01234567890"
+)
+
+// fakeCluster is n fake nodes at 10.0.0.1..n, not in a swarm, docker answering.
+func fakeCluster(n int) map[string]*remotetest.Node {
+	nodes := map[string]*remotetest.Node{}
+	for i := 1; i <= n; i++ {
+		addr := fmt.Sprintf("10.0.0.%d", i)
+		nodes[addr] = &remotetest.Node{Replies: map[string]remotetest.Reply{
+			"# Reads what swarmwiz needs": {Out: fmt.Sprintf("hostname=n%d\nos=Rocky Linux 9.3 (Blue Onyx)\nos_id=rocky\ndocker_installed=yes\ndocker=24.0.7\n"+
+				"swarm={\"LocalNodeState\":\"inactive\"}\naddr=lo 127.0.0.1/8\naddr=eth0 %s/24\naddr=docker0 172.17.0.1/16\n", i, addr)},
+			"docker swarm init":                  {Out: "Swarm initialized"},
+			"docker swarm join-token -q manager": {Out: mgrToken + "\n"},
+			"docker swarm join-token -q worker":  {Out: wrkToken + "\n"},
+			"docker swarm join":                  {Out: "This node joined a swarm"},
+			"docker info":                        {Out: fmt.Sprintf(`{"LocalNodeState":"active","NodeID":"id%d"}`, i)},
+			"docker node inspect":                {Out: `{"Leader":false,"Reachability":"reachable","Addr":"x"}`},
+			"docker node ls": {Out: `{"ID":"id1","Hostname":"n1","Status":"Ready","Availability":"Active","ManagerStatus":"Leader","EngineVersion":"24.0.7","Self":true}
+{"ID":"id2","Hostname":"n2","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable","EngineVersion":"24.0.7"}
+{"ID":"id3","Hostname":"n3","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable","EngineVersion":"24.0.7"}
+{"ID":"id4","Hostname":"n4","Status":"Ready","Availability":"Active","ManagerStatus":"","EngineVersion":"24.0.7"}`},
+		}}
+	}
+	return nodes
+}
+
+func testEnv(p wizard.Prompter, nodes map[string]*remotetest.Node, interactive bool) (*wizard.Env, *bytes.Buffer) {
+	out := &bytes.Buffer{}
+	return &wizard.Env{
+		Out: out, Err: out, Interactive: interactive, Prompter: p,
+		Dial: func(_ context.Context, t remote.Target) (remote.Runner, error) {
+			if n, ok := nodes[t.Host]; ok {
+				return n, nil
+			}
+			return nil, errors.New("connection refused")
+		},
+	}, out
+}
+
+func hostsState(n int) *wizard.State {
+	st := &wizard.State{SSH: wizard.SSH{User: "root", KeyFiles: []string{"k"}, KnownHosts: "kh"}}
+	for i := 1; i <= n; i++ {
+		st.Nodes = append(st.Nodes, &wizard.Node{Host: fmt.Sprintf("10.0.0.%d", i)})
+	}
+	return st
+}
+
+// The whole create flow on four fake nodes: init on the first manager, managers join with
+// the manager token, the worker with the worker token, and no token is printed in full.
+func TestCreateFlowRunsTheRightCommands(t *testing.T) {
+	nodes := fakeCluster(4)
+	p := &wizard.Scripted{Script: []wizard.Answer{
+		{"Which node starts", "n1"},
+		{"Which address does n1 advertise?", ""},
+		{"How many managers (1 to 4)?", ""},
+		{"Choose 2 more managers", ""},
+		{"Build this swarm now?", "y"},
+	}}
+	env, out := testEnv(p, nodes, true)
+	env.Explain = true
+	st := hostsState(4)
+	if err := wizard.Run(context.Background(), env, st, Create(Options{})); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if got := nodes["10.0.0.1"].Commands(); !contains(got, "docker swarm init --advertise-addr 10.0.0.1") {
+		t.Errorf("n1 ran %q", got)
+	}
+	for _, a := range []string{"10.0.0.2", "10.0.0.3"} {
+		if !contains(nodes[a].Commands(), "docker swarm join --token "+mgrToken+" 10.0.0.1:2377") {
+			t.Errorf("%s ran %q", a, nodes[a].Commands())
+		}
+	}
+	if !contains(nodes["10.0.0.4"].Commands(), "docker swarm join --token "+wrkToken+" 10.0.0.1:2377") {
+		t.Errorf("worker ran %q", nodes["10.0.0.4"].Commands())
+	}
+	text := out.String()
+	if strings.Contains(text, "managersecret") || strings.Contains(text, "workersecret") {
+		t.Errorf("a token was printed in full:\n%s", text)
+	}
+	for _, want := range []string{"docker swarm init --advertise-addr 10.0.0.1", "why:", "SWMTKN-1-****",
+		"MANAGER STATUS", "3 managers: quorum 2, tolerates 1 failure; 3 reachable, leader n1."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// Off a terminal with nothing to go on, the wizard names the flags instead of prompting.
+func TestCreateWithoutTerminalNamesFlags(t *testing.T) {
+	env, _ := testEnv(&wizard.Scripted{}, nil, false)
+	err := wizard.Run(context.Background(), env, &wizard.State{}, Create(Options{}))
+	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "--lab NAME, or --host ADDRESS") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCountManagersRefusesAndWarns(t *testing.T) {
+	p := &wizard.Scripted{Script: []wizard.Answer{
+		{"How many managers (1 to 7)?", "0"}, {"How many managers", "abc"}, {"How many managers", "8"},
+		{"How many managers", "4"}, {"Keep 4 managers anyway?", "n"},
+		{"How many managers", "5"},
+	}}
+	env, out := testEnv(p, nil, true)
+	st := hostsState(7)
+	if err := (CountManagers{}).Run(context.Background(), env, st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Managers != 5 {
+		t.Errorf("managers %d", st.Managers)
+	}
+	want := []string{"a swarm needs at least 1 manager", "is not a number", "there are only 7 nodes"}
+	for i, w := range want {
+		if i >= len(p.Refused) || !strings.Contains(p.Refused[i], w) {
+			t.Errorf("refusal %d: want %q in %q", i, w, p.Refused)
+		}
+	}
+	if !strings.Contains(out.String(), "4 managers need 3 to agree and tolerate 1 failure, no more than 3 managers do") {
+		t.Errorf("no even-count warning:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "(even: no better than 3)") {
+		t.Errorf("quorum table does not mark even counts:\n%s", out)
+	}
+}
+
+func TestCheckAdvertise(t *testing.T) {
+	n := &wizard.Node{Host: "10.0.0.1"}
+	n.Facts.Hostname = "n1"
+	n.Facts.Addrs = append(n.Facts.Addrs, struct{ Iface, IP string }{"eth0", "10.0.0.1"})
+	for in, want := range map[string]string{
+		"10.0.0.1": "", "abc": "is not an IP address", "10.9.9.9": "is not an address of n1", "127.0.0.1": "is not an address of n1",
+	} {
+		err := CheckAdvertise(n, in)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: got %v, want %q", in, err, want)
+		}
+	}
+}
+
+func TestParseHosts(t *testing.T) {
+	nodes, err := ParseHosts("10.0.0.1, admin@10.0.0.2:2222\nnode3")
+	if err != nil || len(nodes) != 3 || nodes[1].User != "admin" || nodes[1].Port != 2222 || nodes[2].Host != "node3" {
+		t.Fatalf("%v %+v", err, nodes)
+	}
+	for in, want := range map[string]string{
+		"":                   "at least one node",
+		"a:99999":            "port",
+		"@h":                 "user before @",
+		"10.0.0.1, 10.0.0.1": "listed twice",
+		"host/with/slash":    "is not a host",
+	} {
+		if _, err := ParseHosts(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", in, err, want)
+		}
+	}
+}
+
+// A failing worker is named with its command; the other workers still join.
+func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
+	nodes := fakeCluster(3)
+	nodes["10.0.0.3"].Replies["docker swarm join"] = remotetest.Reply{Status: 1, Stderr: "Error response from daemon: Timeout was reached before node joined"}
+	env, _ := testEnv(nil, nodes, false)
+	st := hostsState(3)
+	for i, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
+		n.Role = wizard.Worker
+	}
+	st.Advertise, st.Tokens.Worker = "10.0.0.9", wrkToken
+	err := (JoinWorkers{}).Run(context.Background(), env, st)
+	if err == nil || !strings.Contains(err.Error(), "n3: `docker swarm join --token SWMTKN-1-**** 10.0.0.9:2377` failed") {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), "workersecret") {
+		t.Errorf("token in error: %v", err)
+	}
+	if len(st.Done) != 2 {
+		t.Errorf("the two good workers should have joined: %q", st.Done)
+	}
+}
+
+// Removing a manager when quorum would be lost is refused without --force, and nothing runs.
+func TestLeaveRefusesQuorumLoss(t *testing.T) {
+	nodes := fakeCluster(4)
+	nodes["10.0.0.1"].Replies["docker node ls"] = remotetest.Reply{Out: `{"ID":"id1","Hostname":"n1","Status":"Ready","Availability":"Active","ManagerStatus":"Leader"}
+{"ID":"id2","Hostname":"n2","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable"}
+{"ID":"id3","Hostname":"n3","Status":"Down","Availability":"Active","ManagerStatus":"Unreachable"}`}
+	env, _ := testEnv(nil, nodes, false)
+	st := hostsState(2)
+	for i, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
+		n.Facts.Swarm.ControlAvailable = true
+	}
+	err := (LeaveNodes{Names: []string{"n2"}}).Run(context.Background(), env, st)
+	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "refusing to remove manager n2") {
+		t.Fatalf("got %v", err)
+	}
+	for _, c := range append(nodes["10.0.0.1"].Commands(), nodes["10.0.0.2"].Commands()...) {
+		if !strings.HasPrefix(c, "docker node ls") {
+			t.Errorf("ran %q despite the refusal", c)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if strings.TrimSpace(l) == s {
+			return true
+		}
+	}
+	return false
+}
