@@ -68,11 +68,11 @@ func hostsState(n int) *wizard.State {
 func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	nodes := fakeCluster(4)
 	p := &wizard.Scripted{Script: []wizard.Answer{
-		{"Which node starts", "n1"},
-		{"Which address does n1 advertise?", ""},
-		{"How many managers (1 to 4)?", ""},
-		{"Choose 2 more managers", ""},
-		{"Build this swarm now?", "y"},
+		ans("Which node starts", "n1"),
+		ans("Which address does n1 advertise?", ""),
+		ans("How many managers (1 to 4)?", ""),
+		ans("Choose 2 more managers", ""),
+		ans("Build this swarm now?", "y"),
 	}}
 	env, out := testEnv(p, nodes, true)
 	env.Explain = true
@@ -114,9 +114,9 @@ func TestCreateWithoutTerminalNamesFlags(t *testing.T) {
 
 func TestCountManagersRefusesAndWarns(t *testing.T) {
 	p := &wizard.Scripted{Script: []wizard.Answer{
-		{"How many managers (1 to 7)?", "0"}, {"How many managers", "abc"}, {"How many managers", "8"},
-		{"How many managers", "4"}, {"Keep 4 managers anyway?", "n"},
-		{"How many managers", "5"},
+		ans("How many managers (1 to 7)?", "0"), ans("How many managers", "abc"), ans("How many managers", "8"),
+		ans("How many managers", "4"), ans("Keep 4 managers anyway?", "n"),
+		ans("How many managers", "5"),
 	}}
 	env, out := testEnv(p, nil, true)
 	st := hostsState(7)
@@ -227,4 +227,8 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+func ans(question, value string) wizard.Answer {
+	return wizard.Answer{Question: question, Value: value}
 }
