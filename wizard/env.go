@@ -4,6 +4,7 @@
 package wizard
 
 import (
+	"context"
 	"io"
 	"os"
 
@@ -27,15 +28,16 @@ type Env struct {
 	Dial        Dialer
 }
 
-// NewEnv builds the Env of a real run from the process's streams and environment.
-func NewEnv() *Env {
+// NewEnv builds the Env of a real run from the process's streams and environment; ctx ends
+// with Ctrl-C.
+func NewEnv(ctx context.Context) *Env {
 	interactive := isTerminal(os.Stdin) && isTerminal(os.Stdout)
 	e := &Env{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		Interactive: interactive,
 		Color:       interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
 	}
-	e.Prompter = NewSurveyPrompter(os.Stdin, os.Stdout, os.Stderr)
+	e.Prompter = NewSurveyPrompter(ctx, os.Stdin, os.Stdout, os.Stderr)
 	e.Dial = DialSSH
 	return e
 }

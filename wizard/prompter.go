@@ -1,9 +1,9 @@
 package wizard
 
 import (
+	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/terminal"
@@ -23,22 +23,27 @@ type Prompter interface {
 
 // SurveyPrompter is the terminal Prompter.
 type SurveyPrompter struct {
+	ctx   context.Context
 	stdio terminal.Stdio
 }
 
-// NewSurveyPrompter prompts on the given terminal streams.
-func NewSurveyPrompter(in io.Reader, out, errw io.Writer) *SurveyPrompter {
-	return &SurveyPrompter{stdio: terminal.Stdio{In: in.(terminal.FileReader), Out: out.(terminal.FileWriter), Err: errw}}
-}
-
-// NewSurveyPrompterFiles is NewSurveyPrompter for a terminal given as files (tests' ptys).
-func NewSurveyPrompterFiles(in, out *os.File) *SurveyPrompter {
-	return &SurveyPrompter{stdio: terminal.Stdio{In: in, Out: out, Err: out}}
+// NewSurveyPrompter prompts on the given terminal. A SIGINT that arrives while the terminal
+// is not in raw mode cancels ctx instead of reaching survey as a key: the prompt then gives
+// up, or it would wait for an answer forever.
+func NewSurveyPrompter(ctx context.Context, in terminal.FileReader, out terminal.FileWriter, errw io.Writer) *SurveyPrompter {
+	return &SurveyPrompter{ctx: ctx, stdio: terminal.Stdio{In: in, Out: out, Err: errw}}
 }
 
 func (p *SurveyPrompter) ask(q survey.Prompt, answer any, opts ...survey.AskOpt) error {
 	opts = append(opts, survey.WithStdio(p.stdio.In, p.stdio.Out, p.stdio.Err))
-	err := survey.AskOne(q, answer, opts...)
+	done := make(chan error, 1)
+	go func() { done <- survey.AskOne(q, answer, opts...) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-p.ctx.Done():
+		return failure.ErrInterrupted
+	}
 	if errors.Is(err, terminal.InterruptErr) {
 		return failure.ErrInterrupted
 	}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -20,14 +21,21 @@ import (
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	code := run(os.Args[1:])
+	os.Exit(code)
 }
 
 func run(args []string) int {
-	env := wizard.NewEnv()
 	// The first Ctrl-C cancels the context: steps stop, say what was done, and we exit 130.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	env := wizard.NewEnv(ctx)
+	if env.Interactive {
+		// An interrupted prompt may leave the terminal in raw mode; put it back as it was.
+		if saved, err := term.GetState(int(os.Stdin.Fd())); err == nil {
+			defer term.Restore(int(os.Stdin.Fd()), saved)
+		}
+	}
 	root := newRoot(env)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -39,6 +47,10 @@ func run(args []string) int {
 	}
 	code := failure.Code(err)
 	if code == failure.ExitInterrupted {
+		if env.Interactive {
+			// A prompt or spinner may have hidden the cursor: give it back.
+			fmt.Fprint(env.Err, "\033[?25h")
+		}
 		fmt.Fprintln(env.Err, "\nswarmwiz: interrupted")
 	} else {
 		fmt.Fprintln(env.Err, "swarmwiz:", err)
