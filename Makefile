@@ -20,8 +20,12 @@ unit:
 	$(GO) vet ./...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
 
+# Each fuzzer runs briefly on every `make test`; `make fuzz FUZZTIME=5m` digs deeper.
+FUZZTIME ?= 5s
 fuzz:
-	@echo "(fuzzers: none yet)"
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzParseNodeLs$$' -fuzztime $(FUZZTIME) ./internal/docker
+	$(GO) test -run '^$$' -fuzz '^FuzzParseSwarm$$' -fuzztime $(FUZZTIME) ./internal/docker
 
 prereqs: build
 	@if [ "$$(id -u)" = 0 ]; then $(BIN) lab check --install; fi

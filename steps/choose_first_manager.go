@@ -23,10 +23,18 @@ func (ChooseFirstManager) Run(_ context.Context, env *wizard.Env, st *wizard.Sta
 		} else {
 			say(env, "first.explain", nil)
 			options := make([]string, len(st.Nodes))
+			def := ""
 			for i, n := range st.Nodes {
 				options[i] = fmt.Sprintf("%s (%s, %s)", n.Name(), n.Host, n.Facts.OS)
+				if def == "" && n.Facts.Swarm.ControlAvailable {
+					// Already a manager: building on its swarm is what a re-run means.
+					def = options[i]
+				}
 			}
-			i, err := env.Prompter.Select(msg("first.question", nil), msg("first.help", nil), options, options[0])
+			if def == "" {
+				def = options[0]
+			}
+			i, err := env.Prompter.Select(msg("first.question", nil), msg("first.help", nil), options, def)
 			if err != nil {
 				return err
 			}
@@ -34,6 +42,11 @@ func (ChooseFirstManager) Run(_ context.Context, env *wizard.Env, st *wizard.Sta
 		}
 	}
 	st.First.Role = wizard.Manager
+	if fs := st.First.Facts.Swarm; fs.LocalNodeState == "active" && fs.ControlAvailable && fs.NodeAddr != "" {
+		// A re-run: the swarm exists and advertises what it advertises.
+		st.Advertise = fs.NodeAddr
+		return nil
+	}
 	if st.Advertise != "" {
 		if err := CheckAdvertise(st.First, st.Advertise); err != nil {
 			return failure.Usagef("--advertise-addr %v", err)

@@ -25,7 +25,7 @@ func (ChooseNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if st.LabName != "" {
 		return useLab(st, st.LabName)
 	}
-	if err := needTerminal(env, "--lab NAME, or --host ADDRESS (repeatable)"); err != nil {
+	if err := needTerminal(env, msg("noninteractive.flags", nil)); err != nil {
 		return err
 	}
 	options := []string{msg("nodes.option.ssh", nil), msg("nodes.option.lab", nil)}

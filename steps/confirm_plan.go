@@ -5,12 +5,15 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
-// ConfirmPlan shows the swarm about to be built and asks before anything changes.
+// ConfirmPlan shows the swarm about to be built, asks before anything changes, and offers
+// to save the plan for replaying.
 type ConfirmPlan struct {
-	Yes bool // --yes: accepted in advance
+	Yes      bool   // --yes: accepted in advance
+	SavePlan string // --save-plan: where to write the plan
 }
 
 func (ConfirmPlan) Title() string { return msg("summary.title", nil) }
@@ -23,6 +26,9 @@ func (c ConfirmPlan) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 		if n == st.First {
 			role = "first manager"
 		}
+		if n.Member {
+			role += " (in)"
+		}
 		rows = append(rows, row{n.Name(), n.Host, role, n.Facts.OS, n.Facts.DockerVersion})
 	}
 	show(env, "summary", map[string]any{
@@ -30,18 +36,42 @@ func (c ConfirmPlan) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 		"Managers": st.Managers, "Quorum": docker.Quorum(st.Managers), "Tolerates": docker.Tolerates(st.Managers),
 		"Workers": len(st.Nodes) - st.Managers,
 	})
-	if c.Yes || env.DryRun {
+	if st.First.Member && len(toJoin(st, "")) == 0 {
+		say(env, "nothing.todo", nil)
 		return nil
 	}
-	if err := needTerminal(env, "--yes"); err != nil {
+	if !c.Yes && !env.DryRun {
+		if err := needTerminal(env, "--yes"); err != nil {
+			return err
+		}
+		ok, err := env.Prompter.Confirm(msg("summary.question", nil), "", true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return failure.Usagef("%s", msg("summary.declined", nil))
+		}
+	}
+	return c.save(env, st)
+}
+
+func (c ConfirmPlan) save(env *wizard.Env, st *wizard.State) error {
+	path := c.SavePlan
+	if path == "" && env.Interactive && !c.Yes {
+		ok, err := env.Prompter.Confirm(msg("plan.save.question", nil), "", false)
+		if err != nil || !ok {
+			return err
+		}
+		if path, err = env.Prompter.Input(msg("plan.save.path", nil), "", "swarmwiz-plan.yaml", nil); err != nil {
+			return err
+		}
+	}
+	if path == "" {
+		return nil
+	}
+	if err := plan.Save(ToPlan(st), path); err != nil {
 		return err
 	}
-	ok, err := env.Prompter.Confirm(msg("summary.question", nil), "", true)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return failure.Usagef("%s", msg("summary.declined", nil))
-	}
+	say(env, "plan.saved", path)
 	return nil
 }

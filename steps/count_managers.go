@@ -23,6 +23,9 @@ func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 		if err := CheckManagerCount(strconv.Itoa(st.Managers), total); err != nil {
 			return failure.Usagef("--managers %v", err)
 		}
+		if st.Managers%2 == 0 && !st.EvenOK {
+			return failure.Usagef("%s", msg("count.even.flag", st.Managers))
+		}
 		return nil
 	}
 	def := 1

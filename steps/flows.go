@@ -6,27 +6,28 @@ import "github.com/swarmwiz/swarmwiz/wizard"
 type Options struct {
 	Yes   bool
 	Force bool
-	Leave []string // hostnames for `swarmwiz leave`
+	Leave    []string // hostnames for `swarmwiz leave`
+	SavePlan string   // write the plan here after the summary
 }
 
 // Create is the guided wizard: from where the nodes are to the node table.
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, ReadFacts{},
-		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, ConfirmPlan{Yes: o.Yes},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		InitSwarm{}, JoinManagers{}, JoinWorkers{}, ShowNodes{Next: true},
 	}
 }
 
 // Status prints the node table and quorum health of a running swarm.
 func Status() []wizard.Step {
-	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{AllowSwarm: true}, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{}, ShowNodes{}}
 }
 
 // Leave takes nodes out of a swarm.
 func Leave(o Options) []wizard.Step {
 	return []wizard.Step{
-		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{AllowSwarm: true},
+		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{},
 		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
 	}
 }

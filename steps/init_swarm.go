@@ -8,14 +8,19 @@ import (
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
-// InitSwarm runs `docker swarm init` on the first manager and reads both join tokens.
+// InitSwarm runs `docker swarm init` on the first manager (unless a earlier run did) and
+// reads both join tokens (when there is anyone left to join).
 type InitSwarm struct{}
 
 func (InitSwarm) Title() string { return msg("init.title", nil) }
 
+func (InitSwarm) Skip(st *wizard.State) bool { return st.First.Member && len(toJoin(st, "")) == 0 }
+
 func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	n := st.First
-	if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise), msg("init.why", nil),
+	if n.Member {
+		say(env, "init.already", n.Name())
+	} else if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise), msg("init.why", nil),
 		msg("init.done", map[string]string{"Node": n.Name(), "Addr": st.Advertise})); err != nil {
 		return err
 	}
@@ -41,4 +46,15 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		say(env, "init.tokens", map[string]string{"Manager": env.Mask(st.Tokens.Manager), "Worker": env.Mask(st.Tokens.Worker)})
 	}
 	return nil
+}
+
+// toJoin lists the nodes of role r (any role when "") that still have to join.
+func toJoin(st *wizard.State, r wizard.Role) []*wizard.Node {
+	var out []*wizard.Node
+	for _, n := range st.Nodes {
+		if n != st.First && !n.Member && (r == "" || n.Role == r) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

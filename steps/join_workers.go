@@ -17,10 +17,10 @@ type JoinWorkers struct{}
 
 func (JoinWorkers) Title() string { return msg("workers.join.title", nil) }
 
-func (JoinWorkers) Skip(st *wizard.State) bool { return len(st.ByRole(wizard.Worker)) == 0 }
+func (JoinWorkers) Skip(st *wizard.State) bool { return len(toJoin(st, wizard.Worker)) == 0 }
 
 func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	workers := st.ByRole(wizard.Worker)
+	workers := toJoin(st, wizard.Worker)
 	cmd := docker.Join(st.Tokens.Worker, managerAddr(st), "")
 	if env.Explain && !env.DryRun {
 		// One explanation for all: the command is the same on every worker.

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
@@ -11,11 +10,9 @@ import (
 )
 
 // ReadFacts learns each node's hostname, OS, docker engine, swarm state and addresses, in
-// one read-only round trip per node, all nodes at once.
-type ReadFacts struct {
-	// AllowSwarm accepts nodes already in a swarm (status, leave); creating a swarm does not.
-	AllowSwarm bool
-}
+// one read-only round trip per node, all nodes at once. What a node's swarm state means is
+// for later steps (FindMembers) to judge.
+type ReadFacts struct{}
 
 func (ReadFacts) Title() string { return msg("facts.title", nil) }
 
@@ -45,8 +42,6 @@ func (r ReadFacts) check(n *wizard.Node) error {
 		return errors.New(msg("facts.nodocker", n.Name()))
 	case !f.DockerAnswers():
 		return errors.New(msg("facts.dockerdown", n.Name()))
-	case !r.AllowSwarm && f.Swarm.LocalNodeState != "inactive":
-		return fmt.Errorf("%s", msg("facts.inswarm", map[string]string{"Node": n.Name(), "State": f.Swarm.LocalNodeState}))
 	}
 	return nil
 }

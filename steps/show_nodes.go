@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
@@ -28,6 +30,9 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	rows, err := ListNodes(ctx, env, st)
 	if err != nil {
 		return err
+	}
+	if env.JSON != nil {
+		return writeJSON(env, st, rows)
 	}
 	show(env, "node-table", rows)
 	say(env, "quorum.health", Health(rows))
@@ -107,4 +112,37 @@ func nodeByHostname(st *wizard.State, host string) *wizard.Node {
 		}
 	}
 	return nil
+}
+
+// writeJSON is --output json: the node list and quorum health, for scripts.
+func writeJSON(env *wizard.Env, st *wizard.State, rows []docker.Node) error {
+	type node struct {
+		ID            string `json:"id"`
+		Hostname      string `json:"hostname"`
+		Status        string `json:"status"`
+		Availability  string `json:"availability"`
+		ManagerStatus string `json:"managerStatus"`
+		EngineVersion string `json:"engineVersion"`
+	}
+	h := Health(rows)
+	out := struct {
+		Nodes     []node `json:"nodes"`
+		Managers  int    `json:"managers"`
+		Reachable int    `json:"reachable"`
+		Quorum    int    `json:"quorum"`
+		Tolerates int    `json:"tolerates"`
+		Leader    string `json:"leader"`
+		Healthy   bool   `json:"healthy"`
+		Changed   bool   `json:"changed"`
+	}{Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
+		Healthy: h.OK(), Changed: st.Changed}
+	for _, r := range rows {
+		out.Nodes = append(out.Nodes, node{r.ID, r.Hostname, r.Status, r.Availability, r.ManagerStatus, r.EngineVersion})
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(env.JSON, string(b))
+	return err
 }

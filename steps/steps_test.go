@@ -73,6 +73,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 		ans("How many managers (1 to 4)?", ""),
 		ans("Choose 2 more managers", ""),
 		ans("Build this swarm now?", "y"),
+		ans("Save this plan", "n"),
 	}}
 	env, out := testEnv(p, nodes, true)
 	env.Explain = true
@@ -107,7 +108,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 func TestCreateWithoutTerminalNamesFlags(t *testing.T) {
 	env, _ := testEnv(&wizard.Scripted{}, nil, false)
 	err := wizard.Run(context.Background(), env, &wizard.State{}, Create(Options{}))
-	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "--lab NAME, or --host ADDRESS") {
+	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "--config plan.yaml, or the nodes (--lab NAME, or --host") {
 		t.Fatalf("got %v", err)
 	}
 }

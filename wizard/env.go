@@ -26,6 +26,7 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
+	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
 }
 
 // NewEnv builds the Env of a real run from the process's streams and environment; ctx ends

@@ -28,6 +28,9 @@ func (e *Env) Mask(s string) string {
 
 // Read runs a command that changes nothing; it runs in dry runs too.
 func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
+	if e.Verbose {
+		fmt.Fprintf(e.Out, "  %s$ %s\n", n.Name(), e.Mask(firstLine(cmd)))
+	}
 	out, _, err := n.Conn.Run(ctx, cmd)
 	if err != nil {
 		return out, e.nodeErr(n, cmd, err)
@@ -70,4 +73,11 @@ func (e *Env) explain(n *Node, cmd, why string) {
 func (e *Env) nodeErr(n *Node, cmd string, err error) error {
 	msg := e.Mask(strings.Join(strings.Fields(err.Error()), " "))
 	return &failure.NodeError{Node: n.Name(), Cmd: e.Mask(cmd), Err: fmt.Errorf("%s", msg)}
+}
+
+// firstLine shortens a script to its first line for --verbose: the templates' scripts start
+// with a comment that says what they do.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }

@@ -25,6 +25,8 @@ type Node struct {
 	Role  Role
 	Facts facts.Facts
 	Conn  remote.Runner // open while the run lasts
+	// Member: the node is already in the swarm being built (a re-run): nothing to do on it.
+	Member bool
 }
 
 // Name is how the user knows the node: its hostname once read, its address before.
@@ -51,9 +53,12 @@ type State struct {
 	First     *Node  // the first manager: where init runs
 	Advertise string // the first manager's advertise address
 	Managers  int    // how many managers, the first included
+	EvenOK    bool   // an even manager count was confirmed in advance (plan or flag)
 	Tokens    struct{ Manager, Worker string }
 	// SwarmEnded: the last manager left, so there is no node table to show.
 	SwarmEnded bool
+	// Changed: this run changed some node (a re-run of a finished plan changes none).
+	Changed bool
 	// Done is what changed on the nodes so far, in order: the account given on Ctrl-C or
 	// failure. Steps that work on nodes in parallel add to it through Record.
 	Done []string
@@ -65,6 +70,7 @@ func (s *State) Record(what string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Done = append(s.Done, what)
+	s.Changed = true
 }
 
 // ByRole lists the nodes of role r, in plan order.

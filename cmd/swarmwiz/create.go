@@ -1,56 +1,147 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/steps"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
-// planFlags are the answers that can be given up front instead of at the prompts.
+// planFlags are the answers that can be given up front instead of at the prompts: a flag for
+// every question, or a plan file with them all.
 type planFlags struct {
-	lab, sshUser, sshKey, knownHosts, advertise string
-	hosts                                       []string
-	managers                                    int
+	config, lab, hostsFile, sshUser, sshKey, knownHosts, advertise string
+	hosts, managerHosts, workerHosts                               []string
+	managers, sshPort                                              int
+	allowEven                                                      bool
 }
 
 func (p *planFlags) add(c *cobra.Command, full bool) {
 	f := c.Flags()
+	f.StringVar(&p.config, "config", "", "plan file (YAML; - for standard input)")
 	f.StringVar(&p.lab, "lab", "", "use the practice lab called NAME")
 	f.StringArrayVar(&p.hosts, "host", nil, "a node, [user@]host[:port] (repeatable)")
+	f.StringVar(&p.hostsFile, "hosts-file", "", "a file of nodes, one [user@]host[:port] a line")
 	f.StringVar(&p.sshUser, "ssh-user", "", "SSH user on the nodes")
 	f.StringVar(&p.sshKey, "ssh-key", "", "private key file")
+	f.IntVar(&p.sshPort, "ssh-port", 0, "SSH port of the nodes (default 22)")
 	f.StringVar(&p.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
 	if full {
 		f.StringVar(&p.advertise, "advertise-addr", "", "address the first manager advertises")
-		f.IntVar(&p.managers, "managers", 0, "how many managers")
+		f.IntVar(&p.managers, "managers", 0, "how many managers (the first nodes listed)")
+		f.StringArrayVar(&p.managerHosts, "manager", nil, "a manager node (repeatable; the first is where init runs)")
+		f.StringArrayVar(&p.workerHosts, "worker", nil, "a worker node (repeatable)")
+		f.BoolVar(&p.allowEven, "allow-even-managers", false, "confirm an even manager count")
 	}
 }
 
-// state turns the flags into the wizard's starting State.
+// state turns the plan file and flags into the wizard's starting State; flags win.
 func (p *planFlags) state() (*wizard.State, error) {
-	st := &wizard.State{LabName: p.lab, Advertise: p.advertise, Managers: p.managers}
-	st.SSH.User, st.SSH.KnownHosts = p.sshUser, p.knownHosts
+	st := &wizard.State{}
+	if p.config != "" {
+		pl, err := plan.LoadFile(p.config)
+		if err != nil {
+			return nil, err
+		}
+		st = steps.FromPlan(pl)
+	}
+	if p.lab != "" {
+		st.LabName = p.lab
+	}
+	if p.advertise != "" {
+		st.Advertise = p.advertise
+	}
+	if p.managers != 0 {
+		st.Managers = p.managers
+	}
+	st.EvenOK = st.EvenOK || p.allowEven
+	if p.sshUser != "" {
+		st.SSH.User = p.sshUser
+	}
+	if p.knownHosts != "" {
+		st.SSH.KnownHosts = p.knownHosts
+	}
+	if p.sshPort != 0 {
+		if p.sshPort < 1 || p.sshPort > 65535 {
+			return nil, failure.Usagef("--ssh-port %d: give a port from 1 to 65535", p.sshPort)
+		}
+		st.SSH.Port = p.sshPort
+	}
 	if p.sshKey != "" {
 		if err := steps.CheckKeyFile(p.sshKey); err != nil {
 			return nil, failure.Usagef("--ssh-key %v", err)
 		}
 		st.SSH.KeyFiles = []string{p.sshKey}
 	}
-	if p.lab != "" && len(p.hosts) > 0 {
-		return nil, failure.Usagef("--lab and --host both name the nodes: give one of them")
+	nodes, err := p.nodes()
+	if err != nil {
+		return nil, err
 	}
-	if len(p.hosts) > 0 {
-		nodes, err := steps.ParseHosts(strings.Join(p.hosts, ","))
-		if err != nil {
-			return nil, failure.Usagef("--host %v", err)
+	if len(nodes) > 0 {
+		if p.lab != "" || p.config != "" {
+			return nil, failure.Usagef("nodes are given twice: use --lab, --config, or --host/--hosts-file/--manager/--worker, not several")
 		}
 		st.Nodes = nodes
+		for _, n := range nodes {
+			if n.Role == wizard.Manager {
+				st.First = n
+				break
+			}
+		}
+		if len(p.managerHosts) > 0 {
+			st.Managers = len(p.managerHosts)
+		}
 	}
 	return st, nil
+}
+
+// nodes gathers --host, --hosts-file, --manager and --worker, with roles where given.
+func (p *planFlags) nodes() ([]*wizard.Node, error) {
+	hosts := p.hosts
+	if p.hostsFile != "" {
+		b, err := os.ReadFile(p.hostsFile)
+		if err != nil {
+			return nil, failure.Usagef("--hosts-file: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+				hosts = append(hosts, line)
+			}
+		}
+	}
+	var all []*wizard.Node
+	for _, g := range []struct {
+		flag  string
+		hosts []string
+		role  wizard.Role
+	}{{"--manager", p.managerHosts, wizard.Manager}, {"--host", hosts, ""}, {"--worker", p.workerHosts, wizard.Worker}} {
+		if len(g.hosts) == 0 {
+			continue
+		}
+		nodes, err := steps.ParseHosts(strings.Join(g.hosts, ","))
+		if err != nil {
+			return nil, failure.Usagef("%s %v", g.flag, err)
+		}
+		for _, n := range nodes {
+			n.Role = g.role
+		}
+		all = append(all, nodes...)
+	}
+	seen := map[string]bool{}
+	for _, n := range all {
+		key := fmt.Sprintf("%s:%d", n.Host, n.Port)
+		if seen[key] {
+			return nil, failure.Usagef("%s is given twice: name each node once, with its role", n.Host)
+		}
+		seen[key] = true
+	}
+	return all, nil
 }
 
 // teachFlags control how much the run shows.
@@ -59,38 +150,66 @@ func teachFlags(c *cobra.Command, env *wizard.Env) {
 	f.BoolVar(&env.Explain, "explain", false, "print each docker command and why, before it runs")
 	f.BoolVar(&env.ShowTokens, "show-tokens", false, "show join tokens in full (they are secrets)")
 	f.BoolVarP(&env.Quiet, "quiet", "q", false, "print only failures and the result")
+	f.BoolVarP(&env.Verbose, "verbose", "v", false, "also print the read-only commands run on each node")
+}
+
+// outputFlag adds --output; json sends the result to stdout and everything else to stderr.
+func outputFlag(c *cobra.Command, output *string) {
+	c.Flags().StringVarP(output, "output", "o", "", "json: print the node list and quorum health as JSON, for scripts")
+}
+
+func setOutput(env *wizard.Env, output string) error {
+	switch output {
+	case "":
+	case "json":
+		env.JSON = env.Out
+		env.Out = env.Err
+	default:
+		return failure.Usagef("--output %q: the only format is json", output)
+	}
+	return nil
 }
 
 func newCreate(env *wizard.Env) *cobra.Command {
 	var p planFlags
-	var yes bool
+	var o steps.Options
+	var output string
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "The guided wizard: build a swarm (the default command)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := setOutput(env, output); err != nil {
+				return err
+			}
 			st, err := p.state()
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			return wizard.Run(cmd.Context(), env, st, steps.Create(steps.Options{Yes: yes}))
+			return wizard.Run(cmd.Context(), env, st, steps.Create(o))
 		},
 	}
 	p.add(c, true)
 	teachFlags(c, env)
-	c.Flags().BoolVarP(&yes, "yes", "y", false, "accept the summary without asking")
+	outputFlag(c, &output)
+	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "accept the summary without asking")
+	c.Flags().StringVar(&o.SavePlan, "save-plan", "", "write the plan to FILE (mode 0600, no secrets) after the summary")
 	c.Flags().BoolVar(&env.DryRun, "dry-run", false, "read the nodes, then print every command it would run; change nothing")
 	return c
 }
 
 func newStatus(env *wizard.Env) *cobra.Command {
 	var p planFlags
+	var output string
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Print the swarm's node table and quorum health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := setOutput(env, output); err != nil {
+				return err
+			}
 			st, err := p.state()
 			if err != nil {
 				return err
@@ -101,6 +220,7 @@ func newStatus(env *wizard.Env) *cobra.Command {
 		},
 	}
 	p.add(c, false)
+	outputFlag(c, &output)
 	return c
 }
 

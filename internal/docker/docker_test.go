@@ -42,3 +42,31 @@ func TestCommandsQuoteValues(t *testing.T) {
 		t.Errorf("unquoted value: %s", got)
 	}
 }
+
+func FuzzParseNodeLs(f *testing.F) {
+	f.Add(`{"ID":"a","Hostname":"n1","Status":"Ready","ManagerStatus":"Leader","Self":true}`)
+	f.Add("ID HOSTNAME\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		nodes, err := ParseNodeLs(s)
+		if err == nil {
+			for _, n := range nodes {
+				if n.ID == "" || n.Hostname == "" {
+					t.Fatalf("accepted a node without ID or hostname: %q", s)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseSwarm(f *testing.F) {
+	f.Add(`{"NodeID":"x","LocalNodeState":"active","ControlAvailable":true,"Cluster":{"ID":"c"}}`)
+	f.Add(`null`)
+	f.Fuzz(func(t *testing.T, s string) {
+		sw, err := ParseSwarm(s)
+		if err == nil && sw.LocalNodeState == "" {
+			t.Fatalf("accepted swarm info without a state: %q", s)
+		}
+		_ = sw.ClusterID()
+		_, _ = ParseManagerStatus(s)
+	})
+}

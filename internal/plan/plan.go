@@ -1,0 +1,249 @@
+// Package plan is the plan file: the answers to every wizard question, saved so an
+// instructor can replay one cluster for every learner. It holds no secret: no password,
+// passphrase or join token ever goes in it, and it is written 0600 all the same.
+package plan
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+)
+
+// APIVersion is the only version this swarmwiz reads and writes.
+const APIVersion = "swarmwiz/v1"
+
+// Plan is a whole cluster.
+type Plan struct {
+	APIVersion    string `yaml:"apiVersion"`
+	AdvertiseAddr string `yaml:"advertiseAddr,omitempty"`
+	// AllowEvenManagers confirms an even manager count in advance, as the wizard's question
+	// does: an even count tolerates no more failures than one fewer.
+	AllowEvenManagers bool   `yaml:"allowEvenManagers,omitempty"`
+	SSH               SSH    `yaml:"ssh,omitempty"`
+	Nodes             []Node `yaml:"nodes"`
+}
+
+// SSH is how every node is logged in to.
+type SSH struct {
+	User       string `yaml:"user,omitempty"`
+	Key        string `yaml:"key,omitempty"`
+	Port       int    `yaml:"port,omitempty"`
+	KnownHosts string `yaml:"knownHosts,omitempty"`
+}
+
+// Node is one machine. The first manager listed is where `docker swarm init` runs.
+type Node struct {
+	Host string `yaml:"host"`
+	Role string `yaml:"role"`
+	User string `yaml:"user,omitempty"`
+	Port int    `yaml:"port,omitempty"`
+}
+
+// Load reads a plan from r; name is for messages ("plan.yaml", or "-" for stdin). Every
+// refusal is one line: name:line: what is wrong and what would be accepted.
+func Load(r io.Reader, name string) (*Plan, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, refuse(name, yamlLine(err), "not valid YAML (%s): see the example in the README", yamlMsg(err))
+	}
+	if len(root.Content) == 0 {
+		return nil, refuse(name, 1, "the file is empty: start with apiVersion: %s", APIVersion)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, refuse(name, yamlLine(err), "%s", yamlMsg(err))
+	}
+	lines := lineIndex(root.Content[0])
+	if err := p.validate(name, lines); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// LoadFile reads the plan at path, "-" being standard input.
+func LoadFile(path string) (*Plan, error) {
+	if path == "-" {
+		return Load(os.Stdin, "-")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, failure.Usagef("--config %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	return Load(f, path)
+}
+
+// Save writes p to path, mode 0600.
+func Save(p *Plan, path string) error {
+	var b bytes.Buffer
+	b.WriteString("# A swarmwiz plan: `swarmwiz create --config " + path + " --yes` builds this cluster.\n")
+	b.WriteString("# It holds no secrets: no password, passphrase or join token.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(p); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	// O_CREATE's mode applies only to a new file: an existing one is tightened too.
+	if err := f.Chmod(0o600); err != nil {
+		return err
+	}
+	_, err = f.Write(b.Bytes())
+	return err
+}
+
+// First is the first manager: the first node listed as a manager.
+func (p *Plan) First() *Node {
+	for i := range p.Nodes {
+		if p.Nodes[i].Role == "manager" {
+			return &p.Nodes[i]
+		}
+	}
+	return nil
+}
+
+// Managers counts the managers.
+func (p *Plan) Managers() int {
+	n := 0
+	for _, node := range p.Nodes {
+		if node.Role == "manager" {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *Plan) validate(name string, l lines) error {
+	if p.APIVersion != APIVersion {
+		return refuse(name, l.at("apiVersion"), "apiVersion %q: this swarmwiz reads %s", p.APIVersion, APIVersion)
+	}
+	if p.AdvertiseAddr != "" {
+		if _, err := netip.ParseAddr(p.AdvertiseAddr); err != nil {
+			return refuse(name, l.at("advertiseAddr"), "advertiseAddr %q is not an IP address: give the first manager's, like 10.0.0.11", p.AdvertiseAddr)
+		}
+	}
+	if p.SSH.Port < 0 || p.SSH.Port > 65535 {
+		return refuse(name, l.at("ssh.port"), "ssh.port %d: give a port from 1 to 65535", p.SSH.Port)
+	}
+	if len(p.Nodes) == 0 {
+		return refuse(name, l.at("nodes"), "no nodes: list at least one, like\n  nodes:\n    - host: 10.0.0.11\n      role: manager")
+	}
+	seen := map[string]int{}
+	for i, n := range p.Nodes {
+		at := func(field string) int { return l.at(fmt.Sprintf("nodes.%d.%s", i, field)) }
+		if n.Host == "" || strings.ContainsAny(n.Host, " /@[]") {
+			return refuse(name, at("host"), "node %d: host %q: give an address or name, like 10.0.0.11", i+1, n.Host)
+		}
+		if n.Role != "manager" && n.Role != "worker" {
+			return refuse(name, at("role"), "node %s: role %q: use manager or worker", n.Host, n.Role)
+		}
+		if n.Port < 0 || n.Port > 65535 {
+			return refuse(name, at("port"), "node %s: port %d: give a port from 1 to 65535", n.Host, n.Port)
+		}
+		key := n.Host + ":" + strconv.Itoa(n.Port)
+		if first, dup := seen[key]; dup {
+			return refuse(name, at("host"), "node %s is listed twice (first at line %d): give each node once", n.Host, first)
+		}
+		seen[key] = at("host")
+	}
+	if p.First() == nil {
+		return refuse(name, l.at("nodes"), "no node has role manager: the first manager listed is where the swarm starts")
+	}
+	if m := p.Managers(); m%2 == 0 && !p.AllowEvenManagers {
+		return refuse(name, l.at("nodes"), "%d managers tolerate no more failures than %d: use an odd count, or add allowEvenManagers: true", m, m-1)
+	}
+	return nil
+}
+
+func refuse(name string, line int, format string, args ...any) error {
+	msg := strings.ReplaceAll(fmt.Sprintf(format, args...), "\n", " ")
+	msg = strings.Join(strings.Fields(msg), " ")
+	return failure.Usagef("%s:%d: %s", name, line, msg)
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+func yamlLine(err error) int {
+	if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 1
+}
+
+// yamlMsg turns yaml's error into one line without its own "line N:" prefix.
+func yamlMsg(err error) string {
+	s := strings.TrimPrefix(err.Error(), "yaml: ")
+	s = strings.TrimPrefix(s, "unmarshal errors:\n")
+	s = lineRE.ReplaceAllString(s, "")
+	s = strings.TrimLeft(strings.Join(strings.Fields(s), " "), ": ")
+	if strings.Contains(s, "not found in type") {
+		field := strings.Fields(s)[1]
+		return fmt.Sprintf("unknown key %s: the keys are apiVersion, advertiseAddr, allowEvenManagers, ssh (user, key, port, knownHosts) and nodes (host, role, user, port)", field)
+	}
+	return s
+}
+
+// lines maps dotted paths (nodes.0.role) to line numbers.
+type lines map[string]int
+
+func (l lines) at(path string) int {
+	for path != "" {
+		if n, ok := l[path]; ok {
+			return n
+		}
+		i := strings.LastIndexByte(path, '.')
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 1
+}
+
+func lineIndex(n *yaml.Node) lines {
+	l := lines{}
+	var walk func(prefix string, n *yaml.Node)
+	walk = func(prefix string, n *yaml.Node) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				path := key
+				if prefix != "" {
+					path = prefix + "." + key
+				}
+				l[path] = n.Content[i].Line
+				walk(path, n.Content[i+1])
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				path := fmt.Sprintf("%s.%d", prefix, i)
+				l[path] = c.Line
+				walk(path, c)
+			}
+		}
+	}
+	walk("", n)
+	return l
+}

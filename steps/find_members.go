@@ -1,0 +1,61 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// FindMembers makes re-runs safe: nodes already in the swarm being built are left alone, so
+// running a finished plan again changes nothing and a plan with one more node joins only
+// that one. A node in some other swarm is refused with the way out.
+type FindMembers struct{}
+
+func (FindMembers) Title() string { return msg("members.title", nil) }
+
+func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	first := st.First
+	fs := first.Facts.Swarm
+	ours := map[string]bool{}
+	if fs.LocalNodeState == "active" {
+		if !fs.ControlAvailable {
+			return errors.New(msg("members.firstworker", first.Name()))
+		}
+		out, err := env.Read(ctx, first, docker.NodeLs())
+		if err != nil {
+			return err
+		}
+		rows, err := docker.ParseNodeLs(out)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			ours[r.ID] = true
+		}
+	}
+	var errs []error
+	members := 0
+	for _, n := range st.Nodes {
+		s := n.Facts.Swarm
+		switch {
+		case s.LocalNodeState == "inactive":
+		case s.LocalNodeState == "active" && ours[s.NodeID]:
+			n.Member = true
+			members++
+		case s.LocalNodeState == "active":
+			errs = append(errs, errors.New(msg("members.other", n.Name())))
+		default:
+			errs = append(errs, errors.New(msg("members.stuck", map[string]string{"Node": n.Name(), "State": s.LocalNodeState})))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if members > 0 && !env.Quiet {
+		fmt.Fprintln(env.Out, msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members}))
+	}
+	return nil
+}
