@@ -70,11 +70,18 @@ func TestWizardBuildsSeedTopology(t *testing.T) {
 	s.send(keyEnter) // node2 and node3, preselected
 	s.expect("Build this swarm now?")
 	s.send("y", keyEnter)
+	s.expect("Save this plan to a file")
+	s.send("y", keyEnter)
+	s.expect("Plan file:")
+	saved := filepath.Join(t.TempDir(), "seed.yaml")
+	s.send(strings.Split(saved, "")...)
+	s.send(keyEnter)
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, s.text())
 	}
 	out := s.text()
 	noFullToken(t, out)
+	checkSavedPlan(t, saved, 7)
 	rows := tableRows(t, out)
 	if len(rows) != 7 {
 		t.Fatalf("want 7 rows, got %d:\n%s", len(rows), out)
@@ -213,6 +220,8 @@ func TestWizardDropsUnreachableNode(t *testing.T) {
 	s.send(keyEnter)
 	s.expect("Build this swarm now?")
 	s.send("y", keyEnter)
+	s.expect("Save this plan to a file")
+	s.send("n", keyEnter)
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, s.text())
 	}
