@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/AlecAivazis/survey/v2/core"
 	"github.com/mattn/go-isatty"
 
 	"github.com/swarmwiz/swarmwiz/internal/progress"
@@ -38,6 +39,8 @@ func NewEnv(ctx context.Context) *Env {
 		Interactive: interactive,
 		Color:       interactive && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
 	}
+	// survey colours its prompts unless told not to: NO_COLOR and TERM=dumb mean plain text.
+	core.DisableColor = !e.Color
 	e.Prompter = NewSurveyPrompter(ctx, os.Stdin, os.Stdout, os.Stderr)
 	e.Dial = DialSSH
 	return e

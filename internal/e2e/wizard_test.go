@@ -300,3 +300,20 @@ func fingerprint(t *testing.T, n labNode) string {
 	t.Fatalf("no fingerprint in %q", out)
 	return ""
 }
+
+// NO_COLOR turns colour off: no SGR colour sequence reaches the terminal.
+func TestNoColor(t *testing.T) {
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*[1-9][0-9;]*m`)
+	for _, env := range [][]string{nil, {"NO_COLOR=1"}} {
+		s := startPTY(t, env)
+		s.expect("Where are the machines")
+		s.send(keyCtrlC)
+		if code := s.wait(); code != 130 {
+			t.Fatalf("%v: exit %d", env, code)
+		}
+		coloured := sgr.MatchString(s.raw.String())
+		if coloured != (env == nil) {
+			t.Errorf("env %v: coloured output %v", env, coloured)
+		}
+	}
+}
