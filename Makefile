@@ -46,5 +46,9 @@ e2e: prereqs clean-labs
 	  grep -E '^(--- |ok|FAIL|PASS)' .e2e.log | tail -40; exit $$rc; \
 	fi
 
+# The benchmark: swarmwiz against the by-hand baseline, alternated in one lab (root).
+bench: build
+	$(GO) run ./internal/bench -bin $(BIN)
+
 clean:
 	rm -rf bin .e2e.log

@@ -4,8 +4,8 @@ import "github.com/swarmwiz/swarmwiz/wizard"
 
 // Options are the flags that change how the flows behave.
 type Options struct {
-	Yes   bool
-	Force bool
+	Yes      bool
+	Force    bool
 	Leave    []string // hostnames for `swarmwiz leave`
 	SavePlan string   // write the plan here after the summary
 }

@@ -2,7 +2,9 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -28,19 +30,24 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		st.Tokens.Manager, st.Tokens.Worker = "SWMTKN-1-manager-token", "SWMTKN-1-worker-token"
 		return nil
 	}
-	for _, role := range []string{"manager", "worker"} {
+	// Both tokens at once: two sessions on the one connection.
+	tokens := []*string{&st.Tokens.Manager, &st.Tokens.Worker}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, role := range []string{"manager", "worker"} {
 		if env.Explain {
-			env.Change(ctx, st, n, docker.JoinToken(role), msg("token.why", role), "")
+			env.ExplainCmd(n, docker.JoinToken(role), msg("token.why", role))
 		}
-		out, err := env.Read(ctx, n, docker.JoinToken(role))
-		if err != nil {
-			return err
-		}
-		if role == "manager" {
-			st.Tokens.Manager = strings.TrimSpace(out)
-		} else {
-			st.Tokens.Worker = strings.TrimSpace(out)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := env.Read(ctx, n, docker.JoinToken(role))
+			*tokens[i], errs[i] = strings.TrimSpace(out), err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	if !env.Quiet {
 		say(env, "init.tokens", map[string]string{"Manager": env.Mask(st.Tokens.Manager), "Worker": env.Mask(st.Tokens.Worker)})

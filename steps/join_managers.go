@@ -47,23 +47,19 @@ func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wiza
 	if env.DryRun {
 		return nil
 	}
-	out, err := env.Read(ctx, n, docker.InfoSwarm())
-	if err != nil {
-		return err
-	}
-	sw, err := docker.ParseSwarm(out)
-	if err != nil {
-		return err
-	}
-	return waitReachable(ctx, env, st.First, n, sw.NodeID)
+	return waitReachable(ctx, env, st.First, n)
 }
 
-// waitReachable polls the first manager, with backoff, until it sees id as reachable.
-func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node, id string) error {
+// waitReachable polls the first manager, with backoff, until it sees n as reachable. Nodes
+// are looked up by hostname, which swarmwiz has already checked to be unique.
+func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) error {
+	id := n.Name()
 	ctx, cancel := context.WithTimeout(ctx, ReachableTimeout)
 	defer cancel()
 	last := "unknown"
-	for delay := 100 * time.Millisecond; ; delay = min(delay*2, time.Second) {
+	// A manager usually becomes reachable within a second of its join: poll often and
+	// back off gently, so the wait ends soon after it does.
+	for delay := 50 * time.Millisecond; ; delay = min(delay*3/2, 300*time.Millisecond) {
 		out, err := env.Read(ctx, first, docker.ManagerStatus(id))
 		if err == nil {
 			if ms, err := docker.ParseManagerStatus(out); err == nil && ms != nil {

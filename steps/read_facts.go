@@ -6,6 +6,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -19,9 +20,8 @@ func (ReadFacts) Title() string { return msg("facts.title", nil) }
 func (r ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	rep := progress.Start(env.Progress(), msg("facts.progress", nil), len(st.Nodes))
 	errs := eachNode(st.Nodes, func(_ int, n *wizard.Node) error {
-		out, err := env.Read(ctx, n, facts.Command("docker"))
+		err := readFacts(ctx, env, n)
 		if err == nil {
-			n.Facts = facts.Parse(out)
 			err = r.check(n)
 		}
 		rep.Item(n.Name(), err, n.Facts.OS+", docker "+n.Facts.DockerVersion)
@@ -31,6 +31,35 @@ func (r ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	return nil
+}
+
+// readFacts reads the docker facts from the daemon's API over the SSH connection where sshd
+// allows it, in parallel with the shell facts; where it does not, the docker client does it.
+func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
+	ud, ok := n.Conn.(remote.UnixDialer)
+	if !ok {
+		out, err := env.Read(ctx, n, facts.Command("docker"))
+		n.Facts = facts.Parse(out)
+		return err
+	}
+	var api facts.Facts
+	apiErr := make(chan error, 1)
+	go func() { apiErr <- facts.ReadAPI(ctx, ud.DialUnix, &api) }()
+	out, err := env.Read(ctx, n, facts.Command(""))
+	if err != nil {
+		<-apiErr
+		return err
+	}
+	n.Facts = facts.Parse(out)
+	if <-apiErr != nil {
+		// No socket access this way (a non-root user, forwarding off, no daemon): ask the
+		// docker client, which also tells a stopped daemon from a missing one.
+		out, err = env.Read(ctx, n, facts.Command("docker"))
+		n.Facts = facts.Parse(out)
+		return err
+	}
+	n.Facts.DockerInstalled, n.Facts.DockerVersion, n.Facts.Swarm = true, api.DockerVersion, api.Swarm
 	return nil
 }
 

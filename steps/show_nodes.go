@@ -6,16 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
 // ShowNodes prints the swarm's nodes as `docker node ls` shows them, then quorum health and
-// what to do next.
+// what to do next. After create it first verifies: it waits, briefly, until every planned
+// node is listed and Ready, since a node that has just joined takes a moment to report in.
 type ShowNodes struct {
-	Next bool // after create: say what to try next
+	Next bool // after create: verify, and say what to try next
 }
+
+// VerifyTimeout bounds the wait for joined nodes to be Ready.
+const VerifyTimeout = 30 * time.Second
 
 func (ShowNodes) Title() string { return msg("nodes.table.title", nil) }
 
@@ -28,6 +33,9 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return nil
 	}
 	rows, err := ListNodes(ctx, env, st)
+	if s.Next {
+		rows, err = waitReady(ctx, env, st, rows, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -40,6 +48,34 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		show(env, "next-steps", map[string]any{"Managers": len(st.ByRole(wizard.Manager))})
 	}
 	return nil
+}
+
+// waitReady polls the node list, with backoff, until it lists every planned node Ready.
+func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, err error) ([]docker.Node, error) {
+	deadline := time.Now().Add(VerifyTimeout)
+	for delay := 100 * time.Millisecond; err == nil && !allReady(rows, len(st.Nodes)); delay = min(delay*2, time.Second) {
+		if time.Now().After(deadline) {
+			say(env, "verify.notready", VerifyTimeout)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		rows, err = ListNodes(ctx, env, st)
+	}
+	return rows, err
+}
+
+func allReady(rows []docker.Node, want int) bool {
+	ready := 0
+	for _, r := range rows {
+		if r.Status == "Ready" && r.Hostname != "" {
+			ready++
+		}
+	}
+	return ready >= want
 }
 
 // ListNodes reads `docker node ls` from a manager that answers.

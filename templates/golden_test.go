@@ -50,6 +50,8 @@ var fixtures = map[string]any{
 		"Rows": []map[string]string{{"Name": "n1", "Host": "10.0.0.11", "Role": "first manager", "OS": "CentOS Linux 7 (Core)", "Docker": "24.0.7"}}},
 	"node-table.tmpl": []row{{"id1", "n1", "Ready", "Active", "Leader", "24.0.7", true}, {"id2", "n2", "Ready", "Active", "", "24.0.7", false}},
 	"next-steps.tmpl": nil,
+	"baseline.sh.tmpl": map[string]any{"Key": "/k", "KnownHosts": "/kh", "First": "198.18.0.2",
+		"Managers": []string{"198.18.0.3", "198.18.0.4"}, "Workers": []string{"198.18.0.5"}},
 }
 
 // Every template file renders as its golden file says; shell scripts also pass `bash -n`.

@@ -28,6 +28,7 @@ type Env struct {
 	Color       bool
 	Dial        Dialer
 	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
+	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
 }
 
 // NewEnv builds the Env of a real run from the process's streams and environment; ctx ends
@@ -43,6 +44,9 @@ func NewEnv(ctx context.Context) *Env {
 	core.DisableColor = !e.Color
 	e.Prompter = NewSurveyPrompter(ctx, os.Stdin, os.Stdout, os.Stderr)
 	e.Dial = DialSSH
+	if os.Getenv("SWARMWIZ_TIMINGS") == "1" {
+		e.Timings = os.Stderr
+	}
 	return e
 }
 

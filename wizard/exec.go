@@ -47,7 +47,7 @@ func (e *Env) Change(ctx context.Context, st *State, n *Node, cmd, why, done str
 		return "", nil
 	}
 	if e.Explain {
-		e.explain(n, cmd, why)
+		e.ExplainCmd(n, cmd, why)
 	}
 	out, _, err := n.Conn.Run(ctx, cmd)
 	if err != nil {
@@ -62,7 +62,8 @@ func (e *Env) Change(ctx context.Context, st *State, n *Node, cmd, why, done str
 	return out, nil
 }
 
-func (e *Env) explain(n *Node, cmd, why string) {
+// ExplainCmd prints a command as the learner would type it on n, and why.
+func (e *Env) ExplainCmd(n *Node, cmd, why string) {
 	fmt.Fprintf(e.Out, "  %s$ %s\n", n.Name(), e.Mask(cmd))
 	if why != "" {
 		fmt.Fprintf(e.Out, "    why: %s\n", why)

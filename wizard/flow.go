@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -33,7 +34,13 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 		if !env.Quiet {
 			fmt.Fprintf(env.Out, "\n[%d/%d] %s\n", i+1, len(steps), s.Title())
 		}
-		if err := s.Run(ctx, env, st); err != nil {
+		t0 := time.Now()
+		err := s.Run(ctx, env, st)
+		if env.Timings != nil {
+			// For `make bench`: one line per step, its Go type and seconds.
+			fmt.Fprintf(env.Timings, "timing %T %.3f\n", s, time.Since(t0).Seconds())
+		}
+		if err != nil {
 			if ctx.Err() != nil && !errors.Is(err, failure.ErrInterrupted) {
 				err = errors.Join(failure.ErrInterrupted, err)
 			}

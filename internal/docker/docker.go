@@ -75,8 +75,10 @@ func ParseNodeLs(out string) ([]Node, error) {
 		if err := json.Unmarshal([]byte(line), &n); err != nil {
 			return nil, fmt.Errorf("docker node ls: %w in %q", err, line)
 		}
-		if n.ID == "" || n.Hostname == "" {
-			return nil, fmt.Errorf("docker node ls: no ID or hostname in %q", line)
+		// A node that has just joined may not have reported its hostname yet; an ID it
+		// always has.
+		if n.ID == "" {
+			return nil, fmt.Errorf("docker node ls: no ID in %q", line)
 		}
 		nodes = append(nodes, n)
 	}

@@ -99,7 +99,7 @@ func writeState(inv *Inventory) error {
 	}
 	var known strings.Builder
 	for _, n := range inv.Nodes {
-		for _, sub := range []string{"run", "docker"} {
+		for _, sub := range []string{"run", "docker", "root"} {
 			if err := os.MkdirAll(filepath.Join(n.Dir, sub), 0o700); err != nil {
 				return err
 			}

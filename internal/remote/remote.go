@@ -151,3 +151,15 @@ func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
 
 // Close ends the connection.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// UnixDialer is a Runner that can also reach a unix socket on the node (OpenSSH's
+// streamlocal forwarding), such as the docker daemon's.
+type UnixDialer interface {
+	DialUnix(ctx context.Context, path string) (net.Conn, error)
+}
+
+// DialUnix opens a connection to the unix socket path on the node, through the SSH
+// connection. sshd may refuse it (AllowStreamLocalForwarding no, or no access to the socket).
+func (c *Client) DialUnix(_ context.Context, path string) (net.Conn, error) {
+	return c.conn.Dial("unix", path)
+}

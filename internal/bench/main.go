@@ -1,0 +1,205 @@
+// Command bench is `make bench`: it measures `swarmwiz create --config PLAN --yes` against the
+// baseline a careful person would run by hand (templates/bench/baseline.sh.tmpl), alternating
+// the two in the same lab, and prints medians, their ratio and the wizard's time per phase.
+// It also times `swarmwiz version` and `swarmwiz --help`. Needs root (the lab).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+const labName = "bench"
+
+// phases maps the wizard's steps to the phases the README reports.
+var phases = []struct{ name, step string }{
+	{"connect", "steps.Connect"}, {"facts", "steps.ReadFacts"}, {"preflight", "steps.FindMembers"},
+	{"init", "steps.InitSwarm"}, {"managers", "steps.JoinManagers"}, {"workers", "steps.JoinWorkers"},
+	{"verify", "steps.ShowNodes"},
+}
+
+func main() {
+	bin := flag.String("bin", "bin/swarmwiz", "the swarmwiz binary")
+	sizes := flag.String("sizes", "7,30", "lab sizes to measure")
+	runs := flag.Int("runs", 5, "runs of each side per size")
+	flag.Parse()
+	if err := run(*bin, *sizes, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin, sizes string, runs int) error {
+	bin, _ = filepath.Abs(bin)
+	startup(bin)
+	defer exec.Command(bin, "lab", "down", "--name", labName).Run()
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return err
+		}
+		if err := size(bin, n, runs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startup times the commands a user types first; the target is under 50 ms.
+func startup(bin string) {
+	for _, args := range [][]string{{"version"}, {"--help"}} {
+		var ds []float64
+		for i := 0; i < 21; i++ {
+			t0 := time.Now()
+			exec.Command(bin, args...).Run()
+			ds = append(ds, time.Since(t0).Seconds()*1000)
+		}
+		fmt.Printf("startup swarmwiz %-9s median %.1f ms, max %.1f ms (target < 50 ms)\n", strings.Join(args, " "), median(ds), maxOf(ds))
+	}
+}
+
+func size(bin string, n, runs int) error {
+	out, err := exec.Command(bin, "lab", "up", "--recreate", "--name", labName, "--nodes", strconv.Itoa(n), "--subnet", "198.18.150.0/24").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("lab up: %v\n%s", err, out)
+	}
+	inv, err := lab.Load(labName)
+	if err != nil {
+		return err
+	}
+	dir, _ := os.MkdirTemp("", "swarmwiz-bench")
+	defer os.RemoveAll(dir)
+	planFile, baseline, err := writeInputs(dir, inv)
+	if err != nil {
+		return err
+	}
+	var wiz, base, ratios []float64
+	perPhase := map[string][]float64{}
+	for i := 0; i < runs; i++ {
+		if err := reset(inv); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		cmd := exec.Command(bin, "create", "--config", planFile, "--yes", "--quiet")
+		cmd.Env = append(os.Environ(), "SWARMWIZ_TIMINGS=1")
+		out, err := cmd.CombinedOutput()
+		a := time.Since(t0).Seconds()
+		if err != nil {
+			return fmt.Errorf("swarmwiz create: %v\n%s", err, out)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			var step string
+			var sec float64
+			if _, err := fmt.Sscanf(line, "timing %s %f", &step, &sec); err == nil {
+				perPhase[step] = append(perPhase[step], sec)
+			}
+		}
+		if err := reset(inv); err != nil {
+			return err
+		}
+		t0 = time.Now()
+		if out, err := exec.Command("bash", "-c", baseline).CombinedOutput(); err != nil {
+			return fmt.Errorf("baseline: %v\n%s", err, out)
+		}
+		b := time.Since(t0).Seconds()
+		wiz, base, ratios = append(wiz, a), append(base, b), append(ratios, a/b)
+		fmt.Printf("  %d nodes, run %d: swarmwiz %.2fs, baseline %.2fs, ratio %.2f\n", n, i+1, a, b, a/b)
+	}
+	var ph []string
+	for _, p := range phases {
+		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
+	}
+	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
+	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
+		n, n-3, median(wiz), median(base), median(ratios))
+	return reset(inv)
+}
+
+// writeInputs writes the plan and renders the baseline script for the lab: 3 managers.
+func writeInputs(dir string, inv *lab.Inventory) (string, string, error) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "apiVersion: swarmwiz/v1\nssh:\n  user: root\n  key: %s\n  knownHosts: %s\nnodes:\n", inv.IdentityFile, inv.KnownHostsFile)
+	var managers, workers []string
+	for i, n := range inv.Nodes {
+		role := "worker"
+		if i < 3 {
+			role = "manager"
+			if i > 0 {
+				managers = append(managers, n.Address)
+			}
+		} else {
+			workers = append(workers, n.Address)
+		}
+		fmt.Fprintf(&b, "  - host: %s\n    role: %s\n", n.Address, role)
+	}
+	planFile := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(planFile, []byte(b.String()), 0o600); err != nil {
+		return "", "", err
+	}
+	script, err := templates.Render("baseline.sh.tmpl", map[string]any{
+		"Key": inv.IdentityFile, "KnownHosts": inv.KnownHostsFile, "First": inv.Nodes[0].Address,
+		"Managers": managers, "Workers": workers})
+	return planFile, script, err
+}
+
+// reset takes every node out of any swarm, all at once.
+func reset(inv *lab.Inventory) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(inv.Nodes))
+	for i, n := range inv.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := remote.Dial(ctx, remote.Target{Host: n.Address, User: inv.User, IdentityFiles: []string{inv.IdentityFile}, KnownHostsFile: inv.KnownHostsFile})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer c.Close()
+			// Ignore "not part of a swarm": the node is already out.
+			c.Run(ctx, "docker swarm leave --force")
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func maxOf(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
