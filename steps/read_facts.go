@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
@@ -42,6 +43,9 @@ func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 		out, err := env.Read(ctx, n, facts.Command("docker"))
 		n.Facts = facts.Parse(out)
 		return err
+	}
+	if env.Verbose {
+		fmt.Fprintf(env.Out, "  %s: docker info (asked of the daemon's API through the SSH connection)\n", n.Name())
 	}
 	var api facts.Facts
 	apiErr := make(chan error, 1)
