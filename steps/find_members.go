@@ -11,7 +11,7 @@ import (
 
 // FindMembers makes re-runs safe: nodes already in the swarm being built are left alone, so
 // running a finished plan again changes nothing and a plan with one more node joins only
-// that one. A node in some other swarm is refused with the way out.
+// that one.
 type FindMembers struct{}
 
 func (FindMembers) Title() string { return msg("members.title", nil) }
@@ -36,23 +36,13 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 			ours[r.ID] = true
 		}
 	}
-	var errs []error
 	members := 0
 	for _, n := range st.Nodes {
-		s := n.Facts.Swarm
-		switch {
-		case s.LocalNodeState == "inactive":
-		case s.LocalNodeState == "active" && ours[s.NodeID]:
+		// Nodes in some other swarm, or stuck in one, are for the preflight to explain.
+		if s := n.Facts.Swarm; s.LocalNodeState == "active" && ours[s.NodeID] {
 			n.Member = true
 			members++
-		case s.LocalNodeState == "active":
-			errs = append(errs, errors.New(msg("members.other", n.Name())))
-		default:
-			errs = append(errs, errors.New(msg("members.stuck", map[string]string{"Node": n.Name(), "State": s.LocalNodeState})))
 		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
 	}
 	if members > 0 && !env.Quiet {
 		fmt.Fprintln(env.Out, msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members}))

@@ -8,13 +8,15 @@ type Options struct {
 	Force    bool
 	Leave    []string // hostnames for `swarmwiz leave`
 	SavePlan string   // write the plan here after the summary
+	// LeaveOther makes nodes in another swarm leave it, as the preflight offers to.
+	LeaveOther bool
 }
 
 // Create is the guided wizard: from where the nodes are to the node table.
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, ReadFacts{},
-		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, Preflight{LeaveOther: o.LeaveOther}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		InitSwarm{}, JoinManagers{}, JoinWorkers{}, ShowNodes{Next: true},
 	}
 }

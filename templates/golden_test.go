@@ -48,8 +48,14 @@ var fixtures = map[string]any{
 	"new-host-keys.tmpl": map[string]any{"KnownHosts": "/root/.ssh/known_hosts", "Hosts": []addr{{"10.0.0.11", "SHA256:abc"}}},
 	"summary.tmpl": map[string]any{"First": "n1", "Advertise": "10.0.0.11", "Managers": 3, "Quorum": 2, "Tolerates": 1, "Workers": 4,
 		"Rows": []map[string]string{{"Name": "n1", "Host": "10.0.0.11", "Role": "first manager", "OS": "CentOS Linux 7 (Core)", "Docker": "24.0.7"}}},
-	"node-table.tmpl": []row{{"id1", "n1", "Ready", "Active", "Leader", "24.0.7", true}, {"id2", "n2", "Ready", "Active", "", "24.0.7", false}},
-	"next-steps.tmpl": nil,
+	"node-table.tmpl":               []row{{"id1", "n1", "Ready", "Active", "Leader", "24.0.7", true}, {"id2", "n2", "Ready", "Active", "", "24.0.7", false}},
+	"next-steps.tmpl":               nil,
+	"install-docker-rhel.sh.tmpl":   map[string]any{"Name": "Rocky Linux 9.3", "PM": "dnf", "CentOS7": false},
+	"install-docker-debian.sh.tmpl": map[string]any{"Name": "Debian GNU/Linux 12", "ID": "debian"},
+	"firewall-open.sh.tmpl":         map[string]string{"Firewall": "firewalld"},
+	"probe-ports.sh.tmpl":           map[string]string{"Addr": "10.0.0.11"},
+	"preflight.tmpl": []map[string]any{{"Level": levelString("ERROR"), "Node": "node2", "Check": "reach 10.0.0.11:2377",
+		"Result": "blocked (timeout)", "Fix": "on node1, let 2377/tcp in"}},
 	"baseline.sh.tmpl": map[string]any{"Key": "/k", "KnownHosts": "/kh", "First": "198.18.0.2",
 		"Managers": []string{"198.18.0.3", "198.18.0.4"}, "Workers": []string{"198.18.0.5"}},
 }
@@ -120,3 +126,8 @@ func TestCatalogKeys(t *testing.T) {
 		}
 	}
 }
+
+// levelString stands in for preflight.Level in fixtures (templates may not import it).
+type levelString string
+
+func (l levelString) String() string { return string(l) }

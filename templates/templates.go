@@ -12,7 +12,7 @@ import (
 	"text/template"
 )
 
-//go:embed lab/*.tmpl docker/*.tmpl messages/*.tmpl text/*.tmpl bench/*.tmpl
+//go:embed lab/*.tmpl docker/*.tmpl messages/*.tmpl text/*.tmpl bench/*.tmpl os/*.tmpl
 var files embed.FS
 
 // funcs are available to every template. quote is the only way a value reaches a shell:
@@ -45,7 +45,7 @@ var funcs = template.FuncMap{
 }
 
 var all = template.Must(template.New("").Funcs(funcs).ParseFS(files,
-	"lab/*.tmpl", "docker/*.tmpl", "messages/*.tmpl", "text/*.tmpl", "bench/*.tmpl"))
+	"lab/*.tmpl", "docker/*.tmpl", "messages/*.tmpl", "text/*.tmpl", "bench/*.tmpl", "os/*.tmpl"))
 
 // Render executes the named template (its file name, e.g. "lab-down.sh.tmpl", or a
 // {{define}} name) with data.

@@ -27,6 +27,8 @@ type Node struct {
 	Conn  remote.Runner // open while the run lasts
 	// Member: the node is already in the swarm being built (a re-run): nothing to do on it.
 	Member bool
+	// Skew is the node's clock minus this machine's, in seconds, when the facts were read.
+	Skew int64
 }
 
 // Name is how the user knows the node: its hostname once read, its address before.

@@ -194,6 +194,7 @@ func newCreate(env *wizard.Env) *cobra.Command {
 	teachFlags(c, env)
 	outputFlag(c, &output)
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "accept the summary without asking")
+	c.Flags().BoolVar(&o.LeaveOther, "leave-other-swarms", false, "make nodes already in another swarm leave it (a manager with --force)")
 	c.Flags().StringVar(&o.SavePlan, "save-plan", "", "write the plan to FILE (mode 0600, no secrets) after the summary")
 	c.Flags().BoolVar(&env.DryRun, "dry-run", false, "read the nodes, then print every command it would run; change nothing")
 	return c

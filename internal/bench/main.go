@@ -26,7 +26,7 @@ const labName = "bench"
 
 // phases maps the wizard's steps to the phases the README reports.
 var phases = []struct{ name, step string }{
-	{"connect", "steps.Connect"}, {"facts", "steps.ReadFacts"}, {"preflight", "steps.FindMembers"},
+	{"connect", "steps.Connect"}, {"facts", "steps.ReadFacts"}, {"preflight", "steps.Preflight"},
 	{"init", "steps.InitSwarm"}, {"managers", "steps.JoinManagers"}, {"workers", "steps.JoinWorkers"},
 	{"verify", "steps.ShowNodes"},
 }

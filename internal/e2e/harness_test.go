@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -165,3 +166,6 @@ func runOut(name string, args ...string) (string, error) {
 	out, err := exec.Command(name, args...).CombinedOutput()
 	return string(out), err
 }
+
+// nowPlus is the Unix time n seconds from now, as text.
+func nowPlus(n int64) string { return strconv.FormatInt(time.Now().Unix()+n, 10) }

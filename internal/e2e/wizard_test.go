@@ -101,6 +101,9 @@ func TestWizardBuildsSeedTopology(t *testing.T) {
 	if leaders != 1 || reachable != 2 {
 		t.Errorf("want 1 Leader and 2 Reachable, got %d and %d:\n%s", leaders, reachable, out)
 	}
+	if !strings.Contains(out, "All 7 nodes passed every check") {
+		t.Errorf("a clean lab should pass preflight without findings:\n%s", out)
+	}
 	if !strings.Contains(out, "3 managers: quorum 2, tolerates 1 failure") {
 		t.Errorf("no quorum health line:\n%s", out)
 	}

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +25,15 @@ type Facts struct {
 	OSID, OSVersion string
 	DockerInstalled bool
 	DockerVersion   string // the daemon's; "" when it does not answer
+	EngineID        string // docker's own ID of the engine: cloned VMs share it
 	Swarm           docker.Swarm
 	Addrs           []Addr
+	MachineID       string // /etc/machine-id: cloned VMs share it too
+	Time            int64  // the node's clock, Unix seconds, when the facts were read
+	Firewalld       string // "running", "not-running"; "" when not installed
+	UFW             string // "Status: active" ...; "" when not installed
+	IptablesInput   string // "-P INPUT DROP" ...
+	SELinux         string // Enforcing, Permissive, Disabled; "" when absent
 }
 
 // Addr is one IPv4 address of a node's interface.
@@ -70,12 +78,13 @@ func ReadAPI(ctx context.Context, dial func(ctx context.Context, path string) (n
 	}
 	var info struct {
 		ServerVersion string
+		ID            string
 		Swarm         docker.Swarm
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
 		return err
 	}
-	f.DockerInstalled, f.DockerVersion, f.Swarm = true, info.ServerVersion, info.Swarm
+	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm = true, info.ServerVersion, info.ID, info.Swarm
 	return nil
 }
 
@@ -98,6 +107,20 @@ func Parse(out string) Facts {
 			f.DockerInstalled = true
 		case "docker":
 			f.DockerVersion = strings.TrimSpace(v)
+		case "engine_id":
+			f.EngineID = v
+		case "machine_id":
+			f.MachineID = v
+		case "time":
+			f.Time, _ = strconv.ParseInt(v, 10, 64)
+		case "firewalld":
+			f.Firewalld = v
+		case "ufw":
+			f.UFW = v
+		case "iptables_input":
+			f.IptablesInput = v
+		case "selinux":
+			f.SELinux = v
 		case "swarm":
 			if s, err := docker.ParseSwarm(v); err == nil {
 				f.Swarm = s

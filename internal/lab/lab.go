@@ -2,6 +2,8 @@ package lab
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -99,7 +101,7 @@ func writeState(inv *Inventory) error {
 	}
 	var known strings.Builder
 	for _, n := range inv.Nodes {
-		for _, sub := range []string{"run", "docker", "root"} {
+		for _, sub := range []string{"run", "docker", "root", "etc-docker"} {
 			if err := os.MkdirAll(filepath.Join(n.Dir, sub), 0o700); err != nil {
 				return err
 			}
@@ -124,6 +126,9 @@ func writeState(inv *Inventory) error {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(n.Dir, "hostname"), []byte(n.Name+"\n"), 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(n.Dir, "machine-id"), []byte(randomHex(16)+"\n"), 0o444); err != nil {
 			return err
 		}
 	}
@@ -260,4 +265,11 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 		return err
 	}
 	return waitReady(ctx, inv, []Node{n}, po)
+}
+
+// randomHex is n random bytes in hex: a machine-id has 16.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -1,0 +1,137 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// inNode runs a command on the host inside one lab node's namespaces (net, uts or mount):
+// how a test makes a fault on purpose.
+func inNode(t *testing.T, node int, ns string, args ...string) {
+	t.Helper()
+	pids, err := exec.Command("ip", "netns", "pids", "swz-"+labName+"-"+string(rune('0'+node))).Output()
+	if err != nil || len(strings.Fields(string(pids))) == 0 {
+		t.Fatalf("node%d has no processes: %v", node, err)
+	}
+	pid := strings.Fields(string(pids))[0]
+	full := append([]string{"--target", pid, "--" + ns, "--"}, args...)
+	if out, err := exec.Command("nsenter", full...).CombinedOutput(); err != nil {
+		t.Fatalf("nsenter %v: %v %s", full, err, out)
+	}
+}
+
+func allInactive(t *testing.T) {
+	t.Helper()
+	for _, n := range labStatus(t, labName) {
+		// "unknown": the test stopped that node's dockerd itself.
+		if n.Swarm != "inactive" && n.Swarm != "unknown" {
+			t.Errorf("%s changed: swarm %s", n.Name, n.Swarm)
+		}
+	}
+}
+
+// Port 2377 dropped on the first manager: preflight names every node that cannot reach it,
+// with the fix, and nothing changes anywhere.
+func TestPreflightBlockedPort(t *testing.T) {
+	nodes := sharedLab(t)
+	inNode(t, 1, "net", "iptables", "-I", "INPUT", "-p", "tcp", "--dport", "2377", "-j", "DROP")
+	t.Cleanup(func() { inNode(t, 1, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "2377", "-j", "DROP") })
+	r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes")
+	if r.code != 1 || !strings.Contains(r.err, "preflight found 6 problems") {
+		t.Fatalf("want exit 1 and 6 problems, got %s", r)
+	}
+	for _, n := range nodes[1:] {
+		want := n.Name + " "
+		found := false
+		for _, line := range strings.Split(r.out, "\n") {
+			if strings.Contains(line, want) && strings.Contains(line, "reach "+nodes[0].Address+":2377") && strings.Contains(line, "blocked") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s is not named as unable to reach 2377:\n%s", n.Name, r.out)
+		}
+	}
+	if !strings.Contains(r.out, "fix: on node1, let 2377/tcp in") {
+		t.Errorf("no fix:\n%s", r.out)
+	}
+	allInactive(t)
+}
+
+// Two nodes with the same hostname (a cloned VM): an error naming both, before any change.
+func TestPreflightDuplicateHostname(t *testing.T) {
+	nodes := sharedLab(t)
+	inNode(t, 3, "uts", "hostname", "node2")
+	t.Cleanup(func() { inNode(t, 3, "uts", "hostname", "node3") })
+	r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes")
+	want := "node2 (" + nodes[1].Address + ") and node2 (" + nodes[2].Address + ") share the hostname"
+	if r.code != 1 || !strings.Contains(r.out, want) || !strings.Contains(r.out, "hostnamectl set-hostname") {
+		t.Fatalf("want %q and the fix, got %s", want, r)
+	}
+	allInactive(t)
+}
+
+// A node whose dockerd is stopped is reported as docker not answering, with the fix.
+func TestPreflightDockerStopped(t *testing.T) {
+	nodes := sharedLab(t)
+	if out, err := exec.Command("bash", "-c", "kill $(ip netns pids swz-"+labName+"-4 | xargs ps -o pid=,comm= -p | awk '$2==\"dockerd\"{print $1}')").CombinedOutput(); err != nil {
+		t.Fatalf("stop dockerd: %v %s", err, out)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, "node4") })
+	r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes")
+	if r.code != 1 || !strings.Contains(r.out, "installed, but the daemon does not answer") || !strings.Contains(r.out, "systemctl enable --now docker") {
+		t.Fatalf("want docker not answering with the fix, got %s", r)
+	}
+	allInactive(t)
+}
+
+// A node whose clock is an hour ahead (faked: its `date` reports it) is reported.
+func TestPreflightClockSkew(t *testing.T) {
+	nodes := sharedLab(t)
+	fake := filepath.Join(t.TempDir(), "date")
+	os.WriteFile(fake, []byte("#!/bin/sh\necho $(( $(cat /proc/uptime | cut -d. -f1) * 0 + "+nowPlus(3600)+" ))\n"), 0o755)
+	inNode(t, 5, "mount", "mount", "--bind", fake, "/usr/bin/date")
+	t.Cleanup(func() { inNode(t, 5, "mount", "umount", "/usr/bin/date") })
+	r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes")
+	if r.code != 1 || !strings.Contains(r.out, "s from this machine's clock") || !strings.Contains(r.out, "chrony") {
+		t.Fatalf("want the clock skew reported, got %s", r)
+	}
+	allInactive(t)
+}
+
+// A node already in another swarm is explained; choosing "leave it" makes it join ours.
+func TestPreflightOtherSwarmLeaves(t *testing.T) {
+	nodes := sharedLab(t)
+	ssh(t, nodes[6], "docker swarm init --advertise-addr "+nodes[6].Address)
+	s := startPTY(t, nil)
+	chooseLab(s)
+	// node7 already manages a swarm and is offered first; start ours on node1.
+	s.send("n", "o", "d", "e", "1", keyEnter)
+	s.expect("advertise?")
+	s.send(keyEnter)
+	s.expect("How many managers")
+	s.send(keyEnter)
+	s.expect("Choose 2 more managers")
+	s.send(keyEnter)
+	s.expect("already a manager of another swarm")
+	s.expect("node7 is already in another swarm, as a manager: leaving takes --force")
+	s.expect("What should node7 do?")
+	s.send(keyEnter) // leave that swarm
+	s.expect("Build this swarm now?")
+	s.send("y", keyEnter)
+	s.expect("Save this plan")
+	s.send("n", keyEnter)
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, s.text())
+	}
+	rows := tableRows(t, s.text())
+	if len(rows) != 7 {
+		t.Fatalf("want 7 nodes with node7 in ours, got %d:\n%s", len(rows), s.text())
+	}
+	if !hostnamesOf(nodeLs(t, nodes[0]))["node7"] {
+		t.Errorf("node7 did not join our swarm")
+	}
+}

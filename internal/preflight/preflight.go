@@ -1,0 +1,232 @@
+// Package preflight judges what was read from the nodes before anything changes: the few
+// things that break first swarms (moby's issue tracker is full of them). It only judges;
+// steps/preflight.go shows the findings and offers the fixes.
+package preflight
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/facts"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Level orders findings: errors block, warnings are explained and the user decides.
+type Level int
+
+// Levels.
+const (
+	Note Level = iota
+	Warn
+	Error
+)
+
+func (l Level) String() string { return [...]string{"note", "warning", "ERROR"}[l] }
+
+// Finding is one row of the preflight table.
+type Finding struct {
+	Node, Check, Result, Fix string
+	Level                    Level
+}
+
+// Node is what the checks know of one node.
+type Node struct {
+	Name   string
+	Addr   string // how swarmwiz reaches it: tells apart nodes that share a name
+	Facts  facts.Facts
+	Skew   int64 // node clock minus ours, seconds
+	Member bool  // already in the swarm being built
+}
+
+// MaxSkew is the clock difference swarm's TLS certificates survive.
+const MaxSkew = 30
+
+// Check runs every check that needs only the facts.
+func Check(nodes []Node, advertise string) []Finding {
+	var out []Finding
+	for _, n := range nodes {
+		out = append(out, checkNode(n)...)
+	}
+	out = append(out, unique(nodes, "hostname", func(f facts.Facts) string { return f.Hostname },
+		"give each machine its own name: sudo hostnamectl set-hostname NEWNAME")...)
+	out = append(out, unique(nodes, "machine-id", func(f facts.Facts) string { return f.MachineID },
+		"a cloned VM: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot")...)
+	out = append(out, unique(nodes, "engine ID", func(f facts.Facts) string { return f.EngineID },
+		"a cloned VM: sudo systemctl stop docker && sudo rm /etc/docker/key.json && sudo systemctl start docker")...)
+	if strings.HasPrefix(advertise, "10.0.2.") {
+		out = append(out, Finding{Check: "advertise address", Level: Warn, Result: advertise + " looks like VirtualBox NAT, which every VM has and no other VM reaches",
+			Fix: "advertise the host-only or bridged adapter's address instead"})
+	}
+	return out
+}
+
+func checkNode(n Node) []Finding {
+	f := n.Facts
+	var out []Finding
+	add := func(level Level, check, result, fix string) {
+		out = append(out, Finding{Node: n.Name, Check: check, Result: result, Fix: fix, Level: level})
+	}
+	if name, level, note := OS(f.OSID, f.OSVersion); level > Note || note != "" {
+		add(level, "os", name+": "+note, "")
+	}
+	switch {
+	case !f.DockerInstalled:
+		add(Error, "docker", "not installed", "swarmwiz can install Docker Engine from Docker's repository (it asks first)")
+	case !f.DockerAnswers():
+		add(Error, "docker", "installed, but the daemon does not answer", "sudo systemctl enable --now docker")
+	case major(f.DockerVersion) < 20 && !strings.HasPrefix(f.DockerVersion, "1.13"):
+		add(Warn, "docker", "version "+f.DockerVersion+" is old", "upgrade to a current Docker Engine")
+	}
+	if n.Skew > MaxSkew || n.Skew < -MaxSkew {
+		add(Error, "clock", fmt.Sprintf("%+d s from this machine's clock: swarm's TLS certificates would be \"not yet valid\" or expired", n.Skew),
+			"sync the clock: sudo systemctl enable --now chronyd (or ntp, systemd-timesyncd)")
+	}
+	if !n.Member {
+		switch s := f.Swarm.LocalNodeState; s {
+		case "active":
+			what := "a worker"
+			if f.Swarm.ControlAvailable {
+				what = "a manager"
+			}
+			add(Error, "swarm", "already "+what+" of another swarm", "make it leave that swarm (swarmwiz offers to), or leave this node out")
+		case "pending", "error", "locked":
+			add(Error, "swarm", "stuck in swarm state "+s, "docker swarm leave --force on it, then run swarmwiz again")
+		}
+	}
+	if strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running" {
+		add(Warn, "firewall", "firewalld is running", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+	}
+	if strings.Contains(f.UFW, "Status: active") {
+		add(Warn, "firewall", "ufw is active", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+	}
+	if strings.Contains(f.IptablesInput, "-P INPUT DROP") || strings.Contains(f.IptablesInput, "-P INPUT REJECT") {
+		add(Warn, "firewall", "iptables drops incoming traffic by default", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+	}
+	if f.SELinux == "Enforcing" {
+		add(Note, "selinux", "enforcing: fine for swarm itself", "bind mounts of containers may need the :z option")
+	}
+	return out
+}
+
+// unique reports nodes that share a value that must differ between machines.
+func unique(nodes []Node, check string, key func(facts.Facts) string, fix string) []Finding {
+	by := map[string][]string{}
+	for _, n := range nodes {
+		if k := key(n.Facts); k != "" {
+			by[k] = append(by[k], fmt.Sprintf("%s (%s)", n.Name, n.Addr))
+		}
+	}
+	var out []Finding
+	for k, names := range by {
+		if len(names) > 1 {
+			sort.Strings(names)
+			out = append(out, Finding{Node: strings.Join(names, ", "), Check: check, Level: Error,
+				Result: fmt.Sprintf("%s share the %s %q", strings.Join(names, " and "), check, k), Fix: fix})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
+	return out
+}
+
+// OS names an os-release ID and version and says how well swarmwiz knows it.
+func OS(id, version string) (string, Level, string) {
+	v := version
+	if i := strings.IndexByte(v, '.'); i >= 0 && id != "ubuntu" {
+		v = v[:i]
+	}
+	switch id {
+	case "centos":
+		if v == "7" {
+			return "CentOS 7", Note, "end of life since June 2024: its package mirrors moved to vault.centos.org (the install script switches to them)"
+		}
+		return "CentOS " + version, Note, ""
+	case "rhel", "rocky", "almalinux":
+		if v == "8" || v == "9" {
+			return id + " " + version, Note, ""
+		}
+	case "ubuntu":
+		switch version {
+		case "20.04", "22.04", "24.04":
+			return "Ubuntu " + version, Note, ""
+		}
+	case "debian":
+		if v == "11" || v == "12" {
+			return "Debian " + version, Note, ""
+		}
+	}
+	return strings.TrimSpace(id + " " + version), Warn, "not one swarmwiz knows; it will try, but check each fix yourself"
+}
+
+// Family is "rhel" or "debian", for the install scripts; "" when unknown.
+func Family(id string) string {
+	switch id {
+	case "centos", "rhel", "rocky", "almalinux", "fedora":
+		return "rhel"
+	case "debian", "ubuntu":
+		return "debian"
+	}
+	return ""
+}
+
+// InstallScript is the script that installs Docker Engine on a node with these facts.
+func InstallScript(f facts.Facts) (string, error) {
+	switch Family(f.OSID) {
+	case "rhel":
+		pm := "dnf"
+		if f.OSID == "centos" && strings.HasPrefix(f.OSVersion, "7") {
+			pm = "yum"
+		}
+		return templates.Render("install-docker-rhel.sh.tmpl", map[string]any{"Name": f.OS, "PM": pm,
+			"CentOS7": f.OSID == "centos" && strings.HasPrefix(f.OSVersion, "7")})
+	case "debian":
+		return templates.Render("install-docker-debian.sh.tmpl", map[string]any{"Name": f.OS, "ID": f.OSID})
+	}
+	return "", fmt.Errorf("no install script for %s: install Docker Engine by hand (docs.docker.com/engine/install)", f.OS)
+}
+
+// Firewall is the firewall a node runs ("firewalld", "ufw", "iptables"), or "".
+func Firewall(f facts.Facts) string {
+	switch {
+	case strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running":
+		return "firewalld"
+	case strings.Contains(f.UFW, "Status: active"):
+		return "ufw"
+	case strings.Contains(f.IptablesInput, "DROP") || strings.Contains(f.IptablesInput, "REJECT"):
+		return "iptables"
+	}
+	return ""
+}
+
+// FirewallScript opens the swarm ports with the given firewall.
+func FirewallScript(firewall string) (string, error) {
+	return templates.Render("firewall-open.sh.tmpl", map[string]string{"Firewall": firewall})
+}
+
+// ProbeScript checks from one node whether addr's swarm ports can be reached.
+func ProbeScript(addr string) string {
+	return templates.MustRender("probe-ports.sh.tmpl", map[string]string{"Addr": addr})
+}
+
+// ParseProbe reads ProbeScript's output: the ports that are blocked, with why.
+func ParseProbe(out string) map[int]string {
+	blocked := map[int]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.SplitN(line, " ", 3)
+		if len(f) >= 2 && f[1] == "blocked" {
+			port, _ := strconv.Atoi(f[0])
+			why := "timeout"
+			if len(f) == 3 {
+				why = f[2]
+			}
+			blocked[port] = why
+		}
+	}
+	return blocked
+}
+
+func major(v string) int {
+	m, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
+	return m
+}

@@ -1,0 +1,118 @@
+package preflight
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/facts"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// osFacts reads a fixture os-release file as the facts script would report it.
+func osFacts(t *testing.T, path string) facts.Facts {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f facts.Facts
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		v = strings.Trim(v, `"`)
+		switch k {
+		case "ID":
+			f.OSID = v
+		case "VERSION_ID":
+			f.OSVersion = v
+		case "PRETTY_NAME":
+			f.OS = v
+		}
+	}
+	return f
+}
+
+// typicalFirewall is what each fixture OS runs out of the box.
+var typicalFirewall = map[string]string{"centos7": "firewalld", "rocky9": "firewalld", "ubuntu2204": "ufw", "debian12": "iptables"}
+
+// The install and firewall scripts, rendered for CentOS 7, Rocky 9, Ubuntu 22.04 and
+// Debian 12 from their os-release files, match their golden files and pass `bash -n`.
+func TestScriptsGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/os-release/*")
+	if len(files) != 4 {
+		t.Fatalf("want 4 os-release fixtures, found %d", len(files))
+	}
+	for _, file := range files {
+		name := filepath.Base(file)
+		f := osFacts(t, file)
+		install, err := InstallScript(f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fw, err := FirewallScript(typicalFirewall[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for kind, got := range map[string]string{"install": install, "firewall": fw} {
+			golden := filepath.Join("testdata", name+"-"+kind+".golden")
+			if *update {
+				os.WriteFile(golden, []byte(got), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil || string(want) != got {
+				t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", kind, golden, got)
+			}
+			if out, err := exec.Command("bash", "-n", "-c", got).CombinedOutput(); err != nil {
+				t.Errorf("%s %s: bash -n: %v %s", name, kind, err, out)
+			}
+		}
+	}
+}
+
+func TestOSRecognised(t *testing.T) {
+	for _, c := range []struct {
+		id, version string
+		level       Level
+		note        string
+	}{
+		{"centos", "7", Note, "vault.centos.org"}, {"rocky", "9.3", Note, ""}, {"almalinux", "8.9", Note, ""},
+		{"ubuntu", "20.04", Note, ""}, {"ubuntu", "24.04", Note, ""}, {"debian", "11", Note, ""},
+		{"arch", "", Warn, "not one swarmwiz knows"},
+	} {
+		_, level, note := OS(c.id, c.version)
+		if level != c.level || !strings.Contains(note, c.note) {
+			t.Errorf("%s %s: %v %q", c.id, c.version, level, note)
+		}
+	}
+}
+
+func TestCheckFindsClonesSkewAndSwarms(t *testing.T) {
+	base := facts.Facts{OSID: "debian", OSVersion: "12", DockerInstalled: true, DockerVersion: "20.10.24", Swarm: docker.Swarm{LocalNodeState: "inactive"}}
+	a, b, c := base, base, base
+	a.Hostname, b.Hostname, c.Hostname = "n1", "n1", "n3"
+	a.MachineID, b.MachineID, c.MachineID = "m1", "m2", "m2"
+	c.Swarm = docker.Swarm{LocalNodeState: "active", ControlAvailable: true}
+	got := Check([]Node{{Name: "a", Addr: "1", Facts: a, Skew: 45}, {Name: "b", Addr: "2", Facts: b}, {Name: "c", Addr: "3", Facts: c}}, "10.0.2.15")
+	want := []string{"a (1) and b (2) share the hostname", "b (2) and c (3) share the machine-id", "+45 s from this machine's clock",
+		"already a manager of another swarm", "VirtualBox NAT"}
+	text := ""
+	for _, f := range got {
+		text += f.Level.String() + " " + f.Node + " " + f.Result + "\n"
+	}
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("findings lack %q:\n%s", w, text)
+		}
+	}
+}
+
+func TestParseProbe(t *testing.T) {
+	got := ParseProbe("2377 blocked timeout\n7946 open refused\n")
+	if len(got) != 1 || got[2377] != "timeout" {
+		t.Errorf("%v", got)
+	}
+}

@@ -1,0 +1,172 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/preflight"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// Preflight checks every node before anything changes: OS, docker, unique names and IDs,
+// clocks, firewalls, another swarm, and whether each node reaches the first manager's swarm
+// ports. Errors block; warnings are explained. Where a fix is safe to make (leave another
+// swarm, open the swarm ports, install docker), it is offered, shown first, and made only
+// with consent.
+type Preflight struct {
+	// LeaveOther answers "make it leave" for nodes in another swarm (--leave-other-swarms).
+	LeaveOther bool
+}
+
+func (Preflight) Title() string { return msg("preflight.title", nil) }
+
+func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	findings := append(preflight.Check(preflightNodes(st), st.Advertise), probePorts(ctx, env, st)...)
+	if len(findings) == 0 {
+		say(env, "preflight.ok", len(st.Nodes))
+		return nil
+	}
+	show(env, "preflight", findings)
+	if err := p.resolve(ctx, env, st); err != nil {
+		return err
+	}
+	// Judge again what the fixes may have changed.
+	var blocking []preflight.Finding
+	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise), probePorts(ctx, env, st)...) {
+		if f.Level == preflight.Error {
+			blocking = append(blocking, f)
+		}
+	}
+	if len(blocking) > 0 {
+		return errors.New(msg("preflight.blocked", len(blocking)))
+	}
+	return nil
+}
+
+func preflightNodes(st *wizard.State) []preflight.Node {
+	out := make([]preflight.Node, len(st.Nodes))
+	for i, n := range st.Nodes {
+		out[i] = preflight.Node{Name: n.Name(), Addr: n.Host, Facts: n.Facts, Skew: n.Skew, Member: n.Member}
+	}
+	return out
+}
+
+// probePorts checks, from every node that will join, the first manager's swarm ports.
+func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
+	joining := toJoin(st, "")
+	if len(joining) == 0 {
+		return nil
+	}
+	rep := progress.Start(env.Progress(), msg("preflight.probe", st.Advertise), len(joining))
+	results := make([][]preflight.Finding, len(joining))
+	eachNode(joining, func(i int, n *wizard.Node) error {
+		out, err := env.Read(ctx, n, preflight.ProbeScript(st.Advertise))
+		rep.Item(n.Name(), err, "")
+		if err != nil {
+			return err
+		}
+		for port, why := range preflight.ParseProbe(out) {
+			results[i] = append(results[i], preflight.Finding{Node: n.Name(), Level: preflight.Error,
+				Check:  fmt.Sprintf("reach %s:%d", st.Advertise, port),
+				Result: "blocked (" + why + ")",
+				Fix:    msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port}),
+			})
+		}
+		return nil
+	})
+	rep.Stop()
+	var all []preflight.Finding
+	for _, r := range results {
+		all = append(all, r...)
+	}
+	return all
+}
+
+// resolve offers the fixes swarmwiz can make, one node at a time.
+func (p Preflight) resolve(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	for _, n := range append([]*wizard.Node(nil), st.Nodes...) {
+		if err := p.resolveSwarm(ctx, env, st, n); err != nil {
+			return err
+		}
+		if err := offerScript(ctx, env, st, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveSwarm deals with a node in another swarm: leave it, or leave the node out.
+func (p Preflight) resolveSwarm(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
+	s := n.Facts.Swarm
+	if n.Member || s.LocalNodeState != "active" {
+		return nil
+	}
+	leave := p.LeaveOther
+	if !leave && env.Interactive {
+		say(env, "preflight.other.explain", map[string]any{"Node": n.Name(), "Manager": s.ControlAvailable})
+		options := []string{msg("preflight.other.leave", n.Name()), msg("preflight.other.drop", nil), msg("connect.option.quit", nil)}
+		i, err := env.Prompter.Select(msg("preflight.other.question", n.Name()), "", options, options[0])
+		if err != nil {
+			return err
+		}
+		switch i {
+		case 1:
+			dropNode(st, n)
+			return nil
+		case 2:
+			return errors.New(msg("preflight.other.quit", n.Name()))
+		}
+		leave = true
+	}
+	if !leave {
+		return nil
+	}
+	if _, err := env.Change(ctx, st, n, docker.Leave(s.ControlAvailable), msg("preflight.other.why", nil),
+		msg("preflight.other.done", n.Name())); err != nil {
+		return err
+	}
+	n.Facts.Swarm = docker.Swarm{LocalNodeState: "inactive"}
+	return nil
+}
+
+// offerScript offers to install docker, or to open the swarm ports, where the preflight
+// found the need: the script is shown in full first.
+func offerScript(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
+	if !env.Interactive {
+		return nil
+	}
+	var script, question, done string
+	switch fw := preflight.Firewall(n.Facts); {
+	case !n.Facts.DockerInstalled:
+		s, err := preflight.InstallScript(n.Facts)
+		if err != nil {
+			return nil // no script for this OS: the finding's fix says what to do
+		}
+		script, question, done = s, msg("preflight.install.question", n.Name()), msg("preflight.install.done", n.Name())
+	case fw != "" && !n.Member:
+		s, err := preflight.FirewallScript(fw)
+		if err != nil {
+			return err
+		}
+		script, question, done = s, msg("preflight.firewall.question", map[string]string{"Node": n.Name(), "Firewall": fw}), msg("preflight.firewall.done", n.Name())
+	default:
+		return nil
+	}
+	fmt.Fprintf(env.Out, "\n%s\n", indent(script))
+	ok, err := env.Prompter.Confirm(question, "", false)
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := env.Change(ctx, st, n, script, "", done); err != nil {
+		return err
+	}
+	return readFacts(ctx, env, n)
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n    ")
+}
