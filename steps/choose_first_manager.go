@@ -73,9 +73,15 @@ func chooseAdvertise(env *wizard.Env, st *wizard.State) error {
 	var options []string
 	def := ""
 	for _, a := range cands {
-		label := fmt.Sprintf("%s (%s)", a.IP, a.Iface)
+		note := a.Iface
 		if a.IP == n.Host {
-			label = fmt.Sprintf("%s (%s, %s)", a.IP, a.Iface, msg("advertise.ssh", nil))
+			note += ", " + msg("advertise.ssh", nil)
+		}
+		if a.IP == "10.0.2.15" {
+			note += ", " + msg("advertise.vboxnat", nil)
+		}
+		label := fmt.Sprintf("%s (%s)", a.IP, note)
+		if a.IP == n.Host {
 			def = label
 		}
 		options = append(options, label)

@@ -105,7 +105,8 @@ func useLab(st *wizard.State, name string) error {
 		return failure.Usagef("%v", err)
 	}
 	st.LabName = name
-	st.SSH = wizard.SSH{User: inv.User, KeyFiles: []string{inv.IdentityFile}, KnownHosts: inv.KnownHostsFile}
+	// The lab's own login; the run's other SSH settings (timeout, ssh_config) stay.
+	st.SSH.User, st.SSH.KeyFiles, st.SSH.KnownHosts = inv.User, []string{inv.IdentityFile}, inv.KnownHostsFile
 	st.Nodes = nil
 	for _, n := range inv.Nodes {
 		st.Nodes = append(st.Nodes, &wizard.Node{Host: n.Address})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
@@ -24,6 +25,9 @@ type Connect struct {
 func (Connect) Title() string { return msg("connect.title", nil) }
 
 func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if err := prepareLogin(env, st); err != nil {
+		return err
+	}
 	for {
 		failed := dialAll(ctx, env, st)
 		if ctx.Err() != nil {
@@ -69,8 +73,13 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		}
 	}
 	rep := progress.Start(env.Progress(), msg("connect.progress", nil), len(todo))
-	errs := eachNode(todo, func(_ int, n *wizard.Node) error {
-		conn, err := env.Dial(ctx, target(st, n))
+	errs := eachNode(env, todo, func(_ int, n *wizard.Node) error {
+		t, err := target(st, n)
+		if err != nil {
+			rep.Item(n.Host, err, "")
+			return err
+		}
+		conn, err := env.Dial(ctx, t)
 		if err == nil {
 			n.Conn = conn
 		}
@@ -90,15 +99,53 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 	return failed
 }
 
-func target(st *wizard.State, n *wizard.Node) remote.Target {
-	t := remote.Target{Host: n.Host, Port: n.Port, User: n.User, IdentityFiles: st.SSH.KeyFiles, KnownHostsFile: st.SSH.KnownHosts}
-	if t.User == "" {
-		t.User = st.SSH.User
+// target is how to reach n: what the node says, then ssh_config for its name (alias,
+// HostName, User, Port, IdentityFile, ProxyJump), then the run's defaults.
+func target(st *wizard.State, n *wizard.Node) (remote.Target, error) {
+	t := remote.Target{Host: n.Host, Port: n.Port, User: n.User, KnownHostsFile: st.SSH.KnownHosts,
+		Timeout: st.SSH.Timeout, Auth: st.Login}
+	t, err := st.Config.Apply(t)
+	if err != nil {
+		return t, err
 	}
-	if t.Port == 0 {
-		t.Port = st.SSH.Port
+	for hop := &t; hop != nil; hop = hop.Jump {
+		if hop.User == "" {
+			hop.User = st.SSH.User
+		}
+		if hop.Port == 0 && hop == &t {
+			hop.Port = st.SSH.Port
+		}
 	}
-	return t
+	return t, nil
+}
+
+// prepareLogin makes the run's shared login once: agent, keys, and prompts for a key's
+// passphrase or a password where a terminal can answer them. Prompts from nodes dialled
+// in parallel are asked one at a time.
+func prepareLogin(env *wizard.Env, st *wizard.State) error {
+	if st.Login != nil {
+		return nil
+	}
+	cfg, err := remote.LoadSSHConfig(st.SSH.ConfigFile)
+	if err != nil {
+		return failure.Usagef("--ssh-config: %v", err)
+	}
+	st.Config = cfg
+	st.Login = &remote.Auth{Agent: true, KeyFiles: st.SSH.KeyFiles}
+	if env.Interactive {
+		var mu sync.Mutex
+		st.Login.AskPassphrase = func(file string) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return env.Prompter.Password(msg("ssh.passphrase", file), "")
+		}
+		st.Login.AskPassword = func(userAtHost string) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return env.Prompter.Password(msg("ssh.password", userAtHost), msg("ssh.password.help", nil))
+		}
+	}
+	return nil
 }
 
 // trustNewHosts shows every unknown host key at once and asks once; the accepted ones are

@@ -33,14 +33,18 @@ func needTerminal(env *wizard.Env, flags string) error {
 	return failure.Usagef("%s", msg("noninteractive.missing", flags))
 }
 
-// Parallelism bounds how many nodes are worked on at once.
-const Parallelism = 10
+// DefaultParallel bounds how many nodes are worked on at once unless --parallel says.
+const DefaultParallel = 10
 
-// eachNode runs fn on every node, at most Parallelism at a time, and returns the errors by
-// node index.
-func eachNode(nodes []*wizard.Node, fn func(i int, n *wizard.Node) error) []error {
+// eachNode runs fn on every node, at most env.Parallel at a time, and returns the errors
+// by node index.
+func eachNode(env *wizard.Env, nodes []*wizard.Node, fn func(i int, n *wizard.Node) error) []error {
 	errs := make([]error, len(nodes))
-	sem := make(chan struct{}, Parallelism)
+	limit := env.Parallel
+	if limit <= 0 {
+		limit = DefaultParallel
+	}
+	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		wg.Add(1)

@@ -29,7 +29,7 @@ func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		defer func() { env.Explain = true }()
 	}
 	rep := progress.Start(env.Progress(), msg("workers.join.progress", nil), len(workers))
-	errs := eachNode(workers, func(_ int, n *wizard.Node) error {
+	errs := eachNode(env, workers, func(_ int, n *wizard.Node) error {
 		t0 := time.Now()
 		_, err := env.Change(ctx, st, n, cmd, "", msg("join.worker.done", n.Name()))
 		rep.Item(n.Name(), err, fmt.Sprintf("joined in %.1fs", time.Since(t0).Seconds()))

@@ -63,7 +63,7 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	}
 	rep := progress.Start(env.Progress(), msg("preflight.probe", st.Advertise), len(joining))
 	results := make([][]preflight.Finding, len(joining))
-	eachNode(joining, func(i int, n *wizard.Node) error {
+	eachNode(env, joining, func(i int, n *wizard.Node) error {
 		out, err := env.Read(ctx, n, preflight.ProbeScript(st.Advertise))
 		rep.Item(n.Name(), err, "")
 		if err != nil {

@@ -21,7 +21,7 @@ func (ReadFacts) Title() string { return msg("facts.title", nil) }
 
 func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	rep := progress.Start(env.Progress(), msg("facts.progress", nil), len(st.Nodes))
-	errs := eachNode(st.Nodes, func(_ int, n *wizard.Node) error {
+	errs := eachNode(env, st.Nodes, func(_ int, n *wizard.Node) error {
 		t0 := time.Now()
 		err := readFacts(ctx, env, n)
 		// The node read its clock somewhere between t0 and now: the midpoint is fair to a

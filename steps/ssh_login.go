@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -19,49 +20,52 @@ type SSHLogin struct{}
 func (SSHLogin) Title() string { return msg("ssh.title", nil) }
 
 func (SSHLogin) Skip(st *wizard.State) bool {
-	return st.SSH.User != "" && len(st.SSH.KeyFiles) > 0 && st.SSH.KnownHosts != ""
+	return st.SSH.User != "" && (len(st.SSH.KeyFiles) > 0 || st.LabName != "")
 }
 
+// Run fills in what is missing the way ssh does: the current user, and ssh-agent plus the
+// usual keys; on a terminal it asks, with those as the defaults.
 func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
 	home, _ := os.UserHomeDir()
 	if st.SSH.KnownHosts == "" {
 		st.SSH.KnownHosts = filepath.Join(home, ".ssh", "known_hosts")
 	}
+	def := "root"
+	if u, err := user.Current(); err == nil {
+		def = u.Username
+	}
 	if st.SSH.User == "" {
-		if err := needTerminal(env, "--ssh-user USER"); err != nil {
-			return err
-		}
-		def := "root"
-		if u, err := user.Current(); err == nil {
-			def = u.Username
-		}
-		name, err := env.Prompter.Input(msg("ssh.user.question", nil), msg("ssh.user.help", nil), def, func(s string) error {
-			if s == "" {
-				return errors.New("give a user name, like root or admin")
+		st.SSH.User = def
+		if env.Interactive {
+			name, err := env.Prompter.Input(msg("ssh.user.question", nil), msg("ssh.user.help", nil), def, func(s string) error {
+				if s == "" {
+					return errors.New("give a user name, like root or admin")
+				}
+				return nil
+			})
+			if err != nil {
+				return err
 			}
-			return nil
+			st.SSH.User = name
+		}
+	}
+	if len(st.SSH.KeyFiles) == 0 && env.Interactive {
+		keyDef := ""
+		if keys := remote.DefaultKeyFiles(); len(keys) > 0 {
+			keyDef = keys[0]
+		}
+		key, err := env.Prompter.Input(msg("ssh.key.question", nil), msg("ssh.key.help", nil), keyDef, func(s string) error {
+			if s == "" {
+				return nil
+			}
+			return CheckKeyFile(s)
 		})
 		if err != nil {
 			return err
 		}
-		st.SSH.User = name
-	}
-	if len(st.SSH.KeyFiles) == 0 {
-		if err := needTerminal(env, "--ssh-key FILE"); err != nil {
-			return err
+		if key != "" {
+			st.SSH.KeyFiles = []string{key}
 		}
-		def := ""
-		for _, k := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
-			if p := filepath.Join(home, ".ssh", k); fileExists(p) {
-				def = p
-				break
-			}
-		}
-		key, err := env.Prompter.Input(msg("ssh.key.question", nil), msg("ssh.key.help", nil), def, CheckKeyFile)
-		if err != nil {
-			return err
-		}
-		st.SSH.KeyFiles = []string{key}
 	}
 	return nil
 }
@@ -75,7 +79,7 @@ func CheckKeyFile(path string) error {
 	if _, err := ssh.ParsePrivateKey(b); err != nil {
 		var pp *ssh.PassphraseMissingError
 		if errors.As(err, &pp) {
-			return fmt.Errorf("%s is protected by a passphrase: load it into ssh-agent, or give a key without one", path)
+			return nil // its passphrase is asked when it is needed
 		}
 		return fmt.Errorf("%s is not a private key (%v): give a file like ~/.ssh/id_ed25519, not the .pub one", path, err)
 	}

@@ -27,6 +27,7 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
+	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
 	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
 	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
 }

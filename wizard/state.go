@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"sync"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
@@ -39,12 +40,14 @@ func (n *Node) Name() string {
 	return n.Host
 }
 
-// SSH is how every node is logged in to, unless a node says otherwise.
+// SSH is how every node is logged in to, unless a node (or ssh_config) says otherwise.
 type SSH struct {
 	User       string
 	KeyFiles   []string
 	KnownHosts string
 	Port       int
+	ConfigFile string        // ssh_config; "" is ~/.ssh/config
+	Timeout    time.Duration // connect timeout; 0 is remote's default
 }
 
 // State is the plan and what the steps learned. It is passed to every step explicitly.
@@ -61,6 +64,10 @@ type State struct {
 	SwarmEnded bool
 	// Changed: this run changed some node (a re-run of a finished plan changes none).
 	Changed bool
+	// Login is the run's shared SSH authentication (agent, keys, passphrases, password),
+	// made by the Connect step; Config is the ssh_config it honours.
+	Login  *remote.Auth
+	Config *remote.SSHConfig
 	// Done is what changed on the nodes so far, in order: the account given on Ctrl-C or
 	// failure. Steps that work on nodes in parallel add to it through Record.
 	Done []string

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,10 +17,12 @@ import (
 // planFlags are the answers that can be given up front instead of at the prompts: a flag for
 // every question, or a plan file with them all.
 type planFlags struct {
-	config, lab, hostsFile, sshUser, sshKey, knownHosts, advertise string
-	hosts, managerHosts, workerHosts                               []string
-	managers, sshPort                                              int
-	allowEven                                                      bool
+	config, lab, hostsFile, sshUser, sshKey, knownHosts, advertise, sshConfig string
+	sshTimeout                                                                time.Duration
+	parallel                                                                  int
+	hosts, managerHosts, workerHosts                                          []string
+	managers, sshPort                                                         int
+	allowEven                                                                 bool
 }
 
 func (p *planFlags) add(c *cobra.Command, full bool) {
@@ -32,6 +35,9 @@ func (p *planFlags) add(c *cobra.Command, full bool) {
 	f.StringVar(&p.sshKey, "ssh-key", "", "private key file")
 	f.IntVar(&p.sshPort, "ssh-port", 0, "SSH port of the nodes (default 22)")
 	f.StringVar(&p.knownHosts, "known-hosts", "", "known_hosts file (default ~/.ssh/known_hosts)")
+	f.StringVar(&p.sshConfig, "ssh-config", "", "ssh_config file for Host aliases and ProxyJump (default ~/.ssh/config)")
+	f.DurationVar(&p.sshTimeout, "ssh-timeout", 10*time.Second, "SSH connect timeout")
+	f.IntVar(&p.parallel, "parallel", 10, "how many nodes to work on at once")
 	if full {
 		f.StringVar(&p.advertise, "advertise-addr", "", "address the first manager advertises")
 		f.IntVar(&p.managers, "managers", 0, "how many managers (the first nodes listed)")
@@ -67,6 +73,13 @@ func (p *planFlags) state() (*wizard.State, error) {
 	if p.knownHosts != "" {
 		st.SSH.KnownHosts = p.knownHosts
 	}
+	if p.sshConfig != "" {
+		st.SSH.ConfigFile = p.sshConfig
+	}
+	if p.sshTimeout <= 0 {
+		return nil, failure.Usagef("--ssh-timeout %s: give a positive duration, like 10s", p.sshTimeout)
+	}
+	st.SSH.Timeout = p.sshTimeout
 	if p.sshPort != 0 {
 		if p.sshPort < 1 || p.sshPort > 65535 {
 			return nil, failure.Usagef("--ssh-port %d: give a port from 1 to 65535", p.sshPort)
@@ -179,15 +192,7 @@ func newCreate(env *wizard.Env) *cobra.Command {
 		Short: "The guided wizard: build a swarm (the default command)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := setOutput(env, output); err != nil {
-				return err
-			}
-			st, err := p.state()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return wizard.Run(cmd.Context(), env, st, steps.Create(o))
+			return runFlow(cmd, env, &p, output, steps.Create(o))
 		},
 	}
 	p.add(c, true)
@@ -208,16 +213,8 @@ func newStatus(env *wizard.Env) *cobra.Command {
 		Short: "Print the swarm's node table and quorum health",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := setOutput(env, output); err != nil {
-				return err
-			}
-			st, err := p.state()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			env.Quiet = true
-			return wizard.Run(cmd.Context(), env, st, steps.Status())
+			return runFlow(cmd, env, &p, output, steps.Status())
 		},
 	}
 	p.add(c, false)
@@ -232,13 +229,8 @@ func newLeave(env *wizard.Env) *cobra.Command {
 		Use:   "leave [HOSTNAME...]",
 		Short: "Take nodes out of the swarm: workers leave, managers are demoted first",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := p.state()
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			o.Leave = args
-			return wizard.Run(cmd.Context(), env, st, steps.Leave(o))
+			return runFlow(cmd, env, &p, "", steps.Leave(o))
 		},
 	}
 	p.add(c, false)
@@ -246,4 +238,22 @@ func newLeave(env *wizard.Env) *cobra.Command {
 	c.Flags().BoolVar(&o.Force, "force", false, "remove a manager even if the swarm would lose quorum")
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "confirm ending the swarm when the last manager leaves")
 	return c
+}
+
+// runFlow is what every flow command does: the output format, the starting State from the
+// plan flags, the flow, and every connection closed after.
+func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, flow []wizard.Step) error {
+	if err := setOutput(env, output); err != nil {
+		return err
+	}
+	if p.parallel < 1 {
+		return failure.Usagef("--parallel %d: give a number of nodes, 1 or more", p.parallel)
+	}
+	env.Parallel = p.parallel
+	st, err := p.state()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return wizard.Run(cmd.Context(), env, st, flow)
 }

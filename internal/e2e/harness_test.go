@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/lab"
 )
 
 // bin is the swarmwiz binary under test: the Makefile's, or one built here.
@@ -79,16 +81,7 @@ func swarmwiz(t *testing.T, args ...string) result {
 }
 
 // labNode is a node as `lab status --output json` lists it.
-type labNode struct {
-	Name           string `json:"name"`
-	Address        string `json:"address"`
-	User           string `json:"user"`
-	IdentityFile   string `json:"identityFile"`
-	KnownHostsFile string `json:"knownHostsFile"`
-	SSHD           bool   `json:"sshd"`
-	Dockerd        bool   `json:"dockerd"`
-	Swarm          string `json:"swarm"`
-}
+type labNode = lab.NodeStatus
 
 func labStatus(t *testing.T, name string) []labNode {
 	t.Helper()

@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -30,6 +30,10 @@ type Target struct {
 	IdentityFiles  []string
 	KnownHostsFile string
 	Timeout        time.Duration // connect timeout; 10 s when zero
+	// Auth is the run's shared login; nil logs in with IdentityFiles alone, never prompting.
+	Auth *Auth
+	// Jump is the host to go through (ProxyJump), itself possibly through another.
+	Jump *Target
 	// AskNewHost is asked about a host that is not in known_hosts yet, with its SHA256
 	// fingerprint. Nil refuses unknown hosts, which is what non-interactive runs want.
 	AskNewHost func(host, fingerprint string) (bool, error)
@@ -65,7 +69,12 @@ func (e *CommandError) Error() string {
 // Client is an SSH connection to one node.
 type Client struct {
 	conn *ssh.Client
+	jump *Client // the connection this one goes through, if any
+	done chan struct{}
 }
+
+// KeepAlive is how often an idle connection is checked; a dead peer ends it.
+const KeepAlive = 15 * time.Second
 
 // Dial connects and logs in. Host keys are checked against t.KnownHostsFile.
 func Dial(ctx context.Context, t Target) (*Client, error) {
@@ -73,25 +82,33 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	auths, err := keyAuth(t.IdentityFiles)
-	if err != nil {
-		return nil, err
+	auth, ownKeys := t.Auth, t.IdentityFiles
+	if auth == nil {
+		if len(t.IdentityFiles) == 0 {
+			return nil, errors.New("no SSH key to log in with")
+		}
+		auth, ownKeys = &Auth{KeyFiles: t.IdentityFiles}, nil
 	}
 	hostKeys, err := hostKeyCallback(t)
 	if err != nil {
 		return nil, err
 	}
+	passwordTries := 0
 	cfg := &ssh.ClientConfig{
 		User:            t.User,
-		Auth:            auths,
+		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &passwordTries),
 		HostKeyCallback: hostKeys,
 		Timeout:         timeout,
 	}
-	d := net.Dialer{Timeout: timeout}
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	raw, err := d.DialContext(dctx, "tcp", t.Addr())
+	var jump *Client
+	if t.Jump != nil {
+		if jump, err = Dial(ctx, *t.Jump); err != nil {
+			return nil, fmt.Errorf("through %s: %w", t.Jump.Host, err)
+		}
+	}
+	raw, err := dialTCP(ctx, jump, t.Addr(), timeout)
 	if err != nil {
+		closeJump(jump)
 		return nil, err
 	}
 	// The handshake has its own deadline: a host that accepts TCP but never speaks SSH must
@@ -100,29 +117,81 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	c, chans, reqs, err := ssh.NewClientConn(raw, t.Addr(), cfg)
 	if err != nil {
 		raw.Close()
-		return nil, err
+		closeJump(jump)
+		return nil, loginError(t, err, auth, passwordTries)
 	}
 	_ = raw.SetDeadline(time.Time{})
-	return &Client{conn: ssh.NewClient(c, chans, reqs)}, nil
+	cl := &Client{conn: ssh.NewClient(c, chans, reqs), jump: jump, done: make(chan struct{})}
+	go cl.keepAlive()
+	return cl, nil
 }
 
-func keyAuth(files []string) ([]ssh.AuthMethod, error) {
-	var signers []ssh.Signer
-	for _, f := range files {
-		pem, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("read key: %w", err)
+// dialTCP connects directly or through a jump host, retrying a refused connection twice
+// (a host still booting), so a dead host fails in bounded time.
+func dialTCP(ctx context.Context, jump *Client, addr string, timeout time.Duration) (net.Conn, error) {
+	var err error
+	for try, delay := 0, 300*time.Millisecond; ; try, delay = try+1, delay*2 {
+		var conn net.Conn
+		dctx, cancel := context.WithTimeout(ctx, timeout)
+		if jump != nil {
+			conn, err = jump.conn.DialContext(dctx, "tcp", addr)
+		} else {
+			d := net.Dialer{Timeout: timeout}
+			conn, err = d.DialContext(dctx, "tcp", addr)
 		}
-		s, err := ssh.ParsePrivateKey(pem)
-		if err != nil {
-			return nil, fmt.Errorf("key %s: %w", f, err)
+		cancel()
+		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || try == 2 {
+			return conn, err
 		}
-		signers = append(signers, s)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
 	}
-	if len(signers) == 0 {
-		return nil, errors.New("no SSH key to log in with")
+}
+
+// loginError says in one line which secret was wrong, or what was tried.
+func loginError(t Target, err error, auth *Auth, passwordTries int) error {
+	var wrong *WrongSecretError
+	if errors.As(err, &wrong) {
+		return wrong
 	}
-	return []ssh.AuthMethod{ssh.PublicKeys(signers...)}, nil
+	if strings.Contains(err.Error(), "unable to authenticate") {
+		if passwordTries >= MaxTries {
+			return &WrongSecretError{What: "password", For: t.User + "@" + t.Host}
+		}
+		tried := "the agent's keys and key files"
+		if auth.AskPassword != nil {
+			tried += ", then a password"
+		}
+		return fmt.Errorf("%s@%s refused the login (tried %s): check the user, and that your public key is in its ~/.ssh/authorized_keys", t.User, t.Host, tried)
+	}
+	return err
+}
+
+func closeJump(j *Client) {
+	if j != nil {
+		j.Close()
+	}
+}
+
+// keepAlive asks the peer every KeepAlive; a dead peer closes the connection, so commands
+// on it fail instead of hanging.
+func (c *Client) keepAlive() {
+	tick := time.NewTicker(KeepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-tick.C:
+			if _, _, err := c.conn.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+				c.conn.Close()
+				return
+			}
+		}
+	}
 }
 
 // Run runs cmd in a new session on the shared connection. Cancelling ctx closes the session.
@@ -149,8 +218,17 @@ func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
 	return out.String(), errb.String(), err
 }
 
-// Close ends the connection.
-func (c *Client) Close() error { return c.conn.Close() }
+// Close ends the connection, and the one it went through.
+func (c *Client) Close() error {
+	select {
+	case <-c.done:
+	default:
+		close(c.done)
+	}
+	err := c.conn.Close()
+	closeJump(c.jump)
+	return err
+}
 
 // UnixDialer is a Runner that can also reach a unix socket on the node (OpenSSH's
 // streamlocal forwarding), such as the docker daemon's.

@@ -1,0 +1,187 @@
+package remote
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// MaxTries bounds how often one secret is asked for: a wrong password three times is where
+// many servers start locking accounts, so swarmwiz stops there.
+const MaxTries = 3
+
+// Auth is how a run logs in, shared by all its connections so that each passphrase and the
+// password are asked for at most once when they are right. It tries, in order: ssh-agent,
+// the key files (asking for the passphrase of an encrypted one), then a password.
+type Auth struct {
+	Agent    bool     // use SSH_AUTH_SOCK when set
+	KeyFiles []string // explicit keys; none: ~/.ssh/id_ed25519, id_ecdsa, id_rsa that exist
+	// AskPassphrase and AskPassword prompt the user; nil means never prompt (no terminal).
+	AskPassphrase func(keyFile string) (string, error)
+	AskPassword   func(userAtHost string) (string, error)
+
+	mu       sync.Mutex
+	signers  []ssh.Signer
+	loaded   bool
+	loadErr  error
+	extra    map[string]ssh.Signer // per-host keys (ssh_config IdentityFile), by path
+	password string
+}
+
+// DefaultKeyFiles are the keys ssh itself tries, where they exist.
+func DefaultKeyFiles() []string {
+	home, _ := os.UserHomeDir()
+	var out []string
+	for _, k := range []string{"id_ed25519", "id_ecdsa", "id_rsa"} {
+		if p := filepath.Join(home, ".ssh", k); fileExists(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// WrongSecretError is a passphrase or password refused MaxTries times.
+type WrongSecretError struct{ What, For string }
+
+func (e *WrongSecretError) Error() string {
+	return fmt.Sprintf("wrong %s for %s (%d tries): nothing more was tried, so no account is locked", e.What, e.For, MaxTries)
+}
+
+// methods are the auth methods for one connection to userAtHost; hostKeys are keys for
+// that host alone, tried first.
+func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int) []ssh.AuthMethod {
+	m := []ssh.AuthMethod{ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+		own, err := a.hostSigners(hostKeys)
+		if err != nil {
+			return nil, err
+		}
+		run, err := a.publicKeys()
+		if err != nil && len(own) == 0 {
+			return nil, err
+		}
+		return append(own, run...), nil
+	})}
+	if a.AskPassword != nil {
+		m = append(m, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
+			*passwordTries++
+			return a.passwordFor(userAtHost, *passwordTries)
+		}), MaxTries))
+	}
+	return m
+}
+
+func (a *Auth) hostSigners(files []string) ([]ssh.Signer, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []ssh.Signer
+	for _, f := range files {
+		s, ok := a.extra[f]
+		if !ok {
+			var err error
+			if s, err = a.loadKey(f); err != nil {
+				return nil, err
+			}
+			if a.extra == nil {
+				a.extra = map[string]ssh.Signer{}
+			}
+			a.extra[f] = s
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// publicKeys are the agent's keys, then the key files', decrypted once for the whole run.
+func (a *Auth) publicKeys() ([]ssh.Signer, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.loaded {
+		a.signers, a.loadErr = a.load()
+		a.loaded = true
+	}
+	return a.signers, a.loadErr
+}
+
+func (a *Auth) load() ([]ssh.Signer, error) {
+	var signers []ssh.Signer
+	if sock := os.Getenv("SSH_AUTH_SOCK"); a.Agent && sock != "" {
+		if conn, err := net.Dial("unix", sock); err == nil {
+			// The agent connection stays open: it signs during each handshake.
+			if s, err := agent.NewClient(conn).Signers(); err == nil {
+				signers = append(signers, s...)
+			}
+		}
+	}
+	files := a.KeyFiles
+	if len(files) == 0 {
+		files = DefaultKeyFiles()
+	}
+	for _, f := range files {
+		s, err := a.loadKey(f)
+		if err != nil {
+			return nil, err
+		}
+		signers = append(signers, s)
+	}
+	if len(signers) == 0 && a.AskPassword == nil {
+		return nil, errors.New("no SSH key to log in with: give one with --ssh-key, or load one into ssh-agent")
+	}
+	return signers, nil
+}
+
+// loadKey reads one private key, asking for its passphrase when it has one.
+func (a *Auth) loadKey(file string) (ssh.Signer, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read key: %w", err)
+	}
+	s, err := ssh.ParsePrivateKey(pem)
+	var missing *ssh.PassphraseMissingError
+	if !errors.As(err, &missing) {
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", file, err)
+		}
+		return s, nil
+	}
+	if a.AskPassphrase == nil {
+		return nil, fmt.Errorf("key %s has a passphrase and there is no terminal to ask it: load it into ssh-agent", file)
+	}
+	for try := 0; try < MaxTries; try++ {
+		pass, err := a.AskPassphrase(file)
+		if err != nil {
+			return nil, err
+		}
+		s, err := ssh.ParsePrivateKeyWithPassphrase(pem, []byte(pass))
+		if err == nil {
+			return s, nil
+		}
+	}
+	return nil, &WrongSecretError{What: "passphrase", For: file}
+}
+
+// passwordFor is the run's password: asked once, reused for every host, asked again on a
+// host that refuses it.
+func (a *Auth) passwordFor(userAtHost string, try int) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if try == 1 && a.password != "" {
+		return a.password, nil
+	}
+	p, err := a.AskPassword(userAtHost)
+	if err != nil {
+		return "", err
+	}
+	a.password = p
+	return p, nil
+}
