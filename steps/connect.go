@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
@@ -125,6 +127,10 @@ func target(st *wizard.State, n *wizard.Node) (remote.Target, error) {
 func prepareLogin(env *wizard.Env, st *wizard.State) error {
 	if st.Login != nil {
 		return nil
+	}
+	if st.SSH.KnownHosts == "" {
+		home, _ := os.UserHomeDir()
+		st.SSH.KnownHosts = filepath.Join(home, ".ssh", "known_hosts")
 	}
 	cfg, err := remote.LoadSSHConfig(st.SSH.ConfigFile)
 	if err != nil {

@@ -15,7 +15,7 @@ type Options struct {
 // Create is the guided wizard: from where the nodes are to the node table.
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
-		ChooseNodes{}, SSHLogin{}, Connect{}, ReadFacts{},
+		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
 		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, Preflight{LeaveOther: o.LeaveOther}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		InitSwarm{}, JoinManagers{}, JoinWorkers{}, ShowNodes{Next: true},
 	}
@@ -23,13 +23,13 @@ func Create(o Options) []wizard.Step {
 
 // Status prints the node table and quorum health of a running swarm.
 func Status() []wizard.Step {
-	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{}, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, ShowNodes{}}
 }
 
 // Leave takes nodes out of a swarm.
 func Leave(o Options) []wizard.Step {
 	return []wizard.Step{
-		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, ReadFacts{},
+		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{},
 		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
 	}
 }

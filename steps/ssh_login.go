@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/user"
-	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
 
@@ -26,10 +25,6 @@ func (SSHLogin) Skip(st *wizard.State) bool {
 // Run fills in what is missing the way ssh does: the current user, and ssh-agent plus the
 // usual keys; on a terminal it asks, with those as the defaults.
 func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
-	home, _ := os.UserHomeDir()
-	if st.SSH.KnownHosts == "" {
-		st.SSH.KnownHosts = filepath.Join(home, ".ssh", "known_hosts")
-	}
 	def := "root"
 	if u, err := user.Current(); err == nil {
 		def = u.Username

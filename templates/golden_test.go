@@ -50,6 +50,7 @@ var fixtures = map[string]any{
 		"Rows": []map[string]string{{"Name": "n1", "Host": "10.0.0.11", "Role": "first manager", "OS": "CentOS Linux 7 (Core)", "Docker": "24.0.7"}}},
 	"node-table.tmpl":               []row{{"id1", "n1", "Ready", "Active", "Leader", "24.0.7", true}, {"id2", "n2", "Ready", "Active", "", "24.0.7", false}},
 	"next-steps.tmpl":               nil,
+	"sudo-mode.sh.tmpl":             nil,
 	"install-docker-rhel.sh.tmpl":   map[string]any{"Name": "Rocky Linux 9.3", "PM": "dnf", "CentOS7": false},
 	"install-docker-debian.sh.tmpl": map[string]any{"Name": "Debian GNU/Linux 12", "ID": "debian"},
 	"firewall-open.sh.tmpl":         map[string]string{"Firewall": "firewalld"},

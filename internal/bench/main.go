@@ -125,7 +125,29 @@ func size(bin string, n, runs int) error {
 	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
 	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
 		n, n-3, median(wiz), median(base), median(ratios))
-	return reset(inv)
+	if err := reset(inv); err != nil {
+		return err
+	}
+	return parallelism(bin, planFile, n)
+}
+
+// parallelism times what a run does before changing anything (connect, facts, preflight:
+// `create --dry-run`) with one node at a time against the default.
+func parallelism(bin, planFile string, n int) error {
+	med := map[string]float64{}
+	for _, p := range []string{"1", "10"} {
+		var ds []float64
+		for i := 0; i < 3; i++ {
+			t0 := time.Now()
+			if out, err := exec.Command(bin, "create", "--config", planFile, "--dry-run", "--quiet", "--parallel", p).CombinedOutput(); err != nil {
+				return fmt.Errorf("dry run: %v\n%s", err, out)
+			}
+			ds = append(ds, time.Since(t0).Seconds())
+		}
+		med[p] = median(ds)
+	}
+	fmt.Printf("parallel %d nodes: connect+facts+preflight (create --dry-run) --parallel 1 %.2fs, --parallel 10 %.2fs\n", n, med["1"], med["10"])
+	return nil
 }
 
 // writeInputs writes the plan and renders the baseline script for the lab: 3 managers.

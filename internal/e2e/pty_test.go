@@ -62,7 +62,7 @@ func startPTY(t *testing.T, env []string, args ...string) *session {
 	term := vt10x.New(vt10x.WithWriter(pts), vt10x.WithSize(200, 60))
 	raw := &lockedBuffer{}
 	c, err := expect.NewConsole(expect.WithStdin(ptm), expect.WithStdout(term, raw),
-		expect.WithCloser(ptm, pts), expect.WithDefaultTimeout(90*time.Second))
+		expect.WithCloser(ptm, pts), expect.WithDefaultTimeout(testTimeout()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,3 +139,12 @@ var ansiRE = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[78
 
 // text is everything printed so far, as plain text (colours and cursor moves removed).
 func (s *session) text() string { return ansiRE.ReplaceAllString(s.raw.String(), "") }
+
+// testTimeout is how long one expectation may wait; SWARMWIZ_EXPECT_TIMEOUT shortens it
+// while debugging a test.
+func testTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SWARMWIZ_EXPECT_TIMEOUT")); err == nil {
+		return d
+	}
+	return 90 * time.Second
+}

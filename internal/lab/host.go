@@ -31,7 +31,7 @@ var programs = []struct{ name, path string }{
 	{"dockerd", ""}, {"sshd", "/usr/sbin/sshd"}, {"ip", ""}, {"iptables", ""},
 	{"nsenter", ""}, {"unshare", ""},
 	// The lab prints ssh commands for every node, and its tests use them.
-	{"ssh", ""}, {"ssh-keygen", ""},
+	{"ssh", ""}, {"ssh-keygen", ""}, {"sudo", ""},
 }
 
 // CheckHost says, in one line, why this machine cannot run a lab, or nil.
@@ -63,9 +63,9 @@ func CheckHost() error {
 
 func installHint(family string) string {
 	if family == "rhel" {
-		return "dnf install docker-ce openssh-server openssh-clients iproute iptables util-linux (yum on CentOS 7; docker-ce from Docker's repository)"
+		return "dnf install docker-ce openssh-server openssh-clients iproute iptables util-linux sudo (yum on CentOS 7; docker-ce from Docker's repository)"
 	}
-	return "apt-get install docker.io openssh-server openssh-client iproute2 iptables"
+	return "apt-get install docker.io openssh-server openssh-client iproute2 iptables sudo"
 }
 
 // osFamily reads /etc/os-release: "debian" for Debian and Ubuntu, "rhel" for the CentOS/RHEL

@@ -58,15 +58,19 @@ func (e *WrongSecretError) Error() string {
 	return fmt.Sprintf("wrong %s for %s (%d tries): nothing more was tried, so no account is locked", e.What, e.For, MaxTries)
 }
 
+// prompter wraps a question to the user: the connection's handshake deadline must not run
+// while a person types.
+type prompter func(ask func() (string, error)) (string, error)
+
 // methods are the auth methods for one connection to userAtHost; hostKeys are keys for
 // that host alone, tried first.
-func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int) []ssh.AuthMethod {
+func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int, around prompter) []ssh.AuthMethod {
 	m := []ssh.AuthMethod{ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-		own, err := a.hostSigners(hostKeys)
+		own, err := a.hostSigners(hostKeys, around)
 		if err != nil {
 			return nil, err
 		}
-		run, err := a.publicKeys()
+		run, err := a.publicKeys(around)
 		if err != nil && len(own) == 0 {
 			return nil, err
 		}
@@ -75,13 +79,13 @@ func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int)
 	if a.AskPassword != nil {
 		m = append(m, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
 			*passwordTries++
-			return a.passwordFor(userAtHost, *passwordTries)
+			return a.passwordFor(userAtHost, *passwordTries, around)
 		}), MaxTries))
 	}
 	return m
 }
 
-func (a *Auth) hostSigners(files []string) ([]ssh.Signer, error) {
+func (a *Auth) hostSigners(files []string, around prompter) ([]ssh.Signer, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []ssh.Signer
@@ -89,7 +93,7 @@ func (a *Auth) hostSigners(files []string) ([]ssh.Signer, error) {
 		s, ok := a.extra[f]
 		if !ok {
 			var err error
-			if s, err = a.loadKey(f); err != nil {
+			if s, err = a.loadKey(f, around); err != nil {
 				return nil, err
 			}
 			if a.extra == nil {
@@ -103,17 +107,17 @@ func (a *Auth) hostSigners(files []string) ([]ssh.Signer, error) {
 }
 
 // publicKeys are the agent's keys, then the key files', decrypted once for the whole run.
-func (a *Auth) publicKeys() ([]ssh.Signer, error) {
+func (a *Auth) publicKeys(around prompter) ([]ssh.Signer, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.loaded {
-		a.signers, a.loadErr = a.load()
+		a.signers, a.loadErr = a.load(around)
 		a.loaded = true
 	}
 	return a.signers, a.loadErr
 }
 
-func (a *Auth) load() ([]ssh.Signer, error) {
+func (a *Auth) load(around prompter) ([]ssh.Signer, error) {
 	var signers []ssh.Signer
 	if sock := os.Getenv("SSH_AUTH_SOCK"); a.Agent && sock != "" {
 		if conn, err := net.Dial("unix", sock); err == nil {
@@ -128,7 +132,7 @@ func (a *Auth) load() ([]ssh.Signer, error) {
 		files = DefaultKeyFiles()
 	}
 	for _, f := range files {
-		s, err := a.loadKey(f)
+		s, err := a.loadKey(f, around)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +145,7 @@ func (a *Auth) load() ([]ssh.Signer, error) {
 }
 
 // loadKey reads one private key, asking for its passphrase when it has one.
-func (a *Auth) loadKey(file string) (ssh.Signer, error) {
+func (a *Auth) loadKey(file string, around prompter) (ssh.Signer, error) {
 	pem, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)
@@ -158,7 +162,7 @@ func (a *Auth) loadKey(file string) (ssh.Signer, error) {
 		return nil, fmt.Errorf("key %s has a passphrase and there is no terminal to ask it: load it into ssh-agent", file)
 	}
 	for try := 0; try < MaxTries; try++ {
-		pass, err := a.AskPassphrase(file)
+		pass, err := around(func() (string, error) { return a.AskPassphrase(file) })
 		if err != nil {
 			return nil, err
 		}
@@ -172,13 +176,13 @@ func (a *Auth) loadKey(file string) (ssh.Signer, error) {
 
 // passwordFor is the run's password: asked once, reused for every host, asked again on a
 // host that refuses it.
-func (a *Auth) passwordFor(userAtHost string, try int) (string, error) {
+func (a *Auth) passwordFor(userAtHost string, try int, around prompter) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if try == 1 && a.password != "" {
 		return a.password, nil
 	}
-	p, err := a.AskPassword(userAtHost)
+	p, err := around(func() (string, error) { return a.AskPassword(userAtHost) })
 	if err != nil {
 		return "", err
 	}

@@ -93,13 +93,6 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	passwordTries := 0
-	cfg := &ssh.ClientConfig{
-		User:            t.User,
-		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &passwordTries),
-		HostKeyCallback: hostKeys,
-		Timeout:         timeout,
-	}
 	var jump *Client
 	if t.Jump != nil {
 		if jump, err = Dial(ctx, *t.Jump); err != nil {
@@ -112,8 +105,20 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 		return nil, err
 	}
 	// The handshake has its own deadline: a host that accepts TCP but never speaks SSH must
-	// not hang the run.
+	// not hang the run. It stops while the user types a passphrase or password.
 	_ = raw.SetDeadline(time.Now().Add(timeout))
+	around := func(ask func() (string, error)) (string, error) {
+		_ = raw.SetDeadline(time.Time{})
+		defer raw.SetDeadline(time.Now().Add(timeout))
+		return ask()
+	}
+	passwordTries := 0
+	cfg := &ssh.ClientConfig{
+		User:            t.User,
+		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &passwordTries, around),
+		HostKeyCallback: hostKeys,
+		Timeout:         timeout,
+	}
 	c, chans, reqs, err := ssh.NewClientConn(raw, t.Addr(), cfg)
 	if err != nil {
 		raw.Close()
@@ -196,6 +201,12 @@ func (c *Client) keepAlive() {
 
 // Run runs cmd in a new session on the shared connection. Cancelling ctx closes the session.
 func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
+	return c.RunInput(ctx, cmd, "")
+}
+
+// RunInput is Run with stdin: how a secret reaches a command (sudo -S) without ever being
+// on a command line.
+func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, string, error) {
 	sess, err := c.conn.NewSession()
 	if err != nil {
 		return "", "", err
@@ -203,6 +214,9 @@ func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
 	defer sess.Close()
 	var out, errb bytes.Buffer
 	sess.Stdout, sess.Stderr = &out, &errb
+	if stdin != "" {
+		sess.Stdin = strings.NewReader(stdin)
+	}
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(cmd) }()
 	select {

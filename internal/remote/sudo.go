@@ -1,0 +1,73 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// InputRunner runs a command with stdin.
+type InputRunner interface {
+	Runner
+	RunInput(ctx context.Context, cmd, stdin string) (string, string, error)
+}
+
+// Sudo runs every command through sudo, for a user who may not use docker directly. With a
+// password it uses `sudo -S -p ”` and writes the password to sudo's stdin: never on a
+// command line (where `ps` shows it), never in a file or a log.
+type Sudo struct {
+	Inner    InputRunner
+	Password string // "": passwordless sudo (sudo -n)
+}
+
+// Run runs cmd as root through sudo.
+func (s *Sudo) Run(ctx context.Context, cmd string) (string, string, error) {
+	if s.Password == "" {
+		return s.Inner.Run(ctx, "sudo -n sh -c "+templates.Quote(cmd))
+	}
+	out, errOut, err := s.Inner.RunInput(ctx, "sudo -S -p '' sh -c "+templates.Quote(cmd), s.Password+"\n")
+	if err != nil && IsWrongSudoPassword(errOut) {
+		return out, errOut, ErrWrongSudoPassword
+	}
+	return out, errOut, err
+}
+
+// Close closes the connection underneath.
+func (s *Sudo) Close() error { return s.Inner.Close() }
+
+// DialUnix is not offered through sudo: the docker socket is root's.
+var _ Runner = (*Sudo)(nil)
+
+// ErrWrongSudoPassword is sudo refusing the password, told apart from a docker failure.
+var ErrWrongSudoPassword = errors.New("wrong sudo password")
+
+// IsWrongSudoPassword reads sudo's complaint on stderr.
+func IsWrongSudoPassword(stderr string) bool {
+	return strings.Contains(stderr, "incorrect password") || strings.Contains(stderr, "Sorry, try again")
+}
+
+// SudoMode says how a user runs docker on a node: "direct", "sudo-n" (passwordless sudo),
+// "sudo-password", or "none" (no sudo at all).
+func SudoMode(ctx context.Context, r Runner) (string, error) {
+	out, _, err := r.Run(ctx, templates.MustRender("sudo-mode.sh.tmpl", nil))
+	if err != nil {
+		return "", err
+	}
+	mode := strings.TrimSpace(out)
+	if mode == "none" {
+		return mode, fmt.Errorf("this user cannot use docker and there is no sudo: add it to the docker group (sudo usermod -aG docker USER) or log in as root")
+	}
+	return mode, nil
+}
+
+// CheckSudoPassword tries the password once with a harmless `sudo -S true`.
+func CheckSudoPassword(ctx context.Context, r InputRunner, password string) error {
+	_, errOut, err := r.RunInput(ctx, "sudo -S -p '' true", password+"\n")
+	if err != nil && IsWrongSudoPassword(errOut) {
+		return ErrWrongSudoPassword
+	}
+	return err
+}
