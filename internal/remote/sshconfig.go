@@ -97,7 +97,8 @@ func (c *SSHConfig) apply(t Target, depth int) (Target, error) {
 	return t, nil
 }
 
-// parseHop reads one ProxyJump hop, [user@]host[:port]; it inherits how to log in.
+// parseHop reads one ProxyJump hop, [user@]host[:port]; it inherits how to check host keys
+// and how to log in, but not the target's user.
 func parseHop(hop string, from Target) (Target, error) {
 	j := Target{KnownHostsFile: from.KnownHostsFile, Timeout: from.Timeout, Auth: from.Auth, AskNewHost: from.AskNewHost}
 	if user, rest, ok := strings.Cut(hop, "@"); ok {
@@ -111,8 +112,6 @@ func parseHop(hop string, from Target) (Target, error) {
 		}
 		j.Host, j.Port = h, port
 	}
-	if j.User == "" {
-		j.User = from.User
-	}
+	// No user yet: the hop's own ssh_config User, or else the run's user, fills it later.
 	return j, nil
 }

@@ -1,0 +1,87 @@
+package remote
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+func testKey(t *testing.T) ssh.PublicKey {
+	pub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := ssh.NewPublicKey(pub)
+	return k
+}
+
+// Hashed known_hosts entries (HashKnownHosts yes) are honoured, and a changed key is
+// refused with both fingerprints and the ssh-keygen command.
+func TestKnownHostsHashedAndChanged(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "known_hosts")
+	good, other := testKey(t), testKey(t)
+	line := knownhosts.Line([]string{knownhosts.HashHostname("10.0.0.11")}, good)
+	os.WriteFile(file, []byte(line+"\n"), 0o600)
+	cb, err := hostKeyCallback(Target{KnownHostsFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := &net.TCPAddr{IP: net.ParseIP("10.0.0.11"), Port: 22}
+	if err := cb("10.0.0.11:22", addr, good); err != nil {
+		t.Errorf("hashed entry not honoured: %v", err)
+	}
+	err = cb("10.0.0.11:22", addr, other)
+	var changed *HostKeyChangedError
+	if !errors.As(err, &changed) || !strings.Contains(err.Error(), ssh.FingerprintSHA256(good)) ||
+		!strings.Contains(err.Error(), ssh.FingerprintSHA256(other)) || !strings.Contains(err.Error(), "ssh-keygen -f "+file+" -R 10.0.0.11") {
+		t.Errorf("changed key: %v", err)
+	}
+	var unknown *UnknownHostError
+	if err := cb("10.0.0.12:22", addr, good); !errors.As(err, &unknown) {
+		t.Errorf("unknown host without a question: %v", err)
+	}
+}
+
+// ssh_config: an alias's HostName, User, Port and IdentityFile, and ProxyJump over two hops.
+func TestSSHConfigApply(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(cfgFile, []byte(`Host inner
+  HostName 10.1.0.5
+  User admin
+  Port 2222
+  IdentityFile /keys/inner
+  ProxyJump bastion,root@10.0.0.2:2200
+Host bastion
+  HostName 203.0.113.7
+  User jump
+`), 0o600)
+	c, err := LoadSSHConfig(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Apply(Target{Host: "inner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Host != "10.1.0.5" || got.User != "admin" || got.Port != 2222 || got.IdentityFiles[0] != "/keys/inner" {
+		t.Errorf("alias: %+v", got)
+	}
+	// Through bastion, then 10.0.0.2:2200, then inner.
+	if got.Jump == nil || got.Jump.Host != "10.0.0.2" || got.Jump.Port != 2200 || got.Jump.User != "root" {
+		t.Fatalf("last hop: %+v", got.Jump)
+	}
+	if first := got.Jump.Jump; first == nil || first.Host != "203.0.113.7" || first.User != "jump" {
+		t.Errorf("first hop: %+v", first)
+	}
+	if _, err := LoadSSHConfig(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("an explicit --ssh-config that does not exist must be an error")
+	}
+}
