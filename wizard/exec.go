@@ -73,7 +73,8 @@ func (e *Env) ExplainCmd(n *Node, cmd, why string) {
 // nodeErr names the node and the command, with tokens masked, and makes the error one line.
 func (e *Env) nodeErr(n *Node, cmd string, err error) error {
 	msg := e.Mask(strings.Join(strings.Fields(err.Error()), " "))
-	return &failure.NodeError{Node: n.Name(), Cmd: e.Mask(cmd), Err: fmt.Errorf("%s", msg)}
+	// A script is named by its first line, the comment that says what it does.
+	return &failure.NodeError{Node: n.Name(), Cmd: e.Mask(firstLine(cmd)), Err: fmt.Errorf("%s", msg)}
 }
 
 // firstLine shortens a script to its first line for --verbose: the templates' scripts start
