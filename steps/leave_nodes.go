@@ -92,7 +92,7 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 	}
 	node := nodeByHostname(st, host)
 	if node == nil || node.Conn == nil {
-		return errors.New(msg("leave.unreachable", host))
+		return l.removeDown(ctx, env, st, rows, row)
 	}
 	h := Health(rows)
 	isManager := row.ManagerStatus != ""
@@ -135,6 +135,39 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 		why = msg("leave.rm.force.why", nil)
 	}
 	_, err = env.Change(ctx, st, manager, docker.Rm(row.ID, force), why, msg("leave.rm.done", host))
+	return err
+}
+
+// removeDown removes a node swarmwiz cannot reach (a dead machine): it cannot leave by
+// itself, so a manager removes it with --force, which the user must ask for.
+func (l LeaveNodes) removeDown(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, row *docker.Node) error {
+	host := row.Hostname
+	if row.Status != "Down" {
+		return errors.New(msg("leave.unreachable", host))
+	}
+	manager := otherManager(st, rows, host)
+	if manager == nil {
+		return errors.New(msg("nodes.nomanager", nil))
+	}
+	if !l.Force {
+		if !env.Interactive {
+			return failure.Usagef("%s", msg("leave.down.flag", host))
+		}
+		say(env, "leave.down.explain", host)
+		ok, err := env.Prompter.Confirm(msg("leave.down.question", host), "", false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return failure.Usagef("%s", msg("summary.declined", nil))
+		}
+	}
+	if row.ManagerStatus != "" {
+		if _, err := env.Change(ctx, st, manager, docker.Demote(host), msg("leave.demote.why", nil), msg("leave.demote.done", host)); err != nil {
+			return err
+		}
+	}
+	_, err := env.Change(ctx, st, manager, docker.Rm(row.ID, true), msg("leave.down.why", nil), msg("leave.rm.done", host))
 	return err
 }
 

@@ -235,7 +235,7 @@ func newLeave(env *wizard.Env) *cobra.Command {
 	}
 	p.add(c, false)
 	teachFlags(c, env)
-	c.Flags().BoolVar(&o.Force, "force", false, "remove a manager even if the swarm would lose quorum")
+	c.Flags().BoolVar(&o.Force, "force", false, "remove a manager even if the swarm would lose quorum, or a node that is down")
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "confirm ending the swarm when the last manager leaves")
 	return c
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // createSeed builds the seed's swarm without a terminal (the flags answer every question).
@@ -111,5 +112,34 @@ func TestTokensMaskedUnlessAsked(t *testing.T) {
 	token := ssh(t, nodes[0], "docker swarm join-token -q worker")
 	if !strings.Contains(r.out, token) {
 		t.Errorf("--show-tokens does not show the worker token %s:\n%s", token, r.out)
+	}
+}
+
+// A worker whose machine is dead (stopped) cannot leave by itself: without --force that is
+// refused with the reason; with it a manager removes the node.
+func TestLeaveDownNodeNeedsForce(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t)
+	if r := swarmwiz(t, "lab", "stop", "--name", labName, "node7"); r.code != 0 {
+		t.Fatal(r)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, "node7") })
+	// The managers notice a dead node at its missed heartbeats: wait for that, bounded.
+	deadline := time.Now().Add(60 * time.Second)
+	for down := false; !down; time.Sleep(500 * time.Millisecond) {
+		for _, r := range nodeLs(t, nodes[0]) {
+			down = down || r["Hostname"] == "node7" && r["Status"] == "Down"
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("node7 never showed as Down")
+		}
+	}
+	r := swarmwiz(t, "leave", "--lab", labName, "node7")
+	if r.code != 2 || !strings.Contains(r.err, "pass --force") {
+		t.Fatalf("want a request for --force, got %s", r)
+	}
+	r = swarmwiz(t, "leave", "--lab", labName, "--force", "node7")
+	if r.code != 0 || hostnamesOf(nodeLs(t, nodes[0]))["node7"] {
+		t.Fatalf("leave --force of a down node: %s", r)
 	}
 }
