@@ -43,8 +43,8 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			return nil
 		}
 		if c.Tolerant {
-			for n, err := range failed {
-				say(env, "connect.skipped", map[string]any{"Node": n.Host, "Err": err})
+			for _, n := range inOrder(st, failed) {
+				say(env, "connect.skipped", map[string]any{"Node": n.Host, "Err": failed[n]})
 				dropNode(st, n)
 			}
 			if len(st.Nodes) == 0 {
@@ -53,10 +53,14 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			return nil
 		}
 		if !env.Interactive {
-			return firstErr(failed)
+			var errs []error
+			for _, n := range inOrder(st, failed) {
+				errs = append(errs, fmt.Errorf("%s: %w", n.Host, failed[n]))
+			}
+			return errors.Join(errs...)
 		}
-		for n, err := range failed {
-			if err := resolveFailure(env, st, n, err); err != nil {
+		for _, n := range inOrder(st, failed) {
+			if err := resolveFailure(env, st, n, failed[n]); err != nil {
 				return err
 			}
 		}
@@ -230,9 +234,13 @@ func dropNode(st *wizard.State, n *wizard.Node) {
 	}
 }
 
-func firstErr(failed map[*wizard.Node]error) error {
-	for n, err := range failed {
-		return fmt.Errorf("%s: %w", n.Host, err)
+// inOrder lists the failed nodes in the order the user gave them.
+func inOrder(st *wizard.State, failed map[*wizard.Node]error) []*wizard.Node {
+	var out []*wizard.Node
+	for _, n := range st.Nodes {
+		if _, ok := failed[n]; ok {
+			out = append(out, n)
+		}
 	}
-	return nil
+	return out
 }
