@@ -35,7 +35,6 @@ var fixtures = map[string]any{
 	"join-token.tmpl":          map[string]string{"Role": "worker"},
 	"swarm-join.tmpl":          map[string]string{"Token": "SWMTKN-1-abc-def", "Manager": "10.0.0.11:2377", "Advertise": ""},
 	"node-ls.tmpl":             nil,
-	"info-swarm.tmpl":          nil,
 	"swarm-leave.tmpl":         map[string]bool{"Force": true},
 	"node-demote.tmpl":         map[string]string{"Node": "node3"},
 	"node-rm.tmpl":             map[string]any{"Node": "node3", "Force": false},

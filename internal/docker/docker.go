@@ -32,9 +32,6 @@ func Join(token, manager, advertise string) string {
 // NodeLs is `docker node ls` as JSON lines.
 func NodeLs() string { return Cmd("node-ls", nil) }
 
-// InfoSwarm is `docker info` reduced to its Swarm section.
-func InfoSwarm() string { return Cmd("info-swarm", nil) }
-
 // Leave is `docker swarm leave [--force]`.
 func Leave(force bool) string { return Cmd("swarm-leave", map[string]bool{"Force": force}) }
 
@@ -93,15 +90,6 @@ type Swarm struct {
 	ControlAvailable bool   // a manager
 	Error            string
 	RemoteManagers   []struct{ NodeID, Addr string }
-	Cluster          *struct{ ID string }
-}
-
-// ClusterID is the swarm's ID, or "" outside a swarm (and on workers, which do not know it).
-func (s Swarm) ClusterID() string {
-	if s.Cluster == nil {
-		return ""
-	}
-	return s.Cluster.ID
 }
 
 // ParseSwarm reads `docker info --format '{{json .Swarm}}'`.

@@ -162,3 +162,13 @@ func runOut(name string, args ...string) (string, error) {
 
 // nowPlus is the Unix time n seconds from now, as text.
 func nowPlus(n int64) string { return strconv.FormatInt(time.Now().Unix()+n, 10) }
+
+// stopNode stops a lab node's daemons (a failure drill) and starts it again when the test
+// ends.
+func stopNode(t *testing.T, name string) {
+	t.Helper()
+	if r := swarmwiz(t, "lab", "stop", "--name", labName, name); r.code != 0 {
+		t.Fatal(r)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, name) })
+}

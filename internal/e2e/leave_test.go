@@ -66,10 +66,7 @@ func TestLeaveWorkerAndManager(t *testing.T) {
 func TestLeaveRefusesToLoseQuorum(t *testing.T) {
 	nodes := sharedLab(t)
 	createSeed(t)
-	if r := swarmwiz(t, "lab", "stop", "--name", labName, "node3"); r.code != 0 {
-		t.Fatal(r)
-	}
-	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, "node3") })
+	stopNode(t, "node3")
 	r := swarmwiz(t, "leave", "--lab", labName, "node2")
 	if r.code != 2 || !strings.Contains(r.err, "refusing to remove manager node2") || !strings.Contains(r.err, "--force") {
 		t.Fatalf("want a refusal naming --force, got %s", r)
@@ -120,10 +117,7 @@ func TestTokensMaskedUnlessAsked(t *testing.T) {
 func TestLeaveDownNodeNeedsForce(t *testing.T) {
 	nodes := sharedLab(t)
 	createSeed(t)
-	if r := swarmwiz(t, "lab", "stop", "--name", labName, "node7"); r.code != 0 {
-		t.Fatal(r)
-	}
-	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, "node7") })
+	stopNode(t, "node7")
 	// The managers notice a dead node at its missed heartbeats: wait for that, bounded.
 	deadline := time.Now().Add(60 * time.Second)
 	for down := false; !down; time.Sleep(500 * time.Millisecond) {

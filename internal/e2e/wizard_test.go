@@ -193,10 +193,7 @@ func TestWizardRefusesBadAdvertiseAddress(t *testing.T) {
 func TestWizardDropsUnreachableNode(t *testing.T) {
 	nodes := sharedLab(t)
 	down := nodes[6]
-	if r := swarmwiz(t, "lab", "stop", "--name", labName, down.Name); r.code != 0 {
-		t.Fatal(r)
-	}
-	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, down.Name) })
+	stopNode(t, down.Name)
 	s := startPTY(t, nil)
 	s.expect("Where are the machines")
 	s.send(keyDown, keyEnter)
