@@ -103,23 +103,33 @@ func sharedLab(t *testing.T) []labNode {
 	if r := swarmwiz(t, "lab", "up", "--name", labName, "--nodes", "7", "--subnet", "198.18.100.0/24"); r.code != 0 {
 		t.Fatalf("lab up: %s", r)
 	}
-	nodes := labStatus(t, labName)
 	// Every node leaves at once: a manager's leave waits on Raft, one after another is slow.
-	var wg sync.WaitGroup
-	for _, n := range nodes {
-		if n.Swarm == "inactive" || n.Swarm == "unknown" {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if out, err := sshTry(n, "docker swarm leave --force"); err != nil {
-				t.Errorf("reset %s: %v %s", n.Name, err, out)
+	// A manager just restarted by a drill may still be rejoining its old swarm, so check
+	// that every node is out, and try again (bounded) until it is.
+	for try := 0; ; try++ {
+		nodes := labStatus(t, labName)
+		var wg sync.WaitGroup
+		busy := 0
+		for _, n := range nodes {
+			if n.Swarm == "inactive" {
+				continue
 			}
-		}()
+			busy++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sshTry(n, "docker swarm leave --force")
+			}()
+		}
+		wg.Wait()
+		if busy == 0 {
+			return nodes
+		}
+		if try == 20 {
+			t.Fatalf("nodes still in a swarm after resetting: %+v", nodes)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	wg.Wait()
-	return nodes
 }
 
 // ssh runs cmd on n with the real OpenSSH client, strict host key checking and the lab's
