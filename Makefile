@@ -18,7 +18,7 @@ test: build unit fuzz e2e
 
 unit:
 	$(GO) vet ./...
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /internal/e2e)
 
 # Each fuzzer runs briefly on every `make test`; `make fuzz FUZZTIME=5m` digs deeper.
 FUZZTIME ?= 5s

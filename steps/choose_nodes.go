@@ -10,6 +10,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -154,7 +155,7 @@ func ParseHost(s string) (*wizard.Node, error) {
 		}
 		host, n.Port = h, port
 	}
-	if host == "" || strings.ContainsAny(host, "/ \t@[]") {
+	if !remote.ValidHost(host) {
 		return nil, fmt.Errorf("%q is not a host: give an address or name, like 10.0.0.11 or node1", s)
 	}
 	n.Host = host

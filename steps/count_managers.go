@@ -53,7 +53,7 @@ func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 			warn = msg("count.many", n)
 		}
 		if warn != "" {
-			fmt.Fprintln(env.Out, warn)
+			env.Println(warn)
 			ok, err := env.Prompter.Confirm(msg("count.keep", n), "", false)
 			if err != nil {
 				return err

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -45,7 +44,7 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		}
 	}
 	if members > 0 && !env.Quiet {
-		fmt.Fprintln(env.Out, msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members}))
+		env.Println(msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members}))
 	}
 	return nil
 }

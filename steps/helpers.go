@@ -3,7 +3,6 @@
 package steps
 
 import (
-	"fmt"
 	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
@@ -16,12 +15,12 @@ func msg(key string, data any) string { return templates.Msg(key, data) }
 
 // say prints a catalog sentence or text on its own line(s).
 func say(env *wizard.Env, key string, data any) {
-	fmt.Fprintln(env.Out, msg(key, data))
+	env.Println(msg(key, data))
 }
 
 // show prints a multi-line text template (tables, explanations).
 func show(env *wizard.Env, name string, data any) {
-	fmt.Fprintln(env.Out, templates.MustRender(name+".tmpl", data))
+	env.Println(templates.MustRender(name+".tmpl", data))
 }
 
 // needTerminal is the answer to a question that cannot be asked: off a terminal swarmwiz

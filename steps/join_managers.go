@@ -25,11 +25,10 @@ func (JoinManagers) Title() string { return msg("managers.join.title", nil) }
 func (JoinManagers) Skip(st *wizard.State) bool { return len(toJoin(st, wizard.Manager)) == 0 }
 
 func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	manager := managerAddr(st)
 	for _, n := range toJoin(st, wizard.Manager) {
 		rep := progress.Start(env.Progress(), msg("managers.join.progress", n.Name()), 1)
 		t0 := time.Now()
-		err := joinManager(ctx, env, st, n, manager)
+		err := joinManager(ctx, env, st, n)
 		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
 		rep.Stop()
 		if err != nil {
@@ -39,9 +38,8 @@ func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 	return nil
 }
 
-func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node, manager string) error {
-	if _, err := env.Change(ctx, st, n, docker.Join(st.Tokens.Manager, manager, ""), msg("join.manager.why", nil),
-		msg("join.manager.done", n.Name())); err != nil {
+func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
+	if err := join(ctx, env, st, n, st.Tokens.Manager, msg("join.manager.why", nil), msg("join.manager.done", n.Name())); err != nil {
 		return err
 	}
 	if env.DryRun {
@@ -78,6 +76,16 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 		case <-time.After(delay):
 		}
 	}
+}
+
+// join joins n with token through its docker daemon's API: the token travels in the request
+// body over the SSH connection, never on a command line, where sudo's log and `ps` on the
+// node would show it. What the learner sees, and can type by hand, is the docker command.
+func join(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node, token, why, done string) error {
+	manager := managerAddr(st)
+	return env.ChangeBy(ctx, st, n, docker.Join(token, manager, ""), why, done, func(ctx context.Context) error {
+		return n.Docker().SwarmJoin(ctx, token, manager, "")
+	})
 }
 
 // managerAddr is where joining nodes reach the first manager: its advertised address on

@@ -21,17 +21,15 @@ func (JoinWorkers) Skip(st *wizard.State) bool { return len(toJoin(st, wizard.Wo
 
 func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	workers := toJoin(st, wizard.Worker)
-	cmd := docker.Join(st.Tokens.Worker, managerAddr(st), "")
 	if env.Explain && !env.DryRun {
 		// One explanation for all: the command is the same on every worker.
-		fmt.Fprintf(env.Out, "  (each worker)$ %s\n    why: %s\n", env.Mask(cmd), msg("join.worker.why", nil))
-		env.Explain = false
-		defer func() { env.Explain = true }()
+		env.Printf("  (each worker)$ %s\n    why: %s\n", env.Mask(docker.Join(st.Tokens.Worker, managerAddr(st), "")), msg("join.worker.why", nil))
 	}
 	rep := progress.Start(env.Progress(), msg("workers.join.progress", nil), len(workers))
 	errs := eachNode(env, workers, func(_ int, n *wizard.Node) error {
 		t0 := time.Now()
-		_, err := env.Change(ctx, st, n, cmd, "", msg("join.worker.done", n.Name()))
+		// Explained once above, so no "why" per worker.
+		err := join(ctx, env, st, n, st.Tokens.Worker, "", msg("join.worker.done", n.Name()))
 		rep.Item(n.Name(), err, fmt.Sprintf("joined in %.1fs", time.Since(t0).Seconds()))
 		return err
 	})

@@ -156,7 +156,7 @@ func offerScript(ctx context.Context, env *wizard.Env, st *wizard.State, n *wiza
 	default:
 		return nil
 	}
-	fmt.Fprintf(env.Out, "\n%s\n", indent(script))
+	env.Printf("\n%s\n", indent(script))
 	ok, err := env.Prompter.Confirm(question, "", false)
 	if err != nil || !ok {
 		return err

@@ -3,10 +3,12 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
+	"net"
 	"time"
 
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -45,29 +47,52 @@ func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 	ud, ok := n.Conn.(remote.UnixDialer)
 	if !ok {
-		out, err := env.Read(ctx, n, facts.Command("docker"))
-		n.Facts = facts.Parse(out)
-		return err
+		return readFactsByClient(ctx, env, n)
 	}
 	if env.Verbose {
-		fmt.Fprintf(env.Out, "  %s: docker info (asked of the daemon's API through the SSH connection)\n", n.Name())
+		env.Printf("  %s: docker info (asked of the daemon's API through the SSH connection)\n", n.Name())
 	}
-	var api facts.Facts
+	api := docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return ud.DialUnix(ctx, remote.DockerSocket) }}
+	var fromAPI facts.Facts
 	apiErr := make(chan error, 1)
-	go func() { apiErr <- facts.ReadAPI(ctx, ud.DialUnix, &api) }()
-	out, err := env.Read(ctx, n, facts.Command(""))
+	go func() { apiErr <- facts.ReadAPI(ctx, api, &fromAPI) }()
+	out, err := env.Read(ctx, n, facts.Command(false))
 	if err != nil {
 		<-apiErr
 		return err
 	}
-	n.Facts = facts.Parse(out)
-	if <-apiErr != nil {
-		// No socket access this way (a non-root user, forwarding off, no daemon): ask the
-		// docker client, which also tells a stopped daemon from a missing one.
-		out, err = env.Read(ctx, n, facts.Command("docker"))
-		n.Facts = facts.Parse(out)
+	if err := parseFacts(n, out); err != nil {
+		<-apiErr
 		return err
 	}
-	n.Facts.DockerInstalled, n.Facts.DockerVersion, n.Facts.EngineID, n.Facts.Swarm = true, api.DockerVersion, api.EngineID, api.Swarm
+	if err := <-apiErr; err != nil {
+		var invalid *docker.InvalidAddrError
+		if errors.As(err, &invalid) {
+			return &failure.NodeError{Node: n.Name(), Err: err}
+		}
+		// No socket access this way (a non-root user, forwarding off, no daemon): ask the
+		// docker client, which also tells a stopped daemon from a missing one.
+		return readFactsByClient(ctx, env, n)
+	}
+	n.Facts.DockerInstalled, n.Facts.DockerVersion, n.Facts.EngineID, n.Facts.Swarm = true, fromAPI.DockerVersion, fromAPI.EngineID, fromAPI.Swarm
+	return nil
+}
+
+func readFactsByClient(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
+	out, err := env.Read(ctx, n, facts.Command(true))
+	if err != nil {
+		return err
+	}
+	return parseFacts(n, out)
+}
+
+// parseFacts keeps what the node said; what it said that cannot be trusted is an error that
+// names the node.
+func parseFacts(n *wizard.Node, out string) error {
+	f, err := facts.Parse(out)
+	n.Facts = f
+	if err != nil {
+		return &failure.NodeError{Node: n.Name(), Err: err}
+	}
 	return nil
 }

@@ -84,13 +84,20 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	if got := nodes["10.0.0.1"].Commands(); !contains(got, "docker swarm init --advertise-addr 10.0.0.1") {
 		t.Errorf("n1 ran %q", got)
 	}
-	for _, a := range []string{"10.0.0.2", "10.0.0.3"} {
-		if !contains(nodes[a].Commands(), "docker swarm join --token "+mgrToken+" 10.0.0.1:2377") {
-			t.Errorf("%s ran %q", a, nodes[a].Commands())
+	// Joins go through the docker API with the token in the request body: the token is on
+	// no node's command line.
+	for a, token := range map[string]string{"10.0.0.2": mgrToken, "10.0.0.3": mgrToken, "10.0.0.4": wrkToken} {
+		want := `POST /swarm/join {"ListenAddr":"0.0.0.0:2377","RemoteAddrs":["10.0.0.1:2377"],"JoinToken":"` + token + `"}`
+		if !contains(nodes[a].APIRequests(), want) {
+			t.Errorf("%s: API requests %q, want %q", a, nodes[a].APIRequests(), want)
 		}
 	}
-	if !contains(nodes["10.0.0.4"].Commands(), "docker swarm join --token "+wrkToken+" 10.0.0.1:2377") {
-		t.Errorf("worker ran %q", nodes["10.0.0.4"].Commands())
+	for a, n := range nodes {
+		for _, c := range n.Commands() {
+			if strings.Contains(c, "secret") {
+				t.Errorf("%s ran a command holding a token: %q", a, c)
+			}
+		}
 	}
 	text := out.String()
 	if strings.Contains(text, "managersecret") || strings.Contains(text, "workersecret") {
@@ -176,7 +183,7 @@ func TestParseHosts(t *testing.T) {
 // A failing worker is named with its command; the other workers still join.
 func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
 	nodes := fakeCluster(3)
-	nodes["10.0.0.3"].Replies["docker swarm join"] = remotetest.Reply{Status: 1, Stderr: "Error response from daemon: Timeout was reached before node joined"}
+	nodes["10.0.0.3"].Replies["API POST /swarm/join"] = remotetest.Reply{Status: 500, Stderr: "Timeout was reached before node joined"}
 	env, _ := testEnv(nil, nodes, false)
 	st := hostsState(3)
 	for i, n := range st.Nodes {

@@ -75,7 +75,7 @@ func sudoPassword(ctx context.Context, env *wizard.Env, n *wizard.Node, r remote
 		if !errors.Is(err, remote.ErrWrongSudoPassword) {
 			return "", &failure.NodeError{Node: n.Host, Err: err}
 		}
-		fmt.Fprintln(env.Out, msg("sudo.wrong", nil))
+		env.Println(msg("sudo.wrong", nil))
 	}
 	return "", &failure.NodeError{Node: n.Host, Err: fmt.Errorf("%s", msg("sudo.wrong.final", remote.MaxTries))}
 }

@@ -19,8 +19,12 @@ var files embed.FS
 // templates never paste a value unquoted.
 var funcs = template.FuncMap{
 	"quote": Quote,
-	"join":  strings.Join,
-	"add":   func(a, b int) int { return a + b },
+	// comment is a value in a shell comment: made one line, so it cannot end the comment.
+	"comment": func(v any) string {
+		return strings.Join(strings.Fields(fmt.Sprint(v)), " ")
+	},
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one

@@ -5,8 +5,10 @@ package wizard
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/AlecAivazis/survey/v2/core"
 	"github.com/mattn/go-isatty"
@@ -30,7 +32,31 @@ type Env struct {
 	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
 	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
 	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
+
+	con *progress.Console // the one writer of Out and Err; made at the first line
 }
+
+var conMu sync.Mutex
+
+// console is the run's one writer: steps and their parallel workers print through it, so
+// lines never interleave and the spinner never shares a line with a result.
+func (e *Env) console() *progress.Console {
+	conMu.Lock()
+	defer conMu.Unlock()
+	if e.con == nil {
+		e.con = progress.NewConsole(e.Out, e.Err)
+	}
+	return e.con
+}
+
+// Printf prints to the output, through the run's one writer.
+func (e *Env) Printf(format string, a ...any) { fmt.Fprintf(e.console().Out(), format, a...) }
+
+// Println prints a line to the output, through the run's one writer.
+func (e *Env) Println(a ...any) { fmt.Fprintln(e.console().Out(), a...) }
+
+// Errorln prints a line to the error output, through the run's one writer.
+func (e *Env) Errorln(a ...any) { fmt.Fprintln(e.console().Err(), a...) }
 
 // NewEnv builds the Env of a real run from the process's streams and environment; ctx ends
 // with Ctrl-C.
@@ -59,5 +85,5 @@ func isTerminal(f *os.File) bool {
 func (e *Env) Progress() progress.Options {
 	// Spinners only on a real terminal and never when TERM=dumb: a dumb terminal shows every
 	// frame as a new line.
-	return progress.Options{Out: e.Out, Interactive: e.Interactive && os.Getenv("TERM") != "dumb", Quiet: e.Quiet}
+	return progress.Options{Console: e.console(), Interactive: e.Interactive && os.Getenv("TERM") != "dumb", Quiet: e.Quiet}
 }

@@ -29,7 +29,7 @@ func (e *Env) Mask(s string) string {
 // Read runs a command that changes nothing; it runs in dry runs too.
 func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
 	if e.Verbose {
-		fmt.Fprintf(e.Out, "  %s$ %s\n", n.Name(), e.Mask(firstLine(cmd)))
+		e.Printf("  %s$ %s\n", n.Name(), e.Mask(firstLine(cmd)))
 	}
 	out, _, err := n.Conn.Run(ctx, cmd)
 	if err != nil {
@@ -40,33 +40,50 @@ func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
 
 // Change runs a command that changes a node: explained first when asked (the exact command
 // and why, so a learner can repeat it by hand), only shown in a dry run, and recorded in
-// st.Done once it succeeded.
+// st.Done once it succeeded. An empty why explains nothing (the caller already did).
 func (e *Env) Change(ctx context.Context, st *State, n *Node, cmd, why, done string) (string, error) {
+	var out string
+	err := e.ChangeBy(ctx, st, n, cmd, why, done, func(ctx context.Context) error {
+		var err error
+		out, _, err = n.Conn.Run(ctx, cmd)
+		return err
+	})
+	return out, err
+}
+
+// ChangeBy is Change for a change made through the docker API rather than a shell command,
+// so that a secret (a join token) is on no command line and in no log; shown is the docker
+// command it equals, shown, explained and named in errors as usual, with tokens masked.
+func (e *Env) ChangeBy(ctx context.Context, st *State, n *Node, shown, why, done string, do func(context.Context) error) error {
 	if e.DryRun {
-		fmt.Fprintf(e.Out, "  would run on %s: %s\n", n.Name(), e.Mask(cmd))
-		return "", nil
+		e.Printf("  would run on %s: %s\n", n.Name(), e.Mask(shown))
+		return nil
 	}
-	if e.Explain {
-		e.ExplainCmd(n, cmd, why)
+	if e.Explain && why != "" {
+		e.ExplainCmd(n, shown, why)
 	}
-	out, _, err := n.Conn.Run(ctx, cmd)
-	if err != nil {
-		return out, e.nodeErr(n, cmd, err)
+	if err := do(ctx); err != nil {
+		return e.nodeErr(n, shown, err)
 	}
 	if done != "" {
 		st.Record(done)
 		if !e.Quiet {
-			fmt.Fprintf(e.Out, "  ✓ %s\n", e.Mask(done))
+			e.Printf("  ✓ %s\n", e.Mask(done))
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// Docker is the docker API of n's daemon, over n's connection.
+func (n *Node) Docker() docker.API {
+	return docker.API{Dial: remote.DockerDialer(n.Conn)}
 }
 
 // ExplainCmd prints a command as the learner would type it on n, and why.
 func (e *Env) ExplainCmd(n *Node, cmd, why string) {
-	fmt.Fprintf(e.Out, "  %s$ %s\n", n.Name(), e.Mask(cmd))
+	e.Printf("  %s$ %s\n", n.Name(), e.Mask(cmd))
 	if why != "" {
-		fmt.Fprintf(e.Out, "    why: %s\n", why)
+		e.Printf("    why: %s\n", why)
 	}
 }
 

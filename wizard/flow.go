@@ -32,7 +32,7 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 			continue
 		}
 		if !env.Quiet {
-			fmt.Fprintf(env.Out, "\n[%d/%d] %s\n", i+1, len(steps), s.Title())
+			env.Printf("\n[%d/%d] %s\n", i+1, len(steps), s.Title())
 		}
 		t0 := time.Now()
 		err := s.Run(ctx, env, st)
@@ -56,7 +56,7 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 
 // stopped prints the short account of what the run did before it stopped.
 func (e *Env) stopped(st *State, err error) error {
-	fmt.Fprintln(e.Err, templates.Msg("run.stopped", map[string]any{
+	e.Errorln(templates.Msg("run.stopped", map[string]any{
 		"Interrupted": errors.Is(err, failure.ErrInterrupted), "Done": st.Done}))
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -101,7 +102,31 @@ func ParseSwarm(out string) (Swarm, error) {
 	if s.LocalNodeState == "" {
 		return s, fmt.Errorf("docker info: no swarm state in %q", strings.TrimSpace(out))
 	}
-	return s, nil
+	return s, s.Validate()
+}
+
+// Validate refuses addresses that are not IP addresses. A node reports them itself, and
+// swarmwiz passes them on to other nodes' commands: a compromised or broken node must not
+// be able to smuggle shell text there ("10.0.0.1; touch /tmp/x").
+func (s Swarm) Validate() error {
+	if s.NodeAddr != "" {
+		if _, err := netip.ParseAddr(s.NodeAddr); err != nil {
+			return &InvalidAddrError{What: "swarm address", Addr: s.NodeAddr}
+		}
+	}
+	for _, m := range s.RemoteManagers {
+		if _, err := netip.ParseAddrPort(m.Addr); err != nil {
+			return &InvalidAddrError{What: "manager address", Addr: m.Addr}
+		}
+	}
+	return nil
+}
+
+// InvalidAddrError is an address a node reported that is not an IP address.
+type InvalidAddrError struct{ What, Addr string }
+
+func (e *InvalidAddrError) Error() string {
+	return fmt.Sprintf("docker reports a %s %q that is not an IP address: refusing to use anything this node says about its swarm", e.What, e.Addr)
 }
 
 // ManagerStatusOf is a manager's Raft view: Reachability is "reachable", "unreachable" or

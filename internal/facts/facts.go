@@ -5,14 +5,9 @@ package facts
 import (
 	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -45,52 +40,40 @@ type Addr struct {
 // DockerAnswers says whether the daemon answered.
 func (f Facts) DockerAnswers() bool { return f.DockerVersion != "" }
 
-// Command is the read-only script that prints the facts; dockerCmd is how docker is run
-// there ("docker", or with sudo), or "" when the docker facts are read from the API instead.
-func Command(dockerCmd string) string {
-	return templates.MustRender("facts.sh.tmpl", map[string]string{"Docker": dockerCmd})
+// Command is the read-only script that prints the facts; withDocker asks the docker client
+// too (run as the node's Runner runs it: directly or through sudo), where the docker facts
+// are not read from the API instead.
+func Command(withDocker bool) string {
+	return templates.MustRender("facts.sh.tmpl", map[string]bool{"Docker": withDocker})
 }
 
 // DockerSocket is where the docker daemon listens on a node.
 const DockerSocket = "/var/run/docker.sock"
 
 // ReadAPI asks the docker daemon for its version and swarm state directly over its socket
-// (dial reaches the node's socket): a few milliseconds, where starting the docker client costs
+// (api reaches the node's daemon): a few milliseconds, where starting the docker client costs
 // a noticeable fraction of a second on a small machine. It changes nothing.
-func ReadAPI(ctx context.Context, dial func(ctx context.Context, path string) (net.Conn, error), f *Facts) error {
-	client := http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx, DockerSocket) },
-	}}
-	defer client.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/info", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("docker API: %s", resp.Status)
-	}
+func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 	var info struct {
 		ServerVersion string
 		ID            string
 		Swarm         docker.Swarm
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil {
+	if err := api.Get(ctx, "/info", &info); err != nil {
+		return err
+	}
+	if err := info.Swarm.Validate(); err != nil {
 		return err
 	}
 	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm = true, info.ServerVersion, info.ID, info.Swarm
 	return nil
 }
 
-// Parse reads the script's output.
-func Parse(out string) Facts {
+// Parse reads the script's output. A swarm state that does not parse, or names an address
+// that is not an IP address, is an error: nothing the node says is used unchecked.
+func Parse(out string) (Facts, error) {
 	var f Facts
+	var bad error
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		k, v, _ := strings.Cut(sc.Text(), "=")
@@ -122,8 +105,13 @@ func Parse(out string) Facts {
 		case "selinux":
 			f.SELinux = v
 		case "swarm":
-			if s, err := docker.ParseSwarm(v); err == nil {
+			s, err := docker.ParseSwarm(v)
+			switch {
+			case err == nil:
 				f.Swarm = s
+			case strings.TrimSpace(v) != "":
+				// An empty value is a daemon that does not answer, not a bad answer.
+				bad = err
 			}
 		case "addr":
 			iface, cidr, _ := strings.Cut(v, " ")
@@ -132,7 +120,7 @@ func Parse(out string) Facts {
 			}
 		}
 	}
-	return f
+	return f, bad
 }
 
 // AdvertiseCandidates are the addresses worth offering for --advertise-addr: loopback and the

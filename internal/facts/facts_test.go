@@ -1,9 +1,12 @@
 package facts
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestParseAndCandidates(t *testing.T) {
-	f := Parse(`hostname=node1
+	f, err := Parse(`hostname=node1
 os=CentOS Linux 7 (Core)
 os_id=centos
 os_version=7
@@ -16,6 +19,9 @@ addr=eth1 192.168.56.11/24
 addr=docker0 172.17.0.1/16
 addr=docker_gwbridge 172.18.0.1/16
 `)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if f.Hostname != "node1" || f.OSID != "centos" || !f.DockerAnswers() || f.Swarm.LocalNodeState != "inactive" {
 		t.Fatalf("%+v", f)
 	}
@@ -26,7 +32,28 @@ addr=docker_gwbridge 172.18.0.1/16
 	if !f.HasIP("192.168.56.11") || f.HasIP("10.9.9.9") {
 		t.Error("HasIP")
 	}
-	if g := Parse("hostname=x\ndocker=\n"); g.DockerAnswers() || g.DockerInstalled {
+	if g, _ := Parse("hostname=x\ndocker=\n"); g.DockerAnswers() || g.DockerInstalled {
 		t.Errorf("a node without docker: %+v", g)
+	}
+}
+
+// A node that reports a swarm address that is not an IP address is refused: that address
+// would otherwise reach other nodes' shell commands (the port probe) on a re-run.
+func TestParseRefusesAddressThatIsNotAnIP(t *testing.T) {
+	for _, swarm := range []string{
+		`{"NodeID":"x","NodeAddr":"10.0.0.1; touch /tmp/x","LocalNodeState":"active","ControlAvailable":true}`,
+		`{"NodeID":"x","NodeAddr":"10.0.0.1","LocalNodeState":"active","RemoteManagers":[{"NodeID":"y","Addr":"$(reboot):2377"}]}`,
+	} {
+		f, err := Parse("hostname=node1\ndocker=20.10.24\nswarm=" + swarm + "\n")
+		if err == nil || !strings.Contains(err.Error(), "not an IP address") {
+			t.Errorf("%s: got %v, want a refusal naming the address", swarm, err)
+		}
+		if f.Swarm.NodeAddr != "" {
+			t.Errorf("the bad address was kept: %+v", f.Swarm)
+		}
+	}
+	if _, err := Parse("hostname=node1\ndocker=20.10.24\nswarm=" +
+		`{"NodeID":"x","NodeAddr":"10.0.0.1","LocalNodeState":"active","RemoteManagers":[{"NodeID":"y","Addr":"10.0.0.1:2377"}]}` + "\n"); err != nil {
+		t.Errorf("a good address refused: %v", err)
 	}
 }

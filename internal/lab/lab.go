@@ -196,7 +196,7 @@ func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 
 // probeNode is one readiness check: dockerd over its socket, then a real SSH login.
 func probeNode(ctx context.Context, inv *Inventory, n Node) error {
-	if _, err := dockerGet(ctx, n, "/_ping"); err != nil {
+	if err := dockerAPI(n).Get(ctx, "/_ping", nil); err != nil {
 		return fmt.Errorf("dockerd: %w", err)
 	}
 	name, err := sshHostname(ctx, inv, n, 3*time.Second)

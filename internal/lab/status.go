@@ -2,13 +2,11 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"sync"
 	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 )
 
 // NodeStatus is one node as `lab status` reports it.
@@ -35,14 +33,12 @@ func Status(ctx context.Context, inv *Inventory) []NodeStatus {
 				KnownHostsFile: inv.KnownHostsFile, Swarm: "unknown"}
 			name, err := sshHostname(ctx, inv, n, 2*time.Second)
 			s.SSHD = err == nil && name == n.Name
-			if b, err := dockerGet(ctx, n, "/info"); err == nil {
+			var info struct {
+				Swarm struct{ LocalNodeState string }
+			}
+			if err := dockerAPI(n).Get(ctx, "/info", &info); err == nil {
 				s.Dockerd = true
-				var info struct {
-					Swarm struct{ LocalNodeState string }
-				}
-				if json.Unmarshal(b, &info) == nil {
-					s.Swarm = info.Swarm.LocalNodeState
-				}
+				s.Swarm = info.Swarm.LocalNodeState
 			}
 			out[i] = s
 		}()
@@ -51,29 +47,11 @@ func Status(ctx context.Context, inv *Inventory) []NodeStatus {
 	return out
 }
 
-// dockerGet asks the node's dockerd directly over its socket, from the host: readiness and
-// status need no SSH round trip.
-func dockerGet(ctx context.Context, n Node, path string) ([]byte, error) {
-	client := http.Client{
-		Timeout: 2 * time.Second,
-		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", n.Socket())
-		}},
-	}
-	defer client.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker"+path, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", path, resp.Status)
-	}
-	return b, err
+// dockerAPI is the node's dockerd asked directly over its socket, from the host: readiness
+// and status need no SSH round trip.
+func dockerAPI(n Node) docker.API {
+	return docker.API{Timeout: 2 * time.Second, Dial: func(ctx context.Context) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", n.Socket())
+	}}
 }

@@ -14,9 +14,10 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
 )
 
 // APIVersion is the only version this swarmwiz reads and writes.
@@ -151,7 +152,7 @@ func (p *Plan) validate(name string, l lines) error {
 	seen := map[string]int{}
 	for i, n := range p.Nodes {
 		at := func(field string) int { return l.at(fmt.Sprintf("nodes.%d.%s", i, field)) }
-		if n.Host == "" || strings.ContainsAny(n.Host, " /@[]") {
+		if !remote.ValidHost(n.Host) {
 			return refuse(name, at("host"), "node %d: host %q: give an address or name, like 10.0.0.11", i+1, n.Host)
 		}
 		if n.Role != "manager" && n.Role != "worker" {

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,18 @@ func (e *HostKeyChangedError) Error() string {
 		e.Host, e.Old, e.New, e.KnownHostsFile, e.Host)
 }
 
+// HostKeyTypeError is a known host that no longer offers any key of the types known_hosts
+// holds for it: as suspicious as a changed key, and refused the same way.
+type HostKeyTypeError struct {
+	Host, KnownHostsFile string
+	Known                []string // the key types known_hosts has for it
+}
+
+func (e *HostKeyTypeError) Error() string {
+	return fmt.Sprintf("host key of %s has CHANGED: it offers no key of the type %s has for it (%s); refusing to connect. If the machine was reinstalled, check its keys, then run: ssh-keygen -f %s -R %s",
+		e.Host, e.KnownHostsFile, strings.Join(e.Known, ", "), e.KnownHostsFile, e.Host)
+}
+
 // UnknownHostError is a host not in known_hosts that was not accepted. Key is what it
 // offered, so a caller that asks the user later can trust it with Trust.
 type UnknownHostError struct {
@@ -31,10 +44,50 @@ type UnknownHostError struct {
 }
 
 func (e *UnknownHostError) Error() string {
-	return fmt.Sprintf("host key of %s (%s) is not known and was not accepted", e.Host, e.Fingerprint)
+	return fmt.Sprintf("host key of %s (%s %s) is not known and was not accepted", e.Host, e.Key.Type(), e.Fingerprint)
 }
 
-func hostKeyCallback(t Target) (ssh.HostKeyCallback, error) {
+// Type is the key's algorithm as ssh names it (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa).
+func (e *UnknownHostError) Type() string { return e.Key.Type() }
+
+// PubFile is the file on the machine whose fingerprint the user should compare with this
+// one: `ssh-keygen -lf` of it prints the same SHA256 line.
+func (e *UnknownHostError) PubFile() string { return HostKeyPubFile(e.Key.Type()) }
+
+// HostKeyPubFile is where OpenSSH keeps the public host key of that type.
+func HostKeyPubFile(keyType string) string {
+	short := "rsa"
+	switch {
+	case strings.Contains(keyType, "ed25519"):
+		short = "ed25519"
+	case strings.Contains(keyType, "ecdsa"):
+		short = "ecdsa"
+	case strings.Contains(keyType, "dss"):
+		short = "dsa"
+	}
+	return "/etc/ssh/ssh_host_" + short + "_key.pub"
+}
+
+// IsHostKeyError says whether err is a refusal over the host's key (changed, of another
+// type, or not trusted): the host answered, and it is not a network problem.
+func IsHostKeyError(err error) bool {
+	var changed *HostKeyChangedError
+	var typ *HostKeyTypeError
+	var unknown *UnknownHostError
+	return errors.As(err, &changed) || errors.As(err, &typ) || errors.As(err, &unknown)
+}
+
+// hostKeys is how one connection checks the server's key: the callback, and the key
+// algorithms to offer, which are those known_hosts holds for the host (nil for a new host:
+// the library's usual order). Offering only those is what OpenSSH does: a server with
+// several host keys otherwise shows one that known_hosts lacks and looks "changed".
+type hostKeys struct {
+	callback   ssh.HostKeyCallback
+	algorithms []string
+	known      []string // key types known for the host
+}
+
+func hostKeyCheck(t Target) (*hostKeys, error) {
 	file := t.KnownHostsFile
 	if file == "" {
 		return nil, errors.New("no known_hosts file given")
@@ -52,29 +105,107 @@ func hostKeyCallback(t Target) (ssh.HostKeyCallback, error) {
 	if err != nil {
 		return nil, fmt.Errorf("known_hosts %s: %w", file, err)
 	}
-	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	hk := &hostKeys{}
+	hk.known = knownTypes(check, t.Addr())
+	hk.algorithms = algorithmsFor(hk.known)
+	hk.callback = func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		err := check(hostname, remote, key)
 		var kerr *knownhosts.KeyError
 		if !errors.As(err, &kerr) {
 			return err
 		}
 		fp := ssh.FingerprintSHA256(key)
+		host := knownhosts.Normalize(hostname)
 		if len(kerr.Want) > 0 {
-			return &HostKeyChangedError{Host: knownhosts.Normalize(hostname), KnownHostsFile: file,
-				Old: ssh.FingerprintSHA256(kerr.Want[0].Key), New: fp}
+			// Only a known key of the same type can tell that this one changed.
+			old := ""
+			for _, w := range kerr.Want {
+				if w.Key.Type() == key.Type() {
+					old = ssh.FingerprintSHA256(w.Key)
+					break
+				}
+			}
+			if old == "" {
+				return &HostKeyTypeError{Host: host, KnownHostsFile: file, Known: hk.known}
+			}
+			return &HostKeyChangedError{Host: host, KnownHostsFile: file, Old: old, New: fp}
 		}
 		if t.AskNewHost == nil {
-			return &UnknownHostError{Host: knownhosts.Normalize(hostname), Fingerprint: fp, Key: key}
+			return &UnknownHostError{Host: host, Fingerprint: fp, Key: key}
 		}
-		ok, aerr := t.AskNewHost(knownhosts.Normalize(hostname), fp)
+		ok, aerr := t.AskNewHost(host, fp)
 		if aerr != nil {
 			return aerr
 		}
 		if !ok {
-			return &UnknownHostError{Host: knownhosts.Normalize(hostname), Fingerprint: fp, Key: key}
+			return &UnknownHostError{Host: host, Fingerprint: fp, Key: key}
 		}
 		return appendKnownHost(file, hostname, key)
-	}, nil
+	}
+	return hk, nil
+}
+
+// hostKeyCallback is the check alone, for callers that negotiate nothing.
+func hostKeyCallback(t Target) (ssh.HostKeyCallback, error) {
+	hk, err := hostKeyCheck(t)
+	if err != nil {
+		return nil, err
+	}
+	return hk.callback, nil
+}
+
+// probeKey is a key no host has: asking known_hosts about it lists every key it does hold
+// for a host.
+var probeKey = func() ssh.PublicKey {
+	k, _ := ssh.NewPublicKey(ed25519.PublicKey(make([]byte, ed25519.PublicKeySize)))
+	return k
+}()
+
+// knownTypes lists the key types known_hosts holds for addr (host:port), in file order.
+func knownTypes(check ssh.HostKeyCallback, addr string) []string {
+	err := check(addr, &net.TCPAddr{IP: net.IPv4zero}, probeKey)
+	var kerr *knownhosts.KeyError
+	if !errors.As(err, &kerr) {
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range kerr.Want {
+		if t := w.Key.Type(); !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// algorithmsFor are the host key algorithms that can show a key of one of these types, in
+// OpenSSH's order of preference. An RSA key is signed with SHA-2 by current servers.
+func algorithmsFor(types []string) []string {
+	if len(types) == 0 {
+		return nil
+	}
+	has := map[string]bool{}
+	for _, t := range types {
+		has[t] = true
+	}
+	var out []string
+	for _, a := range []struct{ alg, keyType string }{
+		{ssh.KeyAlgoED25519, ssh.KeyAlgoED25519},
+		{ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA256},
+		{ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA384},
+		{ssh.KeyAlgoECDSA521, ssh.KeyAlgoECDSA521},
+		{ssh.KeyAlgoSKED25519, ssh.KeyAlgoSKED25519},
+		{ssh.KeyAlgoSKECDSA256, ssh.KeyAlgoSKECDSA256},
+		{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSA},
+		{ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA},
+		{ssh.KeyAlgoRSA, ssh.KeyAlgoRSA},
+	} {
+		if has[a.keyType] {
+			out = append(out, a.alg)
+		}
+	}
+	return out
 }
 
 // Trust adds host's key to the known_hosts file, as ssh does when the user answers yes.
@@ -94,3 +225,6 @@ func appendKnownHost(file, hostname string, key ssh.PublicKey) error {
 func KnownHostsLine(addr string, key ssh.PublicKey) string {
 	return strings.TrimSpace(knownhosts.Line([]string{knownhosts.Normalize(addr)}, key))
 }
+
+// knownhostsName is addr as known_hosts writes it: host alone on port 22, [host]:port else.
+func knownhostsName(addr string) string { return knownhosts.Normalize(addr) }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"syscall"
@@ -89,7 +90,7 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 		}
 		auth, ownKeys = &Auth{KeyFiles: t.IdentityFiles}, nil
 	}
-	hostKeys, err := hostKeyCallback(t)
+	hostKeys, err := hostKeyCheck(t)
 	if err != nil {
 		return nil, err
 	}
@@ -116,13 +117,18 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	cfg := &ssh.ClientConfig{
 		User:            t.User,
 		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &passwordTries, around),
-		HostKeyCallback: hostKeys,
-		Timeout:         timeout,
+		HostKeyCallback: hostKeys.callback,
+		// Only the algorithms of the keys known_hosts has for this host, as OpenSSH does.
+		HostKeyAlgorithms: hostKeys.algorithms,
+		Timeout:           timeout,
 	}
 	c, chans, reqs, err := ssh.NewClientConn(raw, t.Addr(), cfg)
 	if err != nil {
 		raw.Close()
 		closeJump(jump)
+		if strings.Contains(err.Error(), "no common algorithm for host key") && len(hostKeys.known) > 0 {
+			return nil, &HostKeyTypeError{Host: knownhostsName(t.Addr()), KnownHostsFile: t.KnownHostsFile, Known: hostKeys.known}
+		}
 		return nil, loginError(t, err, auth, passwordTries)
 	}
 	_ = raw.SetDeadline(time.Time{})
@@ -218,7 +224,7 @@ func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, strin
 		sess.Stdin = strings.NewReader(stdin)
 	}
 	done := make(chan error, 1)
-	go func() { done <- sess.Run(cmd) }()
+	go func() { done <- sess.Run(InCLocale(cmd)) }()
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -231,6 +237,12 @@ func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, strin
 	}
 	return out.String(), errb.String(), err
 }
+
+// InCLocale makes cmd run with messages in English and C formats, whatever the node's
+// login environment says (LANG=ko_KR.UTF-8 on a Korean server): swarmwiz reads what
+// commands print ("Connection refused", "Status: active", sudo's complaints), and that text
+// is translated in other locales. LC_ALL=C also makes gettext ignore LANGUAGE.
+func InCLocale(cmd string) string { return "LC_ALL=C; export LC_ALL; " + cmd }
 
 // Close ends the connection, and the one it went through.
 func (c *Client) Close() error {
@@ -254,4 +266,22 @@ type UnixDialer interface {
 // connection. sshd may refuse it (AllowStreamLocalForwarding no, or no access to the socket).
 func (c *Client) DialUnix(_ context.Context, path string) (net.Conn, error) {
 	return c.conn.Dial("unix", path)
+}
+
+// ValidHost says whether host can name a node: an IP address, or a host name or ssh_config
+// alias of letters, digits, dots, hyphens and underscores that does not start with a hyphen
+// (which a program would read as an option). Every place a host is given goes through it.
+func ValidHost(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if host == "" || len(host) > 253 || host[0] == '-' || host[0] == '.' {
+		return false
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }

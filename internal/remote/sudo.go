@@ -26,9 +26,9 @@ type Sudo struct {
 // Run runs cmd as root through sudo.
 func (s *Sudo) Run(ctx context.Context, cmd string) (string, string, error) {
 	if s.Password == "" {
-		return s.Inner.Run(ctx, "sudo -n sh -c "+templates.Quote(cmd))
+		return s.Inner.Run(ctx, "sudo -n sh -c "+templates.Quote(InCLocale(cmd)))
 	}
-	out, errOut, err := s.Inner.RunInput(ctx, "sudo -S -p '' sh -c "+templates.Quote(cmd), s.Password+"\n")
+	out, errOut, err := s.Inner.RunInput(ctx, "sudo -S -p '' sh -c "+templates.Quote(InCLocale(cmd)), s.Password+"\n")
 	if err != nil && IsWrongSudoPassword(errOut) {
 		return out, errOut, ErrWrongSudoPassword
 	}

@@ -1,0 +1,107 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// API talks to one docker daemon's HTTP API over a connection that Dial opens: a unix
+// socket on this machine (the lab), the node's socket forwarded over SSH, or `docker system
+// dial-stdio` run on the node. It is how swarmwiz reads a daemon quickly and how it hands
+// a join token to a daemon without the token ever being on a command line.
+type API struct {
+	Dial    func(ctx context.Context) (net.Conn, error)
+	Timeout time.Duration // per request; 0: until ctx ends
+}
+
+// APIError is the daemon refusing a request; Message is what `docker` would print after
+// "Error response from daemon:".
+type APIError struct {
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string { return "Error response from daemon: " + e.Message }
+
+// Get reads path into v (nil: the body is dropped).
+func (a API) Get(ctx context.Context, path string, v any) error {
+	return a.do(ctx, http.MethodGet, path, nil, v)
+}
+
+// Post sends body as JSON to path and reads the answer into v (nil: dropped).
+func (a API) Post(ctx context.Context, path string, body, v any) error {
+	return a.do(ctx, http.MethodPost, path, body, v)
+}
+
+func (a API) do(ctx context.Context, method, path string, body, v any) error {
+	if a.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
+		defer cancel()
+	}
+	client := http.Client{Transport: &http.Transport{
+		DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return a.Dial(ctx) },
+		DisableKeepAlives: true,
+	}}
+	defer client.CloseIdleConnections()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct{ Message string }
+		if json.Unmarshal(b, &e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(resp.Status + " " + string(b))
+		}
+		return &APIError{Status: resp.StatusCode, Message: e.Message}
+	}
+	if v == nil || len(bytes.TrimSpace(b)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("docker API %s: %w", path, err)
+	}
+	return nil
+}
+
+// JoinRequest is the body of POST /swarm/join: what `docker swarm join` sends.
+type JoinRequest struct {
+	ListenAddr    string
+	AdvertiseAddr string `json:",omitempty"`
+	RemoteAddrs   []string
+	JoinToken     string
+}
+
+// SwarmJoin joins the daemon to the swarm at manager (host:2377) with token, as `docker swarm
+// join --token TOKEN MANAGER` does, with the token in the request body only.
+func (a API) SwarmJoin(ctx context.Context, token, manager, advertise string) error {
+	return a.Post(ctx, "/swarm/join", JoinRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: advertise,
+		RemoteAddrs: []string{manager}, JoinToken: token}, nil)
+}
