@@ -28,7 +28,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSwarm$$' -fuzztime $(FUZZTIME) ./internal/docker
 
 prereqs: build
-	@if [ "$$(id -u)" = 0 ]; then $(BIN) lab check --install; fi
+	@if [ "$$(id -u)" = 0 ]; then $(BIN) lab check --install --host-daemons stop; fi
 
 clean-labs: build
 	@if [ "$$(id -u)" = 0 ]; then for l in $(E2E_LABS); do $(BIN) lab down --name $$l; done; fi

@@ -85,7 +85,7 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 			}
 			return cerr
 		}
-		if err := lab.Install(ctx); err != nil {
+		if err := InstallLab(ctx, env, ""); err != nil {
 			return err
 		}
 	}
@@ -97,6 +97,34 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		return err
 	}
 	return useLab(st, cfg.Name)
+}
+
+// InstallLab installs the lab's packages on this machine, first saying that they would start
+// a dockerd and an sshd on this machine itself, and asking (or, off a terminal, reading
+// --host-daemons) whether to leave those stopped and disabled.
+func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string) error {
+	units := lab.HostDaemonUnits()
+	stop := true
+	switch hostDaemons {
+	case "stop":
+	case "keep":
+		stop = false
+	case "":
+		if len(units) == 0 {
+			break
+		}
+		say(env, "lab.install.daemons", strings.Join(units, ", "))
+		if !env.Interactive {
+			return failure.Usagef("%s", msg("lab.install.daemons.flag", nil))
+		}
+		var err error
+		if stop, err = env.Prompter.Confirm(msg("lab.install.daemons.question", nil), "", true); err != nil {
+			return err
+		}
+	default:
+		return failure.Usagef("--host-daemons %q: give stop or keep", hostDaemons)
+	}
+	return lab.Install(ctx, stop)
 }
 
 // useLab takes the nodes and SSH settings of the lab called name.

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 
-	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -19,23 +18,7 @@ type ConfirmPlan struct {
 func (ConfirmPlan) Title() string { return msg("summary.title", nil) }
 
 func (c ConfirmPlan) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
-	type row struct{ Name, Host, Role, OS, Docker string }
-	var rows []row
-	for _, n := range st.Nodes {
-		role := string(n.Role)
-		if n == st.First {
-			role = "first manager"
-		}
-		if n.Member {
-			role += " (in)"
-		}
-		rows = append(rows, row{n.Name(), n.Host, role, n.Facts.OS, n.Facts.DockerVersion})
-	}
-	show(env, "summary", map[string]any{
-		"Rows": rows, "First": st.First.Name(), "Advertise": st.Advertise,
-		"Managers": st.Managers, "Quorum": docker.Quorum(st.Managers), "Tolerates": docker.Tolerates(st.Managers),
-		"Workers": len(st.Nodes) - st.Managers,
-	})
+	env.Println(SummaryText(st))
 	if st.First.Member && len(toJoin(st, "")) == 0 {
 		say(env, "nothing.todo", nil)
 		return nil

@@ -44,7 +44,15 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		}
 		if c.Tolerant {
 			for _, n := range inOrder(st, failed) {
-				say(env, "connect.skipped", map[string]any{"Node": n.Host, "Err": failed[n]})
+				data := map[string]any{"Node": n.Host, "Err": failed[n]}
+				switch failureKind(failed[n]) {
+				case hostKeyRefused:
+					say(env, "connect.skipped.hostkey", data)
+				case loginRefused:
+					say(env, "connect.skipped.login", data)
+				default:
+					say(env, "connect.skipped", data)
+				}
 				dropNode(st, n)
 			}
 			if len(st.Nodes) == 0 {
@@ -171,7 +179,7 @@ func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, faile
 	if len(unknown) == 0 {
 		return failed, nil
 	}
-	show(env, "new-host-keys", map[string]any{"Hosts": unknown, "KnownHosts": st.SSH.KnownHosts})
+	env.Println(NewHostKeysText(unknown, st.SSH.KnownHosts))
 	if !env.Interactive {
 		return failed, failure.Usagef("%s", msg("connect.unknown.noninteractive", st.SSH.KnownHosts))
 	}
@@ -193,13 +201,17 @@ func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, faile
 // resolveFailure asks what to do about a node that could not be reached.
 func resolveFailure(env *wizard.Env, st *wizard.State, n *wizard.Node, err error) error {
 	say(env, "connect.failed", map[string]any{"Node": n.Host, "Err": err})
-	var changed *remote.HostKeyChangedError
 	options := []string{msg("connect.option.retry", nil), msg("connect.option.edit", nil), msg("connect.option.drop", nil), msg("connect.option.quit", nil)}
-	if errors.As(err, &changed) {
-		// Retrying a changed key cannot help; the user must check the machine first.
+	question := msg("connect.question", n.Host)
+	switch failureKind(err) {
+	case hostKeyRefused:
+		// Retrying a refused key cannot help; the user must check the machine first.
 		options = options[2:]
+		question = msg("connect.question.hostkey", n.Host)
+	case loginRefused:
+		question = msg("connect.question.login", n.Host)
 	}
-	i, perr := env.Prompter.Select(msg("connect.question", n.Host), "", options, options[0])
+	i, perr := env.Prompter.Select(question, "", options, options[0])
 	if perr != nil {
 		return perr
 	}
@@ -223,6 +235,27 @@ func resolveFailure(env *wizard.Env, st *wizard.State, n *wizard.Node, err error
 		return err
 	}
 	return nil
+}
+
+// Why a node could not be connected to: the catalog has a sentence for each.
+const (
+	unreachable = iota
+	hostKeyRefused
+	loginRefused
+)
+
+// failureKind tells a refusal over the host key or the login (the host answered) from a host
+// that cannot be reached.
+func failureKind(err error) int {
+	var wrong *remote.WrongSecretError
+	var refused *remote.LoginRefusedError
+	switch {
+	case remote.IsHostKeyError(err):
+		return hostKeyRefused
+	case errors.As(err, &wrong) || errors.As(err, &refused):
+		return loginRefused
+	}
+	return unreachable
 }
 
 func dropNode(st *wizard.State, n *wizard.Node) {

@@ -36,7 +36,7 @@ func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 		st.Managers = def
 		return nil
 	}
-	show(env, "quorum-table", quorumRows(7))
+	env.Println(QuorumText(7))
 	for {
 		text, err := env.Prompter.Input(msg("count.question", total), msg("count.help", nil), strconv.Itoa(def), func(s string) error {
 			return CheckManagerCount(s, total)
@@ -79,15 +79,4 @@ func CheckManagerCount(s string, total int) error {
 		return fmt.Errorf("%d: there are only %d nodes; give a number from 1 to %d", n, total, total)
 	}
 	return nil
-}
-
-type quorumRow struct{ Managers, Quorum, Tolerates int }
-
-func quorumRows(max int) []quorumRow {
-	rows := make([]quorumRow, max)
-	for i := range rows {
-		n := i + 1
-		rows[i] = quorumRow{n, docker.Quorum(n), docker.Tolerates(n)}
-	}
-	return rows
 }

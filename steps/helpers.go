@@ -18,11 +18,6 @@ func say(env *wizard.Env, key string, data any) {
 	env.Println(msg(key, data))
 }
 
-// show prints a multi-line text template (tables, explanations).
-func show(env *wizard.Env, name string, data any) {
-	env.Println(templates.MustRender(name+".tmpl", data))
-}
-
 // needTerminal is the answer to a question that cannot be asked: off a terminal swarmwiz
 // never prompts, it names the flag that gives the answer instead.
 func needTerminal(env *wizard.Env, flags string) error {

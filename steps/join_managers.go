@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -51,31 +52,24 @@ func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wiza
 // waitReachable polls the first manager, with backoff, until it sees n as reachable. Nodes
 // are looked up by hostname, which swarmwiz has already checked to be unique.
 func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) error {
-	id := n.Name()
-	ctx, cancel := context.WithTimeout(ctx, ReachableTimeout)
-	defer cancel()
 	last := "unknown"
 	// A manager usually becomes reachable within a second of its join: poll often and
 	// back off gently, so the wait ends soon after it does.
-	for delay := 50 * time.Millisecond; ; delay = min(delay*3/2, 300*time.Millisecond) {
-		out, err := env.Read(ctx, first, docker.ManagerStatus(id))
-		if err == nil {
-			if ms, err := docker.ParseManagerStatus(out); err == nil && ms != nil {
-				if ms.Reachability == "reachable" {
-					return nil
+	err := poll.Until(ctx, ReachableTimeout, poll.Backoff{First: 50 * time.Millisecond, Max: 300 * time.Millisecond},
+		func(ctx context.Context) (bool, error) {
+			out, err := env.Read(ctx, first, docker.ManagerStatus(n.Name()))
+			if err == nil {
+				if ms, err := docker.ParseManagerStatus(out); err == nil && ms != nil {
+					last = ms.Reachability
+					return ms.Reachable(), nil
 				}
-				last = ms.Reachability
 			}
-		}
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("%s", msg("join.manager.timeout", map[string]any{"Node": n.Name(), "State": last, "Timeout": ReachableTimeout}))
-			}
-			return ctx.Err()
-		case <-time.After(delay):
-		}
+			return false, nil
+		})
+	if errors.Is(err, poll.ErrTimeout) {
+		return fmt.Errorf("%s", msg("join.manager.timeout", map[string]any{"Node": n.Name(), "State": last, "Timeout": ReachableTimeout}))
 	}
+	return err
 }
 
 // join joins n with token through its docker daemon's API: the token travels in the request

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -55,7 +56,7 @@ func (l LeaveNodes) choose(env *wizard.Env, rows []docker.Node) ([]string, error
 	if err := needTerminal(env, "the hostnames to remove, as arguments"); err != nil {
 		return nil, err
 	}
-	show(env, "node-table", rows)
+	env.Println(NodeTableText(rows))
 	options := make([]string, len(rows))
 	for i, r := range rows {
 		role := "worker"
@@ -102,7 +103,7 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 	if isManager {
 		after := h.Managers - 1
 		reachable := h.Reachable
-		if row.ManagerStatus == "Leader" || row.ManagerStatus == "Reachable" {
+		if row.ManagerUp() {
 			reachable--
 		}
 		if reachable < docker.Quorum(after) && !l.Force {
@@ -194,32 +195,29 @@ func (l LeaveNodes) endSwarm(ctx context.Context, env *wizard.Env, st *wizard.St
 // waitDown polls until the manager sees the node that left as Down; docker refuses to
 // remove a node that still looks up.
 func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id string) error {
-	deadline := time.Now().Add(DownTimeout)
-	for delay := 100 * time.Millisecond; ; delay = min(delay*2, time.Second) {
-		out, err := env.Read(ctx, manager, docker.NodeLs())
-		if err == nil {
-			rows, _ := docker.ParseNodeLs(out)
-			for _, r := range rows {
-				if r.ID == id && r.Status == "Down" {
-					return nil
+	err := poll.Until(ctx, DownTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
+		func(ctx context.Context) (bool, error) {
+			out, err := env.Read(ctx, manager, docker.NodeLs())
+			if err == nil {
+				rows, _ := docker.ParseNodeLs(out)
+				for _, r := range rows {
+					if r.ID == id && r.Status == "Down" {
+						return true, nil
+					}
 				}
 			}
-		}
-		if time.Now().After(deadline) {
-			return context.DeadlineExceeded
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
+			return false, nil
+		})
+	if errors.Is(err, poll.ErrTimeout) {
+		return context.DeadlineExceeded
 	}
+	return err
 }
 
 // otherManager is a connected, reachable manager other than host.
 func otherManager(st *wizard.State, rows []docker.Node, host string) *wizard.Node {
 	for _, r := range rows {
-		if r.Hostname == host || (r.ManagerStatus != "Leader" && r.ManagerStatus != "Reachable") {
+		if r.Hostname == host || !r.ManagerUp() {
 			continue
 		}
 		if n := nodeByHostname(st, r.Hostname); n != nil && n.Conn != nil {

@@ -30,7 +30,7 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		say(env, "preflight.ok", len(st.Nodes))
 		return nil
 	}
-	show(env, "preflight", findings)
+	env.Println(PreflightText(findings))
 	if err := p.resolve(ctx, env, st); err != nil {
 		return err
 	}

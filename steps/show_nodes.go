@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -42,28 +43,29 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if env.JSON != nil {
 		return writeJSON(env, st, rows)
 	}
-	show(env, "node-table", rows)
+	env.Println(NodeTableText(rows))
 	say(env, "quorum.health", Health(rows))
 	if s.Next {
-		show(env, "next-steps", map[string]any{"Managers": len(st.ByRole(wizard.Manager))})
+		env.Println(NextStepsText(len(st.ByRole(wizard.Manager))))
 	}
 	return nil
 }
 
 // waitReady polls the node list, with backoff, until it lists every planned node Ready.
 func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, err error) ([]docker.Node, error) {
-	deadline := time.Now().Add(VerifyTimeout)
-	for delay := 100 * time.Millisecond; err == nil && !allReady(rows, len(st.Nodes)); delay = min(delay*2, time.Second) {
-		if time.Now().After(deadline) {
-			say(env, "verify.notready", VerifyTimeout)
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
-		rows, err = ListNodes(ctx, env, st)
+	if err != nil || allReady(rows, len(st.Nodes)) {
+		return rows, err
+	}
+	perr := poll.Until(ctx, VerifyTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
+		func(ctx context.Context) (bool, error) {
+			rows, err = ListNodes(ctx, env, st)
+			return err == nil && allReady(rows, len(st.Nodes)), err
+		})
+	switch {
+	case errors.Is(perr, poll.ErrTimeout):
+		say(env, "verify.notready", VerifyTimeout)
+	case perr != nil:
+		return nil, perr
 	}
 	return rows, err
 }
@@ -125,11 +127,11 @@ func (h HealthInfo) OK() bool { return h.Reachable >= h.Quorum }
 func Health(rows []docker.Node) HealthInfo {
 	var h HealthInfo
 	for _, r := range rows {
-		if r.ManagerStatus == "" {
+		if !r.IsManager() {
 			continue
 		}
 		h.Managers++
-		if r.ManagerStatus == "Leader" || r.ManagerStatus == "Reachable" {
+		if r.ManagerUp() {
 			h.Reachable++
 		}
 		if r.ManagerStatus == "Leader" {

@@ -97,3 +97,6 @@ func Quote(s string) string {
 func Msg(key string, data any) string {
 	return strings.TrimSpace(MustRender(key, data))
 }
+
+// Has says whether the catalog or the templates define name.
+func Has(name string) bool { return all.Lookup(name) != nil }

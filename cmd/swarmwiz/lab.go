@@ -10,7 +10,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
-	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/steps"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -22,12 +22,12 @@ func newLab(env *wizard.Env) *cobra.Command {
 	var name string
 	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "name of the lab")
 	c.AddCommand(newLabUp(env, &name), newLabStatus(env, &name), newLabDown(env, &name),
-		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck())
+		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck(env))
 	return c
 }
 
 func newLabUp(env *wizard.Env, name *string) *cobra.Command {
-	var nodes, subnet string
+	var nodes, subnet, hostDaemons string
 	var install, recreate bool
 	c := &cobra.Command{
 		Use:   "up",
@@ -39,7 +39,7 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 				return err
 			}
 			if install && lab.CheckHost() != nil {
-				if err := lab.Install(cmd.Context()); err != nil {
+				if err := steps.InstallLab(cmd.Context(), env, hostDaemons); err != nil {
 					return err
 				}
 			}
@@ -51,12 +51,13 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return render(env, "lab-up.tmpl", inv)
+			return show(env)(lab.UpText(inv))
 		},
 	}
 	c.Flags().StringVar(&nodes, "nodes", fmt.Sprint(lab.DefaultNodes), fmt.Sprintf("number of nodes, 1 to %d", lab.MaxNodes))
 	c.Flags().StringVar(&subnet, "subnet", lab.DefaultSubnet, "IPv4 network of the lab (CIDR)")
 	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	hostDaemonsFlag(c, &hostDaemons)
 	c.Flags().BoolVar(&recreate, "recreate", false, "rebuild the lab even if it is up and healthy")
 	return c
 }
@@ -81,7 +82,7 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 				_, err := fmt.Fprintln(env.Out, string(b))
 				return err
 			}
-			return render(env, "lab-status.tmpl", map[string]any{"Name": inv.Name, "Subnet": inv.Subnet, "Nodes": st})
+			return show(env)(lab.StatusText(inv, st))
 		},
 	}
 	c.Flags().StringVarP(&output, "output", "o", "", "json for scripts")
@@ -147,17 +148,20 @@ func loadLab(name string) (*lab.Inventory, error) {
 	return inv, err
 }
 
-func render(env *wizard.Env, name string, data any) error {
-	text, err := templates.Render(name, data)
-	if err != nil {
-		return err
+// show prints a rendered text, or returns the error rendering it.
+func show(env *wizard.Env) func(text string, err error) error {
+	return func(text string, err error) error {
+		if err != nil {
+			return err
+		}
+		env.Println(text)
+		return nil
 	}
-	_, err = fmt.Fprintln(env.Out, text)
-	return err
 }
 
-func newLabCheck() *cobra.Command {
+func newLabCheck(env *wizard.Env) *cobra.Command {
 	var install bool
+	var hostDaemons string
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "Say whether this machine can run a lab (Linux, root, dockerd, sshd, ip, iptables)",
@@ -165,7 +169,7 @@ func newLabCheck() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			err := lab.CheckHost()
 			if err != nil && install && os.Geteuid() == 0 {
-				if err := lab.Install(cmd.Context()); err != nil {
+				if err := steps.InstallLab(cmd.Context(), env, hostDaemons); err != nil {
 					return err
 				}
 				err = lab.CheckHost()
@@ -177,5 +181,10 @@ func newLabCheck() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	hostDaemonsFlag(c, &hostDaemons)
 	return c
+}
+
+func hostDaemonsFlag(c *cobra.Command, v *string) {
+	c.Flags().StringVar(v, "host-daemons", "", "with --install: stop (leave the dockerd and sshd the packages would start on this machine stopped and disabled) or keep")
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
-	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 const labName = "bench"
@@ -171,9 +170,7 @@ func writeInputs(dir string, inv *lab.Inventory) (string, string, error) {
 	if err := os.WriteFile(planFile, []byte(b.String()), 0o600); err != nil {
 		return "", "", err
 	}
-	script, err := templates.Render("baseline.sh.tmpl", map[string]any{
-		"Key": inv.IdentityFile, "KnownHosts": inv.KnownHostsFile, "First": inv.Nodes[0].Address,
-		"Managers": managers, "Workers": workers})
+	script, err := lab.ByHandScript(inv, inv.Nodes[0].Address, managers, workers)
 	return planFile, script, err
 }
 

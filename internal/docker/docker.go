@@ -60,6 +60,13 @@ type Node struct {
 	Self          bool
 }
 
+// IsManager says whether the node is a manager, in whatever state.
+func (n Node) IsManager() bool { return n.ManagerStatus != "" }
+
+// ManagerUp says whether the node is a manager that Raft counts: the leader, or reachable.
+// It is the one test of a working manager, in `docker node ls`'s words.
+func (n Node) ManagerUp() bool { return n.ManagerStatus == "Leader" || n.ManagerStatus == "Reachable" }
+
 // ParseNodeLs reads `docker node ls --format '{{json .}}'`: one object a line.
 func ParseNodeLs(out string) ([]Node, error) {
 	var nodes []Node
@@ -136,6 +143,9 @@ type ManagerStatusOf struct {
 	Reachability string
 	Addr         string
 }
+
+// Reachable is ManagerUp in `docker node inspect`'s words.
+func (m ManagerStatusOf) Reachable() bool { return m.Reachability == "reachable" }
 
 // ParseManagerStatus reads `docker node inspect --format '{{json .ManagerStatus}}'`; a worker
 // has none ("null").

@@ -33,7 +33,7 @@ func TestLeaveWorkerAndManager(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("leave: %s", r)
 	}
-	for _, want := range []string{"docker node demote node3", "docker swarm leave", "docker node rm"} {
+	for _, want := range []string{"docker node demote -- node3", "docker swarm leave", "docker node rm"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("leave --explain does not show %q:\n%s", want, r.out)
 		}

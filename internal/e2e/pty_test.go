@@ -55,6 +55,7 @@ func (l *lockedBuffer) String() string {
 // startPTY runs swarmwiz with args on a new pseudo-terminal; env adds to the environment.
 func startPTY(t *testing.T, env []string, args ...string) *session {
 	t.Helper()
+	needLab(t)
 	ptm, pts, err := pty.Open()
 	if err != nil {
 		t.Fatal(err)

@@ -13,17 +13,21 @@ import (
 	"github.com/swarmwiz/swarmwiz/templates"
 )
 
-// runScript runs one of the lab's templated host scripts with bash.
-func runScript(ctx context.Context, name string, data any) error {
-	script, err := templates.Render(name, data)
-	if err != nil {
-		return err
+// runScript runs one of the lab's host scripts with bash; an error is named by the script's
+// first line, the comment that says what it does.
+// Call it as runScript(ctx)(NetUpScript(inv)).
+func runScript(ctx context.Context) func(script string, err error) error {
+	return func(script string, err error) error {
+		if err != nil {
+			return err
+		}
+		out, err := exec.CommandContext(ctx, "bash", "-c", script).CombinedOutput()
+		if err != nil {
+			first, _, _ := strings.Cut(script, "\n")
+			return fmt.Errorf("%s: %v: %s", strings.TrimPrefix(first, "# "), err, strings.TrimSpace(string(out)))
+		}
+		return nil
 	}
-	out, err := exec.CommandContext(ctx, "bash", "-c", script).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %v: %s", strings.TrimSuffix(name, ".tmpl"), err, strings.TrimSpace(string(out)))
-	}
-	return nil
 }
 
 // programs the lab needs on the host, and where a plain PATH lookup may miss them.
@@ -93,12 +97,38 @@ func osFamily() string {
 	return ""
 }
 
+// HostDaemonUnits are the services that installing the lab's packages would start on this
+// machine itself: those of docker.io and openssh-server where they are not installed yet.
+// What is installed already (a user's own sshd) is never touched.
+func HostDaemonUnits() []string {
+	var units []string
+	for _, p := range []struct {
+		pkg   string
+		units []string
+	}{{"docker.io", []string{"docker.service", "docker.socket", "containerd.service"}}, {"openssh-server", []string{"ssh.service", "ssh.socket"}}} {
+		out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", p.pkg).Output()
+		if err != nil || !strings.HasPrefix(string(out), "ii") {
+			units = append(units, p.units...)
+		}
+	}
+	return units
+}
+
+// InstallScript installs the lab's packages; with stopHostDaemons, the daemons units would
+// start on this machine stay stopped and disabled.
+func InstallScript(stopHostDaemons bool, units []string) (string, error) {
+	return templates.Render("install-debian.sh.tmpl", struct {
+		StopHostDaemons bool
+		Units           []string
+	}{stopHostDaemons, units})
+}
+
 // Install installs the lab's prerequisites with apt-get, on Debian and Ubuntu only.
-func Install(ctx context.Context) error {
+func Install(ctx context.Context, stopHostDaemons bool) error {
 	if osFamily() != "debian" {
 		return failure.Usagef("--install knows Debian and Ubuntu only; here, install them with `%s`", installHint(osFamily()))
 	}
-	script, err := templates.Render("install-debian.sh.tmpl", nil)
+	script, err := InstallScript(stopHostDaemons, HostDaemonUnits())
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,9 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
-	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 // ReadyTimeout bounds how long `lab up` waits for the slowest node.
@@ -49,7 +49,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := writeState(&inv); err != nil {
 		return nil, err
 	}
-	if err := runScript(ctx, "net-up.sh.tmpl", netData(&inv)); err != nil {
+	if err := runScript(ctx)(NetUpScript(&inv)); err != nil {
 		return nil, err
 	}
 	for _, n := range inv.Nodes {
@@ -61,16 +61,6 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		return nil, err
 	}
 	return &inv, inv.save()
-}
-
-func netData(inv *Inventory) map[string]any {
-	bits := strings.SplitN(inv.Subnet, "/", 2)[1]
-	nodes := make([]map[string]string, len(inv.Nodes))
-	for i, n := range inv.Nodes {
-		nodes[i] = map[string]string{"Hostname": n.Name, "Netns": n.Netns, "Veth": n.Veth, "CIDR": n.Address + "/" + bits}
-	}
-	return map[string]any{"Name": inv.Name, "Bridge": inv.Bridge, "HostCIDR": inv.HostAddress + "/" + bits,
-		"Tag": tag(inv.Name), "Nodes": nodes}
 }
 
 func tag(name string) string { return "swarmwiz-lab-" + name }
@@ -95,7 +85,7 @@ func writeState(inv *Inventory) error {
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), ssh.MarshalAuthorizedKey(clientKey), 0o600); err != nil {
 		return err
 	}
-	hosts, err := templates.Render("hosts.tmpl", inv)
+	hosts, err := HostsFile(inv)
 	if err != nil {
 		return err
 	}
@@ -111,10 +101,8 @@ func writeState(inv *Inventory) error {
 			return err
 		}
 		known.WriteString(remote.KnownHostsLine(n.Address, hostKey) + "\n")
-		data := map[string]string{"Hostname": n.Name, "Address": n.Address, "Dir": n.Dir, "Netns": n.Netns,
-			"AuthorizedKeys": filepath.Join(dir, "authorized_keys")}
-		for file, tmpl := range map[string]string{"sshd_config": "sshd_config.tmpl", "boot.sh": "node-boot.sh.tmpl"} {
-			text, err := templates.Render(tmpl, data)
+		for file, render := range map[string]func(*Inventory, Node) (string, error){"sshd_config": SSHDConfig, "boot.sh": BootScript} {
+			text, err := render(inv, n)
 			if err != nil {
 				return err
 			}
@@ -181,17 +169,16 @@ func waitReady(ctx context.Context, inv *Inventory, nodes []Node, po progress.Op
 
 func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 	var last error
-	for delay := 50 * time.Millisecond; ; delay = min(delay*2, 500*time.Millisecond) {
-		if last = probeNode(ctx, inv, n); last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("did not come up in %s (%v); see %s and %s",
-				ReadyTimeout, last, filepath.Join(n.Dir, "dockerd.log"), filepath.Join(n.Dir, "sshd.log"))
-		case <-time.After(delay):
-		}
+	err := poll.Until(ctx, 0, poll.Backoff{First: 50 * time.Millisecond, Max: 500 * time.Millisecond, Factor: 2},
+		func(ctx context.Context) (bool, error) {
+			last = probeNode(ctx, inv, n)
+			return last == nil, nil
+		})
+	if err != nil {
+		return fmt.Errorf("did not come up in %s (%v); see %s and %s",
+			ReadyTimeout, last, filepath.Join(n.Dir, "dockerd.log"), filepath.Join(n.Dir, "sshd.log"))
 	}
+	return nil
 }
 
 // probeNode is one readiness check: dockerd over its socket, then a real SSH login.
@@ -235,14 +222,7 @@ func Down(ctx context.Context, name string) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
-	data := map[string]string{
-		"Name":         name,
-		"NetnsPattern": fmt.Sprintf("^swz-%s-[0-9]+$", name),
-		"VethPattern":  fmt.Sprintf("^sw-%s-[0-9]+$", name),
-		"Bridge":       "swb-" + name,
-		"Tag":          tag(name),
-	}
-	if err := runScript(ctx, "down.sh.tmpl", data); err != nil {
+	if err := runScript(ctx)(DownScript(name)); err != nil {
 		return err
 	}
 	return os.RemoveAll(Dir(name))
@@ -250,7 +230,7 @@ func Down(ctx context.Context, name string) error {
 
 // Stop stops one node's daemons; its namespace and address stay.
 func Stop(ctx context.Context, n Node) error {
-	return runScript(ctx, "node-stop.sh.tmpl", map[string]string{"Hostname": n.Name, "Netns": n.Netns})
+	return runScript(ctx)(StopScript(n))
 }
 
 // Start starts a stopped node again, with the state it had, and waits until it answers.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 )
 
 // Runner runs shell commands on one node.
@@ -140,26 +142,25 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 // dialTCP connects directly or through a jump host, retrying a refused connection twice
 // (a host still booting), so a dead host fails in bounded time.
 func dialTCP(ctx context.Context, jump *Client, addr string, timeout time.Duration) (net.Conn, error) {
+	var conn net.Conn
 	var err error
-	for try, delay := 0, 300*time.Millisecond; ; try, delay = try+1, delay*2 {
-		var conn net.Conn
+	tries := 0
+	perr := poll.Until(ctx, 0, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 2}, func(ctx context.Context) (bool, error) {
+		tries++
 		dctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
 		if jump != nil {
 			conn, err = jump.conn.DialContext(dctx, "tcp", addr)
 		} else {
 			d := net.Dialer{Timeout: timeout}
 			conn, err = d.DialContext(dctx, "tcp", addr)
 		}
-		cancel()
-		if err == nil || !errors.Is(err, syscall.ECONNREFUSED) || try == 2 {
-			return conn, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(delay):
-		}
+		return err == nil || !errors.Is(err, syscall.ECONNREFUSED) || tries == 3, nil
+	})
+	if perr != nil {
+		return nil, perr
 	}
+	return conn, err
 }
 
 // loginError says in one line which secret was wrong, or what was tried.
@@ -176,9 +177,16 @@ func loginError(t Target, err error, auth *Auth, passwordTries int) error {
 		if auth.AskPassword != nil {
 			tried += ", then a password"
 		}
-		return fmt.Errorf("%s@%s refused the login (tried %s): check the user, and that your public key is in its ~/.ssh/authorized_keys", t.User, t.Host, tried)
+		return &LoginRefusedError{UserAtHost: t.User + "@" + t.Host, Tried: tried}
 	}
 	return err
+}
+
+// LoginRefusedError is a host that answered and refused every way of logging in tried.
+type LoginRefusedError struct{ UserAtHost, Tried string }
+
+func (e *LoginRefusedError) Error() string {
+	return fmt.Sprintf("%s refused the login (tried %s): check the user, and that your public key is in its ~/.ssh/authorized_keys", e.UserAtHost, e.Tried)
 }
 
 func closeJump(j *Client) {

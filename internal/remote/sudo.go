@@ -52,7 +52,7 @@ func IsWrongSudoPassword(stderr string) bool {
 // SudoMode says how a user runs docker on a node: "direct", "sudo-n" (passwordless sudo),
 // "sudo-password", or "none" (no sudo at all).
 func SudoMode(ctx context.Context, r Runner) (string, error) {
-	out, _, err := r.Run(ctx, templates.MustRender("sudo-mode.sh.tmpl", nil))
+	out, _, err := r.Run(ctx, SudoModeScript())
 	if err != nil {
 		return "", err
 	}
@@ -62,6 +62,9 @@ func SudoMode(ctx context.Context, r Runner) (string, error) {
 	}
 	return mode, nil
 }
+
+// SudoModeScript is the read-only script that tells how this user may run docker.
+func SudoModeScript() string { return templates.MustRender("sudo-mode.sh.tmpl", nil) }
 
 // CheckSudoPassword tries the password once with a harmless `sudo -S true`.
 func CheckSudoPassword(ctx context.Context, r InputRunner, password string) error {
