@@ -195,9 +195,13 @@ func TestJoinTokenInNoLogNoCommandLine(t *testing.T) {
 	os.WriteFile(kh, knownHosts, 0o600)
 	planFile := filepath.Join(home, "plan.yaml")
 	args := []string{"create", "--ssh-user", "learner", "--ssh-key", nodes[0].IdentityFile, "--known-hosts", kh,
-		"--managers", "3", "--advertise-addr", nodes[0].Address, "--yes", "--save-plan", planFile, "--explain"}
-	for _, n := range nodes {
-		args = append(args, "--host", n.Address)
+		"--advertise-addr", nodes[0].Address, "--yes", "--save-plan", planFile, "--explain"}
+	for i, n := range nodes {
+		role := "--worker"
+		if i < 3 {
+			role = "--manager"
+		}
+		args = append(args, role, n.Address)
 	}
 	ps := recordPS()
 	s := startPTY(t, []string{"HOME=" + home, "SSH_AUTH_SOCK="}, args...)
