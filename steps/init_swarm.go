@@ -16,7 +16,7 @@ type InitSwarm struct{}
 
 func (InitSwarm) Title() string { return msg("init.title", nil) }
 
-func (InitSwarm) Skip(st *wizard.State) bool { return st.First.Member && len(toJoin(st, "")) == 0 }
+func (InitSwarm) Skip(st *wizard.State) bool { return st.First.Member && len(st.ToJoin("")) == 0 }
 
 func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	n := st.First
@@ -53,15 +53,4 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		say(env, "init.tokens", map[string]string{"Manager": env.Mask(st.Tokens.Manager), "Worker": env.Mask(st.Tokens.Worker)})
 	}
 	return nil
-}
-
-// toJoin lists the nodes of role r (any role when "") that still have to join.
-func toJoin(st *wizard.State, r wizard.Role) []*wizard.Node {
-	var out []*wizard.Node
-	for _, n := range st.Nodes {
-		if n != st.First && !n.Member && (r == "" || n.Role == r) {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -23,10 +23,10 @@ const ReachableTimeout = 60 * time.Second
 
 func (JoinManagers) Title() string { return msg("managers.join.title", nil) }
 
-func (JoinManagers) Skip(st *wizard.State) bool { return len(toJoin(st, wizard.Manager)) == 0 }
+func (JoinManagers) Skip(st *wizard.State) bool { return len(st.ToJoin(wizard.Manager)) == 0 }
 
 func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	for _, n := range toJoin(st, wizard.Manager) {
+	for _, n := range st.ToJoin(wizard.Manager) {
 		rep := progress.Start(env.Progress(), msg("managers.join.progress", n.Name()), 1)
 		t0 := time.Now()
 		err := joinManager(ctx, env, st, n)

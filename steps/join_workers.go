@@ -17,10 +17,10 @@ type JoinWorkers struct{}
 
 func (JoinWorkers) Title() string { return msg("workers.join.title", nil) }
 
-func (JoinWorkers) Skip(st *wizard.State) bool { return len(toJoin(st, wizard.Worker)) == 0 }
+func (JoinWorkers) Skip(st *wizard.State) bool { return len(st.ToJoin(wizard.Worker)) == 0 }
 
 func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	workers := toJoin(st, wizard.Worker)
+	workers := st.ToJoin(wizard.Worker)
 	if env.Explain && !env.DryRun {
 		// One explanation for all: the command is the same on every worker.
 		env.Printf("  (each worker)$ %s\n    why: %s\n", env.Mask(docker.Join(st.Tokens.Worker, managerAddr(st), "")), msg("join.worker.why", nil))

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
-	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -212,28 +212,6 @@ func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id str
 		return context.DeadlineExceeded
 	}
 	return err
-}
-
-// otherManager is a connected, reachable manager other than host.
-func otherManager(st *wizard.State, rows []docker.Node, host string) *wizard.Node {
-	for _, r := range rows {
-		if r.Hostname == host || !r.ManagerUp() {
-			continue
-		}
-		if n := nodeByHostname(st, r.Hostname); n != nil && n.Conn != nil {
-			return n
-		}
-	}
-	return nil
-}
-
-func findRow(rows []docker.Node, host string) *docker.Node {
-	for i := range rows {
-		if strings.EqualFold(rows[i].Hostname, host) {
-			return &rows[i]
-		}
-	}
-	return nil
 }
 
 func hostnames(rows []docker.Node) string {

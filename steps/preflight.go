@@ -57,7 +57,7 @@ func preflightNodes(st *wizard.State) []preflight.Node {
 
 // probePorts checks, from every node that will join, the first manager's swarm ports.
 func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
-	joining := toJoin(st, "")
+	joining := st.ToJoin("")
 	if len(joining) == 0 {
 		return nil
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
@@ -68,88 +67,6 @@ func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []do
 		return nil, perr
 	}
 	return rows, err
-}
-
-func allReady(rows []docker.Node, want int) bool {
-	ready := 0
-	for _, r := range rows {
-		if r.Status == "Ready" && r.Hostname != "" {
-			ready++
-		}
-	}
-	return ready >= want
-}
-
-// ListNodes reads `docker node ls` from a manager that answers.
-func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker.Node, error) {
-	var last error
-	for _, n := range managersFirst(st) {
-		out, err := env.Read(ctx, n, docker.NodeLs())
-		if err == nil {
-			return docker.ParseNodeLs(out)
-		}
-		last = err
-	}
-	if last == nil {
-		last = errors.New(msg("nodes.nomanager", nil))
-	}
-	return nil, last
-}
-
-// managersFirst orders the connected nodes: the first manager, other managers, the rest.
-func managersFirst(st *wizard.State) []*wizard.Node {
-	var out, rest []*wizard.Node
-	if st.First != nil && st.First.Conn != nil {
-		out = append(out, st.First)
-	}
-	for _, n := range st.Nodes {
-		switch {
-		case n == st.First || n.Conn == nil:
-		case n.Facts.Swarm.ControlAvailable || n.Role == wizard.Manager:
-			out = append(out, n)
-		default:
-			rest = append(rest, n)
-		}
-	}
-	return append(out, rest...)
-}
-
-// HealthInfo is the quorum health of a swarm, from its node list.
-type HealthInfo struct {
-	Managers, Reachable, Quorum, Tolerates int
-	Leader                                 string
-}
-
-// OK says whether the reachable managers make a quorum.
-func (h HealthInfo) OK() bool { return h.Reachable >= h.Quorum }
-
-// Health counts managers and reachable ones (Leader or Reachable).
-func Health(rows []docker.Node) HealthInfo {
-	var h HealthInfo
-	for _, r := range rows {
-		if !r.IsManager() {
-			continue
-		}
-		h.Managers++
-		if r.ManagerUp() {
-			h.Reachable++
-		}
-		if r.ManagerStatus == "Leader" {
-			h.Leader = r.Hostname
-		}
-	}
-	h.Quorum, h.Tolerates = docker.Quorum(h.Managers), docker.Tolerates(h.Managers)
-	return h
-}
-
-// nodeByHostname finds the connected node with that hostname.
-func nodeByHostname(st *wizard.State, host string) *wizard.Node {
-	for _, n := range st.Nodes {
-		if strings.EqualFold(n.Facts.Hostname, host) {
-			return n
-		}
-	}
-	return nil
 }
 
 // writeJSON is --output json: the node list and quorum health, for scripts.

@@ -240,3 +240,25 @@ func contains(list []string, s string) bool {
 func ans(question, value string) wizard.Answer {
 	return wizard.Answer{Question: question, Value: value}
 }
+
+// A node that reports a swarm address that is not an IP address is refused, and named: on
+// a re-run that address would otherwise reach every joining node's port probe.
+func TestReadFactsRefusesNodeAddrThatIsNotAnIP(t *testing.T) {
+	nodes := fakeCluster(2)
+	nodes["10.0.0.2"].Replies["# Reads what swarmwiz needs"] = remotetest.Reply{Out: "hostname=n2\ndocker_installed=yes\ndocker=24.0.7\n" +
+		`swarm={"NodeID":"x","NodeAddr":"10.0.0.1; touch /tmp/x","LocalNodeState":"active","ControlAvailable":true}` + "\n"}
+	env, out := testEnv(&wizard.Scripted{}, nodes, false)
+	st := hostsState(2)
+	for _, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+	}
+	err := (ReadFacts{}).Run(context.Background(), env, st)
+	if err == nil || !strings.Contains(err.Error(), "n2") || !strings.Contains(err.Error(), `"10.0.0.1; touch /tmp/x" that is not an IP address`) {
+		t.Fatalf("got %v\n%s", err, out)
+	}
+	for _, c := range nodes["10.0.0.1"].Commands() {
+		if strings.Contains(c, "touch") {
+			t.Errorf("the address reached a command: %q", c)
+		}
+	}
+}

@@ -93,6 +93,18 @@ func (s *State) ByRole(r Role) []*Node {
 	return out
 }
 
+// ToJoin lists the nodes of role r (any role when "") that still have to join: all but the
+// first manager and the nodes already in the swarm being built.
+func (s *State) ToJoin(r Role) []*Node {
+	var out []*Node
+	for _, n := range s.Nodes {
+		if n != s.First && !n.Member && (r == "" || n.Role == r) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Close closes every node's connection.
 func (s *State) Close() {
 	for _, n := range s.Nodes {

@@ -183,16 +183,16 @@ func setOutput(env *wizard.Env, output string) error {
 	return nil
 }
 
-func newCreate(env *wizard.Env) *cobra.Command {
+func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 	var p planFlags
 	var o steps.Options
 	var output string
 	c := &cobra.Command{
 		Use:   "create",
 		Short: "The guided wizard: build a swarm (the default command)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runFlow(cmd, env, &p, output, steps.Create(o))
+			return runFlow(cmd, env, &p, output, steps.Create(o), run)
 		},
 	}
 	p.add(c, true)
@@ -205,16 +205,16 @@ func newCreate(env *wizard.Env) *cobra.Command {
 	return c
 }
 
-func newStatus(env *wizard.Env) *cobra.Command {
+func newStatus(env *wizard.Env, run flowRunner) *cobra.Command {
 	var p planFlags
 	var output string
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Print the swarm's node table and quorum health",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env.Quiet = true
-			return runFlow(cmd, env, &p, output, steps.Status())
+			return runFlow(cmd, env, &p, output, steps.Status(), run)
 		},
 	}
 	p.add(c, false)
@@ -222,7 +222,7 @@ func newStatus(env *wizard.Env) *cobra.Command {
 	return c
 }
 
-func newLeave(env *wizard.Env) *cobra.Command {
+func newLeave(env *wizard.Env, run flowRunner) *cobra.Command {
 	var p planFlags
 	var o steps.Options
 	c := &cobra.Command{
@@ -230,7 +230,7 @@ func newLeave(env *wizard.Env) *cobra.Command {
 		Short: "Take nodes out of the swarm: workers leave, managers are demoted first",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Leave = args
-			return runFlow(cmd, env, &p, "", steps.Leave(o))
+			return runFlow(cmd, env, &p, "", steps.Leave(o), run)
 		},
 	}
 	p.add(c, false)
@@ -242,7 +242,7 @@ func newLeave(env *wizard.Env) *cobra.Command {
 
 // runFlow is what every flow command does: the output format, the starting State from the
 // plan flags, the flow, and every connection closed after.
-func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, flow []wizard.Step) error {
+func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, flow []wizard.Step, run flowRunner) error {
 	if err := setOutput(env, output); err != nil {
 		return err
 	}
@@ -255,5 +255,5 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		return err
 	}
 	defer st.Close()
-	return wizard.Run(cmd.Context(), env, st, flow)
+	return run(cmd.Context(), env, st, flow)
 }

@@ -32,10 +32,13 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Bring up practice nodes",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := lab.ParseConfig(*name, nodes, subnet)
 			if err != nil {
+				return err
+			}
+			if err := checkHostDaemons(hostDaemons); err != nil {
 				return err
 			}
 			if install && lab.CheckHost() != nil {
@@ -67,7 +70,7 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show each node: address, whether sshd and dockerd answer, its swarm state",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "" && output != "json" {
 				return failure.Usagef("--output %q: the only format is json", output)
@@ -94,7 +97,7 @@ func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "down",
 		Short: "Stop every node and remove all the lab left on this machine",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckHost(); err != nil {
 				return err
@@ -165,8 +168,11 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "check",
 		Short: "Say whether this machine can run a lab (Linux, root, dockerd, sshd, ip, iptables)",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkHostDaemons(hostDaemons); err != nil {
+				return err
+			}
 			err := lab.CheckHost()
 			if err != nil && install && os.Geteuid() == 0 {
 				if err := steps.InstallLab(cmd.Context(), env, hostDaemons); err != nil {
@@ -183,6 +189,14 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
 	hostDaemonsFlag(c, &hostDaemons)
 	return c
+}
+
+// checkHostDaemons refuses a --host-daemons value before anything is done.
+func checkHostDaemons(v string) error {
+	if v != "" && v != "stop" && v != "keep" {
+		return failure.Usagef("--host-daemons %q: give stop or keep", v)
+	}
+	return nil
 }
 
 func hostDaemonsFlag(c *cobra.Command, v *string) {

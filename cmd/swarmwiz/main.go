@@ -36,8 +36,20 @@ func run(args []string) int {
 			defer term.Restore(int(os.Stdin.Fd()), saved)
 		}
 	}
-	root := newRoot(env)
+	return execute(ctx, env, args, wizard.Run)
+}
+
+// flowRunner runs a flow of steps: wizard.Run, or a test's stand-in that records the State
+// the flags made (the seam cli/cli keeps with its runF).
+type flowRunner func(ctx context.Context, env *wizard.Env, st *wizard.State, flow []wizard.Step) error
+
+// execute parses args into a command, runs it, and turns its outcome into an exit code and
+// one line on stderr.
+func execute(ctx context.Context, env *wizard.Env, args []string, run flowRunner) int {
+	root := newRoot(env, run)
 	root.SetArgs(args)
+	root.SetOut(env.Out)
+	root.SetErr(env.Err)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -51,36 +63,44 @@ func run(args []string) int {
 			// A prompt or spinner may have hidden the cursor: give it back.
 			fmt.Fprint(env.Err, "\033[?25h")
 		}
-		fmt.Fprintln(env.Err, "\nswarmwiz: interrupted")
+		env.Errorln("\nswarmwiz: interrupted")
 	} else {
-		fmt.Fprintln(env.Err, "swarmwiz:", err)
+		env.Errorln("swarmwiz:", err)
 	}
 	return code
 }
 
-func newRoot(env *wizard.Env) *cobra.Command {
+func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "swarmwiz",
 		Short:         "Build your first Docker Swarm cluster, step by step, over SSH",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          noArgs,
 	}
 	// Flag mistakes are bad input: exit 2 with cobra's one-line reason.
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Usagef("%v", err) })
-	create := newCreate(env)
+	create := newCreate(env, run)
 	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
 	root.RunE = create.RunE
 	root.Flags().AddFlagSet(create.Flags())
-	root.AddCommand(newVersion(), create, newStatus(env), newLeave(env), newLab(env))
+	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newLab(env))
 	return root
+}
+
+// noArgs refuses a stray argument as bad input (exit 2), saying what it was.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return failure.Usagef("%s takes no arguments, and %q is not a flag: see %s --help", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return nil
 }
 
 func newVersion() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version of swarmwiz",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "swarmwiz", version)
 		},

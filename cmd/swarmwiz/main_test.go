@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// call runs swarmwiz with args off a terminal, with a stand-in for the flow that records the
+// State the flags and plan made, and changes nothing anywhere.
+func call(t *testing.T, args ...string) (code int, st *wizard.State, env *wizard.Env, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env = &wizard.Env{Out: &out, Err: &errb, Prompter: &wizard.Scripted{}}
+	code = execute(context.Background(), env, args, func(_ context.Context, e *wizard.Env, s *wizard.State, _ []wizard.Step) error {
+		st = s
+		return nil
+	})
+	return code, st, env, errb.String()
+}
+
+func writePlan(t *testing.T, text string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(f, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+const planText = `apiVersion: swarmwiz/v1
+advertiseAddr: 10.0.0.11
+ssh:
+  user: admin
+  port: 2222
+nodes:
+  - host: 10.0.0.11
+    role: manager
+  - host: 10.0.0.12
+    role: worker
+`
+
+// A plan file gives the answers; a flag beside it wins over the plan's.
+func TestPlanAndFlagsMerge(t *testing.T) {
+	f := writePlan(t, planText)
+	code, st, _, errOut := call(t, "create", "--config", f, "--ssh-user", "root", "--advertise-addr", "10.0.0.99", "--ssh-timeout", "3s")
+	if code != 0 || st == nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if st.SSH.User != "root" || st.Advertise != "10.0.0.99" || st.SSH.Port != 2222 || st.SSH.Timeout != 3*time.Second {
+		t.Errorf("flags should win, the plan fill the rest: %+v", st.SSH)
+	}
+	if len(st.Nodes) != 2 || st.First == nil || st.First.Host != "10.0.0.11" || st.Nodes[1].Role != wizard.Worker || st.Managers != 1 {
+		t.Errorf("nodes from the plan: %+v", st.Nodes)
+	}
+}
+
+// --manager and --worker give the roles; the first manager is where init runs.
+func TestRolesFromFlags(t *testing.T) {
+	code, st, _, errOut := call(t, "create", "--manager", "10.0.0.1", "--manager", "admin@10.0.0.2:2200", "--worker", "10.0.0.3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if st.First.Host != "10.0.0.1" || st.Managers != 2 || st.Nodes[1].User != "admin" || st.Nodes[1].Port != 2200 || st.Nodes[2].Role != wizard.Worker {
+		t.Errorf("roles: first %+v, managers %d, nodes %+v %+v", st.First, st.Managers, st.Nodes[1], st.Nodes[2])
+	}
+}
+
+// Bad input: exit 2, one line on stderr that names the flag and says what is accepted, and
+// the flow never starts.
+func TestBadFlagsAreUsageErrors(t *testing.T) {
+	f := writePlan(t, planText)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create", "--ssh-timeout", "-1s"}, "--ssh-timeout"},
+		{[]string{"create", "--ssh-timeout", "abc"}, "--ssh-timeout"},
+		{[]string{"create", "--ssh-port", "70000"}, "from 1 to 65535"},
+		{[]string{"create", "--parallel", "0"}, "--parallel"},
+		{[]string{"status", "--output", "xml"}, "the only format is json"},
+		{[]string{"create", "--lab", "lab", "--host", "10.0.0.1"}, "nodes are given twice"},
+		{[]string{"create", "--config", f, "--host", "10.0.0.1"}, "nodes are given twice"},
+		{[]string{"create", "--host", "10.0.0.1", "--host", "10.0.0.1"}, "listed twice"},
+		{[]string{"create", "--host", "-oProxyCommand=x"}, "is not a host"},
+		{[]string{"create", "--host", "a;b"}, "is not a host"},
+		{[]string{"create", "stray"}, `"stray" is not a flag`},
+		{[]string{"status", "node1"}, `"node1" is not a flag`},
+		{[]string{"create", "--no-such-flag"}, "unknown flag"},
+		{[]string{"lab", "up", "--name", "zz", "--host-daemons", "maybe"}, "give stop or keep"},
+		{[]string{"lab", "check", "--host-daemons", "maybe"}, "give stop or keep"},
+	} {
+		code, st, _, errOut := call(t, c.args...)
+		if code != failure.ExitUsage || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line with %q", c.args, code, errOut, c.want)
+		}
+		if st != nil {
+			t.Errorf("%v: the flow ran on bad input", c.args)
+		}
+	}
+}
+
+// --output json sends the result to stdout and everything else to stderr.
+func TestOutputJSONSplitsStreams(t *testing.T) {
+	code, _, env, _ := call(t, "status", "--lab", "lab", "--output", "json")
+	if code != 0 || env.JSON == nil || env.Out == env.JSON {
+		t.Errorf("exit %d: JSON %v, Out %v", code, env.JSON, env.Out)
+	}
+}
