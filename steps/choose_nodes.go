@@ -153,7 +153,12 @@ func ParseHosts(text string) ([]*wizard.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := net.JoinHostPort(n.Host, strconv.Itoa(n.Port))
+		// host and host:22 are the same node, as are user@host and host.
+		port := n.Port
+		if port == 0 {
+			port = 22
+		}
+		key := net.JoinHostPort(n.Host, strconv.Itoa(port))
 		if seen[key] {
 			return nil, fmt.Errorf("%s is listed twice: give each node once", f)
 		}

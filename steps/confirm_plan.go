@@ -19,7 +19,7 @@ func (ConfirmPlan) Title() string { return msg("summary.title", nil) }
 
 func (c ConfirmPlan) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
 	env.Println(SummaryText(st))
-	if st.First.Member && len(st.ToJoin("")) == 0 {
+	if st.First.Member && len(st.ToJoin("")) == 0 && len(roleChanges(st)) == 0 {
 		say(env, "nothing.todo", nil)
 		return nil
 	}

@@ -65,6 +65,8 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			for _, n := range inOrder(st, failed) {
 				errs = append(errs, fmt.Errorf("%s: %w", n.Host, failed[n]))
 			}
+			// Off a terminal nothing can be asked: say how to go on without them.
+			errs = append(errs, errors.New(msg("connect.failed.noninteractive", nil)))
 			return errors.Join(errs...)
 		}
 		for _, n := range inOrder(st, failed) {

@@ -32,9 +32,9 @@ func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 	if total >= 3 {
 		def = 3
 	}
-	if !env.Interactive {
-		st.Managers = def
-		return nil
+	if err := needTerminal(env, "--managers N"); err != nil {
+		// Off a terminal nothing is guessed: the count is a decision about failures.
+		return err
 	}
 	env.Println(QuorumText(7))
 	for {

@@ -3,14 +3,17 @@ package steps
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
-// FindMembers makes re-runs safe: nodes already in the swarm being built are left alone, so
-// running a finished plan again changes nothing and a plan with one more node joins only
-// that one.
+// FindMembers makes re-runs converge: nodes already in the swarm being built are left
+// alone (but for a role that differs from the plan), so running a finished plan again
+// changes nothing and a plan with one more node joins only that one. An entry of the node
+// list that carries a node's name but is not that node (a join that failed half-way) is
+// found here, to be removed before the node joins again.
 type FindMembers struct{}
 
 func (FindMembers) Title() string { return msg("members.title", nil) }
@@ -18,8 +21,8 @@ func (FindMembers) Title() string { return msg("members.title", nil) }
 func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	first := st.First
 	fs := first.Facts.Swarm
-	ours := map[string]bool{}
-	if fs.LocalNodeState == "active" {
+	var rows []docker.Node
+	if fs.LocalNodeState == "active" && !first.LeaveOther {
 		if !fs.ControlAvailable {
 			return errors.New(msg("members.firstworker", first.Name()))
 		}
@@ -27,20 +30,34 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if err != nil {
 			return err
 		}
-		rows, err := docker.ParseNodeLs(out)
-		if err != nil {
+		if rows, err = docker.ParseNodeLs(out); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			ours[r.ID] = true
-		}
+	}
+	byID := map[string]docker.Node{}
+	for _, r := range rows {
+		byID[r.ID] = r
 	}
 	members := 0
 	for _, n := range st.Nodes {
+		n.Member, n.InRole, n.Stale = false, "", nil
 		// Nodes in some other swarm, or stuck in one, are for the preflight to explain.
-		if s := n.Facts.Swarm; s.LocalNodeState == "active" && ours[s.NodeID] {
-			n.Member = true
-			members++
+		if s := n.Facts.Swarm; s.LocalNodeState == "active" {
+			if r, ok := byID[s.NodeID]; ok {
+				n.Member = true
+				n.InRole = wizard.Worker
+				if r.IsManager() {
+					n.InRole = wizard.Manager
+				}
+				members++
+				continue
+			}
+		}
+		for _, r := range rows {
+			if strings.EqualFold(r.Hostname, n.Facts.Hostname) && r.Status != "Ready" {
+				n.Stale = append(n.Stale, r.ID)
+				say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()})
+			}
 		}
 	}
 	if members > 0 && !env.Quiet {

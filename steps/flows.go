@@ -17,7 +17,7 @@ func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
 		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, Preflight{LeaveOther: o.LeaveOther}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
-		InitSwarm{}, JoinManagers{}, JoinWorkers{}, ShowNodes{Next: true},
+		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
 	}
 }
 

@@ -33,6 +33,9 @@ func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
 		rep.Stop()
 		if err != nil {
+			if ctx.Err() != nil {
+				accountJoins(env, st, []*wizard.Node{n}, wizard.Manager)
+			}
 			return err
 		}
 	}
@@ -70,6 +73,24 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 		return fmt.Errorf("%s", msg("join.manager.timeout", map[string]any{"Node": n.Name(), "State": last, "Timeout": ReachableTimeout}))
 	}
 	return err
+}
+
+// accountJoins asks, after an interruption, each node whose join was under way whether it
+// joined after all: a join the daemon had begun completes there even when swarmwiz stops
+// waiting for it. Those joins are added to the account of what was done. The question is
+// bounded, so Ctrl-C still ends the run at once.
+func accountJoins(env *wizard.Env, st *wizard.State, nodes []*wizard.Node, role wizard.Role) {
+	if len(nodes) == 0 || env.DryRun {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		if out, _, err := n.Conn.Run(ctx, docker.LocalState()); err == nil && strings.TrimSpace(out) == "active" {
+			st.Record(msg("join.completed", map[string]string{"Node": n.Name(), "Role": string(role)}))
+		}
+		return nil
+	})
 }
 
 // join joins n with token through its docker daemon's API: the token travels in the request

@@ -34,5 +34,14 @@ func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return err
 	})
 	rep.Stop()
+	if ctx.Err() != nil {
+		var cut []*wizard.Node
+		for i, err := range errs {
+			if err != nil {
+				cut = append(cut, workers[i])
+			}
+		}
+		accountJoins(env, st, cut, wizard.Worker)
+	}
 	return errors.Join(errs...)
 }

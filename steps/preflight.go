@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -25,7 +24,7 @@ type Preflight struct {
 func (Preflight) Title() string { return msg("preflight.title", nil) }
 
 func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	findings := append(preflight.Check(preflightNodes(st), st.Advertise), probePorts(ctx, env, st)...)
+	findings := append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probePorts(ctx, env, st)...)
 	if len(findings) == 0 {
 		say(env, "preflight.ok", len(st.Nodes))
 		return nil
@@ -36,7 +35,7 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	// Judge again what the fixes may have changed.
 	var blocking []preflight.Finding
-	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise), probePorts(ctx, env, st)...) {
+	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probePorts(ctx, env, st)...) {
 		if f.Level == preflight.Error {
 			blocking = append(blocking, f)
 		}
@@ -50,9 +49,14 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 func preflightNodes(st *wizard.State) []preflight.Node {
 	out := make([]preflight.Node, len(st.Nodes))
 	for i, n := range st.Nodes {
-		out[i] = preflight.Node{Name: n.Name(), Addr: n.Host, Facts: n.Facts, Skew: n.Skew, Member: n.Member}
+		out[i] = preflight.Node{Name: n.Name(), Addr: n.Host, Facts: n.Facts, Skew: n.Skew, Member: n.Member, WillLeave: n.LeaveOther}
 	}
 	return out
+}
+
+// checkOptions say where the advice will be read: on a terminal or not, in a lab or not.
+func checkOptions(env *wizard.Env, st *wizard.State) preflight.Options {
+	return preflight.Options{Interactive: env.Interactive, Lab: st.LabName}
 }
 
 // probePorts checks, from every node that will join, the first manager's swarm ports.
@@ -70,10 +74,15 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 			return err
 		}
 		for port, why := range preflight.ParseProbe(out) {
+			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port})
+			if strings.Contains(strings.ToLower(why), "network is unreachable") {
+				// No route at all: a network or routing problem, not a firewall.
+				fix = msg("preflight.port.route", map[string]any{"Node": n.Name(), "Addr": st.Advertise})
+			}
 			results[i] = append(results[i], preflight.Finding{Node: n.Name(), Level: preflight.Error,
 				Check:  fmt.Sprintf("reach %s:%d", st.Advertise, port),
 				Result: "blocked (" + why + ")",
-				Fix:    msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port}),
+				Fix:    fix,
 			})
 		}
 		return nil
@@ -83,7 +92,51 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	for _, r := range results {
 		all = append(all, r...)
 	}
+	return append(all, probeBack(ctx, env, st)...)
+}
+
+// probeBack checks the other direction: the first manager must reach every node that joins
+// as a manager on its own 2377, since the leader connects back to a joining manager. Where
+// it cannot, the join fails half-way and leaves a stale entry in the node list. Nothing
+// listens there before the join, so "refused" means the way is open.
+func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
+	managers := st.ToJoin(wizard.Manager)
+	if len(managers) == 0 {
+		return nil
+	}
+	results := make([][]preflight.Finding, len(managers))
+	eachNode(env, managers, func(i int, n *wizard.Node) error {
+		addr := joinAddr(n)
+		out, err := env.Read(ctx, st.First, preflight.ProbeScript(addr, 2377))
+		if err != nil {
+			return err
+		}
+		for port, why := range preflight.ParseProbe(out) {
+			results[i] = append(results[i], preflight.Finding{Node: st.First.Name(), Level: preflight.Error,
+				Check:  fmt.Sprintf("reach %s (%s):%d", n.Name(), addr, port),
+				Result: "blocked (" + why + ")",
+				Fix:    msg("preflight.portback.fix", map[string]any{"First": st.First.Name(), "Node": n.Name(), "Port": port}),
+			})
+		}
+		return nil
+	})
+	var all []preflight.Finding
+	for _, r := range results {
+		all = append(all, r...)
+	}
 	return all
+}
+
+// joinAddr is the address a joining node is reached at: the one swarmwiz reached it by
+// when that is one of its own, else its first address other nodes could reach.
+func joinAddr(n *wizard.Node) string {
+	if n.Facts.HasIP(n.Host) {
+		return n.Host
+	}
+	if c := n.Facts.AdvertiseCandidates(); len(c) > 0 {
+		return c[0].IP
+	}
+	return n.Host
 }
 
 // resolve offers the fixes swarmwiz can make, one node at a time.
@@ -102,7 +155,7 @@ func (p Preflight) resolve(ctx context.Context, env *wizard.Env, st *wizard.Stat
 // resolveSwarm deals with a node in another swarm: leave it, or leave the node out.
 func (p Preflight) resolveSwarm(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
 	s := n.Facts.Swarm
-	if n.Member || s.LocalNodeState != "active" {
+	if n.Member || s.LocalNodeState != "active" || n.LeaveOther {
 		return nil
 	}
 	leave := p.LeaveOther
@@ -122,14 +175,8 @@ func (p Preflight) resolveSwarm(ctx context.Context, env *wizard.Env, st *wizard
 		}
 		leave = true
 	}
-	if !leave {
-		return nil
-	}
-	if _, err := env.Change(ctx, st, n, docker.Leave(s.ControlAvailable), msg("preflight.other.why", nil),
-		msg("preflight.other.done", n.Name())); err != nil {
-		return err
-	}
-	n.Facts.Swarm = docker.Swarm{LocalNodeState: "inactive"}
+	// Only planned here: every change waits for the user's yes at the summary.
+	n.LeaveOther = leave
 	return nil
 }
 

@@ -45,7 +45,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	env.Println(NodeTableText(rows))
 	say(env, "quorum.health", Health(rows))
 	if s.Next {
-		env.Println(NextStepsText(len(st.ByRole(wizard.Manager))))
+		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName))
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
@@ -260,5 +261,48 @@ func TestReadFactsRefusesNodeAddrThatIsNotAnIP(t *testing.T) {
 		if strings.Contains(c, "touch") {
 			t.Errorf("the address reached a command: %q", c)
 		}
+	}
+}
+
+// Enter picks, as first manager, a manager of the swarm that holds the most of the nodes;
+// never the manager of a swarm that holds none of the others.
+func TestDefaultFirstManager(t *testing.T) {
+	node := func(state string, manager bool, knows ...string) *wizard.Node {
+		n := &wizard.Node{}
+		n.Facts.Swarm = docker.Swarm{LocalNodeState: state, ControlAvailable: manager}
+		for _, id := range knows {
+			n.Facts.Swarm.RemoteManagers = append(n.Facts.Swarm.RemoteManagers, struct{ NodeID, Addr string }{id, "10.0.0.1:2377"})
+		}
+		return n
+	}
+	fresh := []*wizard.Node{node("inactive", false), node("inactive", false), node("active", true, "foreign")}
+	if got := defaultFirst(fresh); got != 0 {
+		t.Errorf("a foreign swarm's manager is the default: %d", got)
+	}
+	foreignFirst := []*wizard.Node{node("active", true, "foreign"), node("inactive", false), node("inactive", false)}
+	if got := defaultFirst(foreignFirst); got != 1 {
+		t.Errorf("want the first node in no swarm, got %d", got)
+	}
+	rerun := []*wizard.Node{node("active", true, "foreign"), node("inactive", false), node("active", true, "m1"), node("active", false, "m1")}
+	if got := defaultFirst(rerun); got != 2 {
+		t.Errorf("want the manager of the swarm the others are in, got %d", got)
+	}
+}
+
+// The summary shows each node's real role where the swarm differs from the plan.
+func TestSummaryShowsRealRoles(t *testing.T) {
+	first := &wizard.Node{Host: "10.0.0.1", Role: wizard.Manager, Member: true, InRole: wizard.Manager}
+	promote := &wizard.Node{Host: "10.0.0.2", Role: wizard.Manager, Member: true, InRole: wizard.Worker}
+	demote := &wizard.Node{Host: "10.0.0.3", Role: wizard.Worker, Member: true, InRole: wizard.Manager}
+	leaving := &wizard.Node{Host: "10.0.0.4", Role: wizard.Worker, LeaveOther: true}
+	st := &wizard.State{Nodes: []*wizard.Node{first, promote, demote, leaving}, First: first, Managers: 3}
+	text := SummaryText(st)
+	for _, want := range []string{"first manager (in)", "worker → manager", "manager → worker", "worker (leaves other swarm)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("summary lacks %q:\n%s", want, text)
+		}
+	}
+	if got := roleChanges(st); len(got) != 2 {
+		t.Errorf("role changes: %v", got)
 	}
 }

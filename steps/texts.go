@@ -16,14 +16,7 @@ func SummaryText(st *wizard.State) string {
 	type row struct{ Name, Host, Role, OS, Docker string }
 	var rows []row
 	for _, n := range st.Nodes {
-		role := string(n.Role)
-		if n == st.First {
-			role = "first manager"
-		}
-		if n.Member {
-			role += " (in)"
-		}
-		rows = append(rows, row{n.Name(), n.Host, role, n.Facts.OS, n.Facts.DockerVersion})
+		rows = append(rows, row{n.Name(), n.Host, planRole(st, n), n.Facts.OS, n.Facts.DockerVersion})
 	}
 	return text("summary", struct {
 		Rows                                 []row
@@ -31,6 +24,28 @@ func SummaryText(st *wizard.State) string {
 		Managers, Quorum, Tolerates, Workers int
 	}{rows, st.First.Name(), st.Advertise, st.Managers, docker.Quorum(st.Managers), docker.Tolerates(st.Managers),
 		len(st.Nodes) - st.Managers})
+}
+
+// planRole is what the summary says of a node's role: the plan, and where the swarm differs,
+// what it is now and what will change.
+func planRole(st *wizard.State, n *wizard.Node) string {
+	switch {
+	case n == st.First && n.Member:
+		return msg("role.first.in", nil)
+	case n == st.First && n.LeaveOther:
+		return msg("role.first.restart", nil)
+	case n == st.First:
+		return msg("role.first", nil)
+	case n.Member && n.InRole != n.Role:
+		return msg("role.change", map[string]string{"From": string(n.InRole), "To": string(n.Role)})
+	case n.Member:
+		return msg("role.in", string(n.Role))
+	case n.LeaveOther:
+		return msg("role.leaveother", string(n.Role))
+	case len(n.Stale) > 0:
+		return msg("role.stale", string(n.Role))
+	}
+	return string(n.Role)
 }
 
 type quorumRow struct{ Managers, Quorum, Tolerates int }
@@ -60,9 +75,13 @@ func NodeTableText(rows []docker.Node) string { return text("node-table", rows) 
 // PreflightText is the table of what the checks found.
 func PreflightText(findings []preflight.Finding) string { return text("preflight", findings) }
 
-// NextStepsText is what to try once the swarm is ready.
-func NextStepsText(managers int) string {
-	return text("next-steps", struct{ Managers int }{managers})
+// NextStepsText is what to try once the swarm is ready; lab names the practice lab the nodes
+// are, so the commands it suggests work as typed.
+func NextStepsText(managers int, lab string) string {
+	return text("next-steps", struct {
+		Managers int
+		Lab      string
+	}{managers, lab})
 }
 
 func text(name string, data any) string { return templates.MustRender(name+".tmpl", data) }

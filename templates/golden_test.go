@@ -53,6 +53,8 @@ var goldens = map[string]func() (string, error){
 	"node-ls":             ok(docker.NodeLs()),
 	"swarm-leave":         ok(docker.Leave(true)),
 	"node-demote":         ok(docker.Demote("node3")),
+	"node-promote":        ok(docker.Promote("node3")),
+	"node-state":          ok(docker.LocalState()),
 	"node-rm":             ok(docker.Rm("node3", false)),
 	"node-manager-status": ok(docker.ManagerStatus("abc123")),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),
@@ -73,7 +75,7 @@ var goldens = map[string]func() (string, error){
 	"node-table": ok(steps.NodeTableText([]docker.Node{
 		{ID: "id1", Hostname: "n1", Status: "Ready", Availability: "Active", ManagerStatus: "Leader", EngineVersion: "24.0.7", Self: true},
 		{ID: "id2", Hostname: "n2", Status: "Ready", Availability: "Active", EngineVersion: "24.0.7"}})),
-	"next-steps": ok(steps.NextStepsText(3)),
+	"next-steps": ok(steps.NextStepsText(3, "lab")),
 }
 
 func ok(s string) func() (string, error) { return func() (string, error) { return s, nil } }

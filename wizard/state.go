@@ -26,8 +26,15 @@ type Node struct {
 	Role  Role
 	Facts facts.Facts
 	Conn  remote.Runner // open while the run lasts
-	// Member: the node is already in the swarm being built (a re-run): nothing to do on it.
+	// Member: the node is already in the swarm being built (a re-run): nothing to do on it
+	// but a role change. InRole is the role it has there now.
 	Member bool
+	InRole Role
+	// LeaveOther: the node is in another swarm and leaves it, once the user has confirmed.
+	LeaveOther bool
+	// Stale are entries of the swarm's node list that carry this node's name but are not it
+	// (a join that failed half-way): removed, once confirmed, before it joins again.
+	Stale []string
 	// Skew is the node's clock minus this machine's, in seconds, when the facts were read.
 	Skew int64
 }

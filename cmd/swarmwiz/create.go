@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
@@ -23,10 +24,12 @@ type planFlags struct {
 	hosts, managerHosts, workerHosts                                          []string
 	managers, sshPort                                                         int
 	allowEven                                                                 bool
+	flags                                                                     *pflag.FlagSet // to tell a flag given as 0 from one not given
 }
 
 func (p *planFlags) add(c *cobra.Command, full bool) {
 	f := c.Flags()
+	p.flags = f
 	f.StringVar(&p.config, "config", "", "plan file (YAML; - for standard input)")
 	f.StringVar(&p.lab, "lab", "", "use the practice lab called NAME")
 	f.StringArrayVar(&p.hosts, "host", nil, "a node, [user@]host[:port] (repeatable)")
@@ -63,7 +66,13 @@ func (p *planFlags) state() (*wizard.State, error) {
 	if p.advertise != "" {
 		st.Advertise = p.advertise
 	}
-	if p.managers != 0 {
+	if p.flags.Changed("managers") {
+		if p.managers < 1 {
+			return nil, failure.Usagef("--managers %d: give how many managers, 1 or more (an odd number: 1, 3, 5)", p.managers)
+		}
+		if len(p.managerHosts)+len(p.workerHosts) > 0 {
+			return nil, failure.Usagef("--managers %d next to --manager/--worker: the managers are the nodes given with --manager; leave --managers out, or give the nodes with --host", p.managers)
+		}
 		st.Managers = p.managers
 	}
 	st.EvenOK = st.EvenOK || p.allowEven
@@ -80,7 +89,7 @@ func (p *planFlags) state() (*wizard.State, error) {
 		return nil, failure.Usagef("--ssh-timeout %s: give a positive duration, like 10s", p.sshTimeout)
 	}
 	st.SSH.Timeout = p.sshTimeout
-	if p.sshPort != 0 {
+	if p.flags.Changed("ssh-port") {
 		if p.sshPort < 1 || p.sshPort > 65535 {
 			return nil, failure.Usagef("--ssh-port %d: give a port from 1 to 65535", p.sshPort)
 		}
@@ -128,6 +137,17 @@ func (p *planFlags) nodes() ([]*wizard.Node, error) {
 			}
 		}
 	}
+	for _, g := range []struct {
+		flag  string
+		hosts []string
+	}{{"--manager", p.managerHosts}, {"--host", p.hosts}, {"--worker", p.workerHosts}} {
+		for _, h := range g.hosts {
+			if strings.TrimSpace(h) == "" {
+				// An empty shell variable must not build a smaller cluster than meant.
+				return nil, failure.Usagef("%s '': give a node, [user@]host[:port], like 10.0.0.11", g.flag)
+			}
+		}
+	}
 	var all []*wizard.Node
 	for _, g := range []struct {
 		flag  string
@@ -148,7 +168,11 @@ func (p *planFlags) nodes() ([]*wizard.Node, error) {
 	}
 	seen := map[string]bool{}
 	for _, n := range all {
-		key := fmt.Sprintf("%s:%d", n.Host, n.Port)
+		port := n.Port
+		if port == 0 {
+			port = 22 // host and host:22 are the same node
+		}
+		key := fmt.Sprintf("%s:%d", n.Host, port)
 		if seen[key] {
 			return nil, failure.Usagef("%s is given twice: name each node once, with its role", n.Host)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -79,13 +80,37 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 		Args:          noArgs,
 	}
 	// Flag mistakes are bad input: exit 2 with cobra's one-line reason.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return failure.Usagef("%v", err) })
+	root.SetFlagErrorFunc(flagError)
 	create := newCreate(env, run)
 	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
 	root.RunE = create.RunE
 	root.Flags().AddFlagSet(create.Flags())
 	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newLab(env))
 	return root
+}
+
+// invalidRE is pflag's "invalid argument" error: the value, the flag, and Go's reason.
+var invalidRE = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag`)
+
+// flagError makes a flag that does not parse read like every other refusal: the flag, the
+// value, and what would be accepted, instead of Go's strconv wording.
+func flagError(cmd *cobra.Command, err error) error {
+	m := invalidRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return failure.Usagef("%v", err)
+	}
+	want := "a value of the right kind"
+	if f := cmd.Flags().Lookup(m[2]); f != nil {
+		switch f.Value.Type() {
+		case "int":
+			want = "a whole number"
+		case "duration":
+			want = "a duration with its unit, like 10s or 1m"
+		case "bool":
+			want = "true or false"
+		}
+	}
+	return failure.Usagef("--%s %q: give %s", m[2], m[1], want)
 }
 
 // noArgs refuses a stray argument as bad input (exit 2), saying what it was.

@@ -82,7 +82,15 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"create", "--ssh-timeout", "-1s"}, "--ssh-timeout"},
-		{[]string{"create", "--ssh-timeout", "abc"}, "--ssh-timeout"},
+		{[]string{"create", "--ssh-timeout", "abc"}, `--ssh-timeout "abc": give a duration with its unit, like 10s`},
+		{[]string{"create", "--ssh-timeout", "-1"}, `--ssh-timeout "-1": give a duration`},
+		{[]string{"create", "--managers", "abc"}, `--managers "abc": give a whole number`},
+		{[]string{"create", "--managers", "0", "--lab", "lab"}, "--managers 0: give how many managers"},
+		{[]string{"create", "--managers", "2", "--manager", "10.0.0.1", "--worker", "10.0.0.2"}, "next to --manager/--worker"},
+		{[]string{"create", "--ssh-port", "0"}, "--ssh-port 0: give a port from 1 to 65535"},
+		{[]string{"create", "--host", ""}, "--host '': give a node"},
+		{[]string{"create", "--host", "10.0.0.1", "--host", " "}, "--host '': give a node"},
+		{[]string{"create", "--config", writePlan(t, strings.Replace(planText, "port: 2222", "port: 0", 1))}, "ssh.port 0: give a port from 1 to 65535"},
 		{[]string{"create", "--ssh-port", "70000"}, "from 1 to 65535"},
 		{[]string{"create", "--parallel", "0"}, "--parallel"},
 		{[]string{"status", "--output", "xml"}, "the only format is json"},

@@ -39,6 +39,12 @@ func Leave(force bool) string { return Cmd("swarm-leave", map[string]bool{"Force
 // Demote is `docker node demote NODE`.
 func Demote(node string) string { return Cmd("node-demote", map[string]string{"Node": node}) }
 
+// Promote is `docker node promote NODE`.
+func Promote(node string) string { return Cmd("node-promote", map[string]string{"Node": node}) }
+
+// LocalState is `docker info` reduced to this node's swarm state (inactive, active, ...).
+func LocalState() string { return Cmd("node-state", nil) }
+
 // Rm is `docker node rm [--force] NODE`.
 func Rm(node string, force bool) string {
 	return Cmd("node-rm", map[string]any{"Node": node, "Force": force})
@@ -98,6 +104,7 @@ type Swarm struct {
 	ControlAvailable bool   // a manager
 	Error            string
 	RemoteManagers   []struct{ NodeID, Addr string }
+	Nodes, Managers  int // a manager's count of the swarm's nodes and managers
 }
 
 // ParseSwarm reads `docker info --format '{{json .Swarm}}'`.

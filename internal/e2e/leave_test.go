@@ -1,15 +1,22 @@
 package e2e
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
 // createSeed builds the seed's swarm without a terminal (the flags answer every question).
+// createSeed builds the seed's swarm on the shared lab, off a terminal: 3 managers unless
+// extra says otherwise, node1 advertising its lab address.
 func createSeed(t *testing.T, extra ...string) result {
 	t.Helper()
-	r := swarmwiz(t, append([]string{"create", "--lab", labName, "--yes"}, extra...)...)
+	args := []string{"create", "--lab", labName, "--yes", "--advertise-addr", labStatus(t, labName)[0].Address}
+	if !slices.Contains(extra, "--managers") {
+		args = append(args, "--managers", "3")
+	}
+	r := swarmwiz(t, append(args, extra...)...)
 	if r.code != 0 {
 		t.Fatalf("create: %s", r)
 	}

@@ -143,7 +143,8 @@ func (p *Plan) validate(name string, l lines) error {
 			return refuse(name, l.at("advertiseAddr"), "advertiseAddr %q is not an IP address: give the first manager's, like 10.0.0.11", p.AdvertiseAddr)
 		}
 	}
-	if p.SSH.Port < 0 || p.SSH.Port > 65535 {
+	// A port that is written must be a port: 0 is not "the default" (leave the key out for 22).
+	if _, given := l["ssh.port"]; given && (p.SSH.Port < 1 || p.SSH.Port > 65535) {
 		return refuse(name, l.at("ssh.port"), "ssh.port %d: give a port from 1 to 65535", p.SSH.Port)
 	}
 	if len(p.Nodes) == 0 {
@@ -158,7 +159,7 @@ func (p *Plan) validate(name string, l lines) error {
 		if n.Role != "manager" && n.Role != "worker" {
 			return refuse(name, at("role"), "node %s: role %q: use manager or worker", n.Host, n.Role)
 		}
-		if n.Port < 0 || n.Port > 65535 {
+		if _, given := l[fmt.Sprintf("nodes.%d.port", i)]; given && (n.Port < 1 || n.Port > 65535) {
 			return refuse(name, at("port"), "node %s: port %d: give a port from 1 to 65535", n.Host, n.Port)
 		}
 		key := n.Host + ":" + strconv.Itoa(n.Port)

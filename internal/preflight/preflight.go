@@ -38,31 +38,133 @@ type Node struct {
 	Facts  facts.Facts
 	Skew   int64 // node clock minus ours, seconds
 	Member bool  // already in the swarm being built
+	// WillLeave: the node is in another swarm and will leave it once the user confirms.
+	WillLeave bool
+}
+
+// Options say where the advice is read: fixes name what works there.
+type Options struct {
+	Interactive bool   // a terminal: swarmwiz can offer fixes and ask
+	Lab         string // the nodes are this practice lab's ("": real machines)
 }
 
 // MaxSkew is the clock difference swarm's TLS certificates survive.
 const MaxSkew = 30
 
 // Check runs every check that needs only the facts.
-func Check(nodes []Node, advertise string) []Finding {
+func Check(nodes []Node, advertise string, o Options) []Finding {
 	var out []Finding
 	for _, n := range nodes {
-		out = append(out, checkNode(n)...)
+		out = append(out, checkNode(n, o)...)
 	}
-	out = append(out, unique(nodes, "hostname", func(f facts.Facts) string { return f.Hostname },
-		"give each machine its own name: sudo hostnamectl set-hostname NEWNAME")...)
+	nodes, twice := sameMachine(nodes)
+	out = append(out, twice...)
+	hostnameFix := "give each machine its own name: sudo hostnamectl set-hostname NEWNAME"
+	if o.Lab != "" {
+		hostnameFix = "a practice node renamed by hand: swarmwiz lab up --name " + o.Lab + " --recreate gives every node its own name again"
+	}
+	out = append(out, unique(nodes, "hostname", func(f facts.Facts) string { return f.Hostname }, hostnameFix)...)
 	out = append(out, unique(nodes, "machine-id", func(f facts.Facts) string { return f.MachineID },
 		"a cloned VM: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot")...)
 	out = append(out, unique(nodes, "engine ID", func(f facts.Facts) string { return f.EngineID },
 		"a cloned VM: sudo systemctl stop docker && sudo rm /etc/docker/key.json && sudo systemctl start docker")...)
-	if strings.HasPrefix(advertise, "10.0.2.") {
-		out = append(out, Finding{Check: "advertise address", Level: Warn, Result: advertise + " looks like VirtualBox NAT, which every VM has and no other VM reaches",
-			Fix: "advertise the host-only or bridged adapter's address instead"})
-	}
+	out = append(out, sharedAdvertise(nodes, advertise)...)
 	return out
 }
 
-func checkNode(n Node) []Finding {
+// sharedAdvertise refuses an advertise address that another node has too: VirtualBox NAT
+// gives every VM 10.0.2.15, docker0 every host 172.17.0.1. A node that has it reaches it on
+// itself only, so a probe from there "passes" and the swarm would be built on an address no
+// other node can reach.
+func sharedAdvertise(nodes []Node, advertise string) []Finding {
+	if advertise == "" {
+		return nil
+	}
+	var first *Node
+	var also []string
+	for i := range nodes {
+		if !nodes[i].Facts.HasIP(advertise) {
+			continue
+		}
+		if first == nil {
+			first = &nodes[i]
+			continue
+		}
+		also = append(also, nodes[i].Name)
+	}
+	if first == nil {
+		return nil
+	}
+	if len(also) == 0 {
+		if strings.HasPrefix(advertise, "10.0.2.") {
+			return []Finding{{Check: "advertise address", Level: Warn, Result: advertise + " looks like VirtualBox NAT, which every VM has and no other VM reaches",
+				Fix: "advertise the host-only or bridged adapter's address instead"}}
+		}
+		return nil
+	}
+	var others []string
+	for _, a := range first.Facts.AdvertiseCandidates() {
+		if a.IP == advertise {
+			continue
+		}
+		shared := false
+		for _, n := range nodes {
+			if n.Name != first.Name && n.Facts.HasIP(a.IP) {
+				shared = true
+			}
+		}
+		if !shared {
+			others = append(others, a.IP+" ("+a.Iface+")")
+		}
+	}
+	what := "every node has its own copy of it, so each one reaches only itself there"
+	if strings.HasPrefix(advertise, "10.0.2.") {
+		what = "it looks like VirtualBox NAT, which every VM has and no other VM reaches"
+	}
+	fix := "advertise an address of " + first.Name + " that only it has"
+	if len(others) > 0 {
+		fix = "advertise one of " + first.Name + "'s own addresses instead: " + strings.Join(others, ", ")
+	}
+	return []Finding{{Node: first.Name, Check: "advertise address", Level: Error,
+		Result: fmt.Sprintf("%s is also an address of %s: %s", advertise, strings.Join(also, ", "), what), Fix: fix}}
+}
+
+// sameMachine finds a machine given twice (10.0.0.11 and root@10.0.0.11:22, or a name and
+// its address): the same machine-id and the same addresses. That is a duplicate entry, not a
+// cloned VM (a clone has addresses of its own); the others' checks run on the list without
+// the repeats.
+func sameMachine(nodes []Node) ([]Node, []Finding) {
+	var out []Node
+	var found []Finding
+	seen := map[string]Node{}
+	for _, n := range nodes {
+		key := n.Facts.MachineID + "|" + n.Facts.Hostname + "|" + addrKey(n.Facts)
+		if n.Facts.MachineID == "" || len(n.Facts.Addrs) == 0 {
+			out = append(out, n)
+			continue
+		}
+		if prev, ok := seen[key]; ok {
+			found = append(found, Finding{Node: n.Name, Check: "listed twice", Level: Error,
+				Result: fmt.Sprintf("%s and %s are the same machine (same machine-id, hostname and addresses)", prev.Addr, n.Addr),
+				Fix:    "list each machine once"})
+			continue
+		}
+		seen[key] = n
+		out = append(out, n)
+	}
+	return out, found
+}
+
+func addrKey(f facts.Facts) string {
+	var ips []string
+	for _, a := range f.Addrs {
+		ips = append(ips, a.IP)
+	}
+	sort.Strings(ips)
+	return strings.Join(ips, ",")
+}
+
+func checkNode(n Node, o Options) []Finding {
 	f := n.Facts
 	var out []Finding
 	add := func(level Level, check, result, fix string) {
@@ -75,7 +177,11 @@ func checkNode(n Node) []Finding {
 	case !f.DockerInstalled:
 		add(Error, "docker", "not installed", "swarmwiz can install Docker Engine from Docker's repository (it asks first)")
 	case !f.DockerAnswers():
-		add(Error, "docker", "installed, but the daemon does not answer", "sudo systemctl enable --now docker")
+		fix := "sudo systemctl enable --now docker"
+		if o.Lab != "" {
+			fix = "swarmwiz lab start --name " + o.Lab + " " + n.Facts.Hostname
+		}
+		add(Error, "docker", "installed, but the daemon does not answer", fix)
 	case major(f.DockerVersion) < 20 && !strings.HasPrefix(f.DockerVersion, "1.13"):
 		add(Warn, "docker", "version "+f.DockerVersion+" is old", "upgrade to a current Docker Engine")
 	}
@@ -90,7 +196,14 @@ func checkNode(n Node) []Finding {
 			if f.Swarm.ControlAvailable {
 				what = "a manager"
 			}
-			add(Error, "swarm", "already "+what+" of another swarm", "make it leave that swarm (swarmwiz offers to), or leave this node out")
+			switch {
+			case n.WillLeave:
+				add(Note, "swarm", "already "+what+" of another swarm", "leaves it once you confirm the summary")
+			case o.Interactive:
+				add(Error, "swarm", "already "+what+" of another swarm", "make it leave that swarm (swarmwiz offers to), or leave this node out")
+			default:
+				add(Error, "swarm", "already "+what+" of another swarm", "add --leave-other-swarms to make it leave that swarm, or leave this node out of the list")
+			}
 		case "pending", "error", "locked":
 			add(Error, "swarm", "stuck in swarm state "+s, "docker swarm leave --force on it, then run swarmwiz again")
 		}
@@ -204,9 +317,16 @@ func FirewallScript(firewall string) (string, error) {
 	return templates.Render("firewall-open.sh.tmpl", map[string]string{"Firewall": firewall})
 }
 
-// ProbeScript checks from one node whether addr's swarm ports can be reached.
-func ProbeScript(addr string) string {
-	return templates.MustRender("probe-ports.sh.tmpl", map[string]string{"Addr": addr})
+// ProbeScript checks from one node whether addr's ports can be reached (the swarm ports,
+// 2377 and 7946, when none are given).
+func ProbeScript(addr string, ports ...int) string {
+	if len(ports) == 0 {
+		ports = []int{2377, 7946}
+	}
+	return templates.MustRender("probe-ports.sh.tmpl", struct {
+		Addr  string
+		Ports []int
+	}{addr, ports})
 }
 
 // ParseProbe reads ProbeScript's output: the ports that are blocked, with why.

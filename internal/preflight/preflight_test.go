@@ -96,7 +96,8 @@ func TestCheckFindsClonesSkewAndSwarms(t *testing.T) {
 	a.Hostname, b.Hostname, c.Hostname = "n1", "n1", "n3"
 	a.MachineID, b.MachineID, c.MachineID = "m1", "m2", "m2"
 	c.Swarm = docker.Swarm{LocalNodeState: "active", ControlAvailable: true}
-	got := Check([]Node{{Name: "a", Addr: "1", Facts: a, Skew: 45}, {Name: "b", Addr: "2", Facts: b}, {Name: "c", Addr: "3", Facts: c}}, "10.0.2.15")
+	a.Addrs = []facts.Addr{{Iface: "eth0", IP: "10.0.2.15"}}
+	got := Check([]Node{{Name: "a", Addr: "1", Facts: a, Skew: 45}, {Name: "b", Addr: "2", Facts: b}, {Name: "c", Addr: "3", Facts: c}}, "10.0.2.15", Options{})
 	want := []string{"a (1) and b (2) share the hostname", "b (2) and c (3) share the machine-id", "+45 s from this machine's clock",
 		"already a manager of another swarm", "VirtualBox NAT"}
 	text := ""
@@ -115,4 +116,53 @@ func TestParseProbe(t *testing.T) {
 	if len(got) != 1 || got[2377] != "timeout" {
 		t.Errorf("%v", got)
 	}
+}
+
+// An address every node has (VirtualBox NAT, docker0) is an error naming the others and
+// offering the first manager's own addresses; the same machine given twice is a duplicate
+// entry, not a clone; advice names what works where the user is.
+func TestCheckSharedAddressTwiceAndAdvice(t *testing.T) {
+	mk := func(name, own string) facts.Facts {
+		return facts.Facts{Hostname: name, OSID: "debian", OSVersion: "12", DockerInstalled: true, DockerVersion: "20.10.24",
+			MachineID: "m-" + name, Swarm: docker.Swarm{LocalNodeState: "inactive"},
+			Addrs: []facts.Addr{{Iface: "eth0", IP: "10.0.2.15"}, {Iface: "eth1", IP: own}}}
+	}
+	nodes := []Node{{Name: "n1", Addr: "192.168.56.11", Facts: mk("n1", "192.168.56.11")}, {Name: "n2", Addr: "192.168.56.12", Facts: mk("n2", "192.168.56.12")}}
+	text := findingsText(Check(nodes, "10.0.2.15", Options{}))
+	for _, want := range []string{"ERROR n1 10.0.2.15 is also an address of n2", "192.168.56.11 (eth1)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	twice := append(nodes[:1:1], Node{Name: "n1", Addr: "root@192.168.56.11:22", Facts: nodes[0].Facts})
+	text = findingsText(Check(twice, "192.168.56.11", Options{}))
+	if !strings.Contains(text, "are the same machine") || strings.Contains(text, "cloned") || strings.Contains(text, "share the") {
+		t.Errorf("the same machine twice:\n%s", text)
+	}
+	down := mk("node4", "198.18.0.5")
+	down.DockerVersion = ""
+	other := mk("node5", "198.18.0.6")
+	other.Swarm = docker.Swarm{LocalNodeState: "active"}
+	for _, c := range []struct {
+		o          Options
+		want, lack string
+	}{
+		{Options{Lab: "lab"}, "swarmwiz lab start --name lab node4", "systemctl"},
+		{Options{}, "sudo systemctl enable --now docker", "swarmwiz lab"},
+		{Options{}, "--leave-other-swarms", "swarmwiz offers"},
+		{Options{Interactive: true}, "swarmwiz offers to", "--leave-other-swarms"},
+	} {
+		text := findingsText(Check([]Node{{Name: "node4", Facts: down}, {Name: "node5", Facts: other}}, "", c.o))
+		if !strings.Contains(text, c.want) || strings.Contains(text, c.lack) {
+			t.Errorf("%+v: want %q without %q:\n%s", c.o, c.want, c.lack, text)
+		}
+	}
+}
+
+func findingsText(fs []Finding) string {
+	text := ""
+	for _, f := range fs {
+		text += f.Level.String() + " " + f.Node + " " + f.Result + " | " + f.Fix + "\n"
+	}
+	return text
 }
