@@ -255,4 +255,3 @@ func TestOffTerminalInputsRefused(t *testing.T) {
 	}
 	allInactive(t)
 }
-
