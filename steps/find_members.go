@@ -54,10 +54,19 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 			}
 		}
 		for _, r := range rows {
-			if strings.EqualFold(r.Hostname, n.Facts.Hostname) && r.Status != "Ready" {
-				n.Stale = append(n.Stale, r.ID)
-				say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()})
+			if !strings.EqualFold(r.Hostname, n.Facts.Hostname) {
+				continue
 			}
+			// An entry with this node's name and last seen at one of its addresses, while the
+			// node itself is in no swarm: what a join that failed half-way leaves behind
+			// (docker may even list it Ready for a while). Another machine of the same name
+			// would have been seen at another address.
+			out, err := env.Read(ctx, first, docker.NodeAddr(r.ID))
+			if err != nil || !n.Facts.HasIP(strings.TrimSpace(out)) {
+				continue
+			}
+			n.Stale = append(n.Stale, r.ID)
+			say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()})
 		}
 	}
 	if members > 0 && !env.Quiet {

@@ -75,19 +75,33 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 	return err
 }
 
+// AccountTimeout bounds how long, after an interruption, swarmwiz waits for joins the nodes
+// had begun to settle, so the account of what was done is exact.
+const AccountTimeout = 10 * time.Second
+
 // accountJoins asks, after an interruption, each node whose join was under way whether it
 // joined after all: a join the daemon had begun completes there even when swarmwiz stops
-// waiting for it. Those joins are added to the account of what was done. The question is
-// bounded, so Ctrl-C still ends the run at once.
+// waiting for it. A join still pending is waited for, briefly; those that joined are added
+// to the account of what was done, and one still under way is said to be.
 func accountJoins(env *wizard.Env, st *wizard.State, nodes []*wizard.Node, role wizard.Role) {
 	if len(nodes) == 0 || env.DryRun {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
 	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
-		if out, _, err := n.Conn.Run(ctx, docker.LocalState()); err == nil && strings.TrimSpace(out) == "active" {
-			st.Record(msg("join.completed", map[string]string{"Node": n.Name(), "Role": string(role)}))
+		state := "unknown"
+		_ = poll.Until(context.Background(), AccountTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: 500 * time.Millisecond},
+			func(ctx context.Context) (bool, error) {
+				if out, _, err := n.Conn.Run(ctx, docker.LocalState()); err == nil {
+					state = strings.TrimSpace(out)
+				}
+				return state != "pending" && state != "unknown", nil
+			})
+		data := map[string]string{"Node": n.Name(), "Role": string(role)}
+		switch state {
+		case "active":
+			st.Record(msg("join.completed", data))
+		case "pending", "unknown":
+			st.Record(msg("join.underway", data))
 		}
 		return nil
 	})

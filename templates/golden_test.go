@@ -55,6 +55,7 @@ var goldens = map[string]func() (string, error){
 	"node-demote":         ok(docker.Demote("node3")),
 	"node-promote":        ok(docker.Promote("node3")),
 	"node-state":          ok(docker.LocalState()),
+	"node-addr":           ok(docker.NodeAddr("abc123")),
 	"node-rm":             ok(docker.Rm("node3", false)),
 	"node-manager-status": ok(docker.ManagerStatus("abc123")),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),

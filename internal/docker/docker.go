@@ -42,6 +42,9 @@ func Demote(node string) string { return Cmd("node-demote", map[string]string{"N
 // Promote is `docker node promote NODE`.
 func Promote(node string) string { return Cmd("node-promote", map[string]string{"Node": node}) }
 
+// NodeAddr is `docker node inspect` reduced to the address the node was last seen at.
+func NodeAddr(node string) string { return Cmd("node-addr", map[string]string{"Node": node}) }
+
 // LocalState is `docker info` reduced to this node's swarm state (inactive, active, ...).
 func LocalState() string { return Cmd("node-state", nil) }
 
