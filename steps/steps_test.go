@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
@@ -304,5 +305,60 @@ func TestSummaryShowsRealRoles(t *testing.T) {
 	}
 	if got := roleChanges(st); len(got) != 2 {
 		t.Errorf("role changes: %v", got)
+	}
+}
+
+// Advice that is right for the case: a node that refused the login, or whose host key is
+// refused, is not one that "does not answer"; off a terminal an unreachable node's error
+// says how to leave it out; no route is a routing problem, not a firewall.
+func TestAdviceForTheCase(t *testing.T) {
+	nodes := fakeCluster(3)
+	env, out := testEnv(&wizard.Scripted{}, nodes, false)
+	env.Dial = func(_ context.Context, tg remote.Target) (remote.Runner, error) {
+		switch tg.Host {
+		case "10.0.0.2":
+			return nil, &remote.LoginRefusedError{UserAtHost: "root@10.0.0.2", Tried: "keys"}
+		case "10.0.0.3":
+			return nil, &remote.HostKeyChangedError{Host: "10.0.0.3", KnownHostsFile: "kh", Old: "SHA256:a", New: "SHA256:b"}
+		}
+		return nodes[tg.Host], nil
+	}
+	st := hostsState(3)
+	if err := (Connect{Tolerant: true}).Run(context.Background(), env, st); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{"10.0.0.2 is left out: it refused the login", "10.0.0.3 is left out: its host key is refused"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "does not answer") {
+		t.Errorf("a host that answered is said not to:\n%s", text)
+	}
+
+	env, _ = testEnv(&wizard.Scripted{}, nil, false)
+	err := (Connect{}).Run(context.Background(), env, hostsState(1))
+	if err == nil || !strings.Contains(err.Error(), "drop them from --host (or the plan's nodes)") {
+		t.Errorf("off a terminal, an unreachable node's error should say how to leave it out: %v", err)
+	}
+
+	nodes = fakeCluster(2)
+	nodes["10.0.0.2"].Replies["# Can this node reach"] = remotetest.Reply{Out: "2377 blocked Network is unreachable\n7946 blocked Network is unreachable\n"}
+	env, _ = testEnv(&wizard.Scripted{}, nodes, false)
+	st = hostsState(2)
+	for i, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
+		n.Facts.Addrs = []facts.Addr{{Iface: "eth0", IP: n.Host}}
+	}
+	st.First, st.Advertise = st.Nodes[0], "10.0.0.1"
+	st.Nodes[1].Role = wizard.Worker
+	var fixes []string
+	for _, f := range probePorts(context.Background(), env, st) {
+		fixes = append(fixes, f.Fix)
+	}
+	if len(fixes) == 0 || !strings.Contains(fixes[0], "a routing problem, not a firewall") {
+		t.Errorf("no route should be told as routing: %q", fixes)
 	}
 }

@@ -192,6 +192,9 @@ func TestCtrlCAccountListsCompletedJoins(t *testing.T) {
 			t.Errorf("%s is in the swarm but not in the account:\n%s", h, account)
 		}
 	}
+	// Running the same plan again finishes the job.
+	createSeed(t, "--managers", "1")
+	planned(t, nodes[0], nodes, 1)
 }
 
 // (6) Choosing "leave that swarm" for a node in another swarm changes nothing until the
