@@ -17,20 +17,7 @@ const learnerPassword = "Pr4ctice-only-pw"
 // nodes (one /etc); everything is undone when the test ends.
 func learnerNode(t *testing.T, node labNode, index int) {
 	t.Helper()
-	run := func(name string, args ...string) {
-		t.Helper()
-		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-			t.Fatalf("%s %v: %v %s", name, args, err, out)
-		}
-	}
-	exec.Command("userdel", "-r", "learner").Run()
-	run("useradd", "-m", "-s", "/bin/bash", "learner")
-	chpasswd := exec.Command("chpasswd")
-	chpasswd.Stdin = strings.NewReader("learner:" + learnerPassword + "\n")
-	if out, err := chpasswd.CombinedOutput(); err != nil {
-		t.Fatalf("chpasswd: %v %s", err, out)
-	}
-	os.WriteFile("/etc/sudoers.d/swarmwiz-learner", []byte("learner ALL=(ALL) ALL\n"), 0o440)
+	addLearner(t)
 	cfgPath := filepath.Join("/var/lib/swarmwiz/lab", labName, "nodes", node.Name, "sshd_config")
 	old, _ := os.ReadFile(cfgPath)
 	cfg := strings.NewReplacer("PasswordAuthentication no", "PasswordAuthentication yes", "UsePAM no", "UsePAM yes").Replace(string(old))
@@ -42,6 +29,27 @@ func learnerNode(t *testing.T, node labNode, index int) {
 		os.Remove("/etc/sudoers.d/swarmwiz-learner")
 		exec.Command("userdel", "-r", "learner").Run()
 	})
+}
+
+// addLearner makes the user "learner" with its password and a sudo that asks for it; the
+// caller undoes it. Users and sudoers are shared by all nodes (one /etc).
+func addLearner(t *testing.T) {
+	t.Helper()
+	exec.Command("userdel", "-r", "learner").Run()
+	mustRun(t, "useradd", "-m", "-s", "/bin/bash", "learner")
+	chpasswd := exec.Command("chpasswd")
+	chpasswd.Stdin = strings.NewReader("learner:" + learnerPassword + "\n")
+	if out, err := chpasswd.CombinedOutput(); err != nil {
+		t.Fatalf("chpasswd: %v %s", err, out)
+	}
+	os.WriteFile("/etc/sudoers.d/swarmwiz-learner", []byte("learner ALL=(ALL) ALL\n"), 0o440)
+}
+
+func mustRun(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v %s", name, args, err, out)
+	}
 }
 
 // restartSSHD restarts node N's sshd with its (changed) config, inside the node.

@@ -101,24 +101,11 @@ func multiKeyOther(t *testing.T) string {
 // own. Users and sudoers are shared by all nodes (one /etc); everything is undone after.
 func keyLearner(t *testing.T, nodes []labNode) {
 	t.Helper()
-	run := func(name string, args ...string) {
-		t.Helper()
-		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-			t.Fatalf("%s %v: %v %s", name, args, err, out)
-		}
-	}
-	exec.Command("userdel", "-r", "learner").Run()
-	run("useradd", "-m", "-s", "/bin/bash", "learner")
-	chpasswd := exec.Command("chpasswd")
-	chpasswd.Stdin = strings.NewReader("learner:" + learnerPassword + "\n")
-	if out, err := chpasswd.CombinedOutput(); err != nil {
-		t.Fatalf("chpasswd: %v %s", err, out)
-	}
+	addLearner(t)
 	pub, _ := os.ReadFile(nodes[0].IdentityFile + ".pub")
 	os.MkdirAll("/home/learner/.ssh", 0o700)
 	os.WriteFile("/home/learner/.ssh/authorized_keys", pub, 0o600)
-	run("chown", "-R", "learner:learner", "/home/learner/.ssh")
-	os.WriteFile("/etc/sudoers.d/swarmwiz-learner", []byte("learner ALL=(ALL) ALL\n"), 0o440)
+	mustRun(t, "chown", "-R", "learner:learner", "/home/learner/.ssh")
 	os.Remove(sudoLog)
 	os.WriteFile("/etc/sudoers.d/swarmwiz-e2e-log", []byte("Defaults logfile="+sudoLog+"\n"), 0o440)
 	for i, n := range nodes {
