@@ -152,7 +152,8 @@ func parallelism(bin, planFile string, n int) error {
 // writeInputs writes the plan and renders the baseline script for the lab: 3 managers.
 func writeInputs(dir string, inv *lab.Inventory) (string, string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: swarmwiz/v1\nssh:\n  user: root\n  key: %s\n  knownHosts: %s\nnodes:\n", inv.IdentityFile, inv.KnownHostsFile)
+	fmt.Fprintf(&b, "apiVersion: swarmwiz/v1\nadvertiseAddr: %s\nssh:\n  user: root\n  key: %s\n  knownHosts: %s\nnodes:\n",
+		inv.Nodes[0].Address, inv.IdentityFile, inv.KnownHostsFile)
 	var managers, workers []string
 	for i, n := range inv.Nodes {
 		role := "worker"
