@@ -1,6 +1,8 @@
 package steps
 
 import (
+	"strconv"
+
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
@@ -13,13 +15,12 @@ import (
 
 // SummaryText is the plan about to be built: every node with its role, then the counts.
 func SummaryText(st *wizard.State) string {
-	type row struct{ Name, Host, Role, OS, Docker string }
-	var rows []row
+	var rows [][]string
 	for _, n := range st.Nodes {
-		rows = append(rows, row{n.Name(), n.Host, planRole(st, n), n.Facts.OS, n.Facts.DockerVersion})
+		rows = append(rows, []string{n.Name(), n.Host, planRole(st, n), n.Facts.OS, n.Facts.DockerVersion})
 	}
 	return text("summary", struct {
-		Rows                                 []row
+		Rows                                 [][]string
 		First, Advertise                     string
 		Managers, Quorum, Tolerates, Workers int
 	}{rows, st.First.Name(), st.Advertise, st.Managers, docker.Quorum(st.Managers), docker.Tolerates(st.Managers),
@@ -48,14 +49,16 @@ func planRole(st *wizard.State, n *wizard.Node) string {
 	return string(n.Role)
 }
 
-type quorumRow struct{ Managers, Quorum, Tolerates int }
-
 // QuorumText is the Raft quorum table for 1 to max managers.
 func QuorumText(max int) string {
-	rows := make([]quorumRow, max)
+	rows := make([][]string, max)
 	for i := range rows {
 		n := i + 1
-		rows[i] = quorumRow{n, docker.Quorum(n), docker.Tolerates(n)}
+		note := ""
+		if n > 1 && n%2 == 0 {
+			note = msg("quorum.even", n-1)
+		}
+		rows[i] = []string{"  " + strconv.Itoa(n), strconv.Itoa(docker.Quorum(n)), strconv.Itoa(docker.Tolerates(n)), note}
 	}
 	return text("quorum-table", rows)
 }
@@ -63,17 +66,42 @@ func QuorumText(max int) string {
 // NewHostKeysText lists hosts not in knownHosts yet, with each key's type, fingerprint and
 // the command that prints the same fingerprint on the machine.
 func NewHostKeysText(unknown []*remote.UnknownHostError, knownHosts string) string {
+	var rows [][]string
+	for _, u := range unknown {
+		rows = append(rows, []string{"  " + u.Host, u.Type(), u.Fingerprint, "ssh-keygen -lf " + u.PubFile()})
+	}
 	return text("new-host-keys", struct {
 		Hosts      []*remote.UnknownHostError
+		Rows       [][]string
 		KnownHosts string
-	}{unknown, knownHosts})
+	}{unknown, rows, knownHosts})
 }
 
-// NodeTableText is the node list in `docker node ls`'s columns.
-func NodeTableText(rows []docker.Node) string { return text("node-table", rows) }
+// NodeTableText is the node list in `docker node ls`'s columns, each as wide as it needs.
+func NodeTableText(nodes []docker.Node) string {
+	var rows [][]string
+	for _, n := range nodes {
+		id := n.ID
+		if n.Self {
+			id += " *" // the node docker node ls ran on, as docker marks it
+		}
+		rows = append(rows, []string{id, n.Hostname, n.Status, n.Availability, n.ManagerStatus, n.EngineVersion})
+	}
+	return text("node-table", rows)
+}
 
-// PreflightText is the table of what the checks found.
-func PreflightText(findings []preflight.Finding) string { return text("preflight", findings) }
+// PreflightText is the table of what the checks found, each fix on a line of its own under
+// the result.
+func PreflightText(findings []preflight.Finding) string {
+	var rows [][]string
+	for _, f := range findings {
+		rows = append(rows, []string{f.Level.String(), f.Node, f.Check, f.Result})
+		if f.Fix != "" {
+			rows = append(rows, []string{"fix: " + f.Fix})
+		}
+	}
+	return text("preflight", rows)
+}
 
 // NextStepsText is what to try once the swarm is ready; lab names the practice lab the nodes
 // are, so the commands it suggests work as typed.

@@ -32,7 +32,11 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"repeat": strings.Repeat,
-	"mod":    func(a, b int) int { return a % b },
+	// table lays out [][]string rows under a header, by display width (see Table).
+	"table": Table,
+	// list makes a header: {{table (list "NODE" "ADDRESS") .Rows}}.
+	"list": func(cells ...string) []string { return cells },
+	"mod":  func(a, b int) int { return a % b },
 	// self marks the node docker node ls was run on, as docker does.
 	"self": func(id string, self bool) string {
 		if self {

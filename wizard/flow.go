@@ -21,18 +21,22 @@ type Skipper interface {
 	Skip(st *State) bool
 }
 
-// Run runs steps in order, printing "[i/n] Title" before each. It stops at the first error,
+// Run runs steps in order, printing "[n] Title" before each one that runs, numbered as they
+// run: a step skipped because its answer came from a flag or a plan leaves no gap, and no
+// total is shown, since which steps run is learned on the way. It stops at the first error,
 // and on any stop that is not success it gives the account of what was done.
 func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
-	for i, s := range steps {
+	n := 0
+	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return env.stopped(st, failure.ErrInterrupted)
 		}
 		if sk, ok := s.(Skipper); ok && sk.Skip(st) {
 			continue
 		}
+		n++
 		if !env.Quiet {
-			env.Printf("\n[%d/%d] %s\n", i+1, len(steps), s.Title())
+			env.Printf("\n[%d] %s\n", n, s.Title())
 		}
 		t0 := time.Now()
 		err := s.Run(ctx, env, st)

@@ -30,10 +30,16 @@ func chooseLab(s *session) {
 	}
 }
 
+var tableHeader = regexp.MustCompile(`ID +HOSTNAME +STATUS`)
+
 // tableRows reads the node table swarmwiz printed last: docker's columns, one row a node.
 func tableRows(t *testing.T, out string) [][]string {
 	t.Helper()
-	i := strings.LastIndex(out, "ID                            HOSTNAME")
+	loc := tableHeader.FindAllStringIndex(out, -1)
+	i := -1
+	if len(loc) > 0 {
+		i = loc[len(loc)-1][0]
+	}
 	if i < 0 {
 		t.Fatalf("no node table in:\n%s", out)
 	}

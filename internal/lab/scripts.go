@@ -61,10 +61,20 @@ func UpText(inv *Inventory) (string, error) { return templates.Render("lab-up.tm
 
 // StatusText is what `lab status` prints.
 func StatusText(inv *Inventory, nodes []NodeStatus) (string, error) {
+	yesno := func(b bool) string {
+		if b {
+			return "up"
+		}
+		return "down"
+	}
+	var rows [][]string
+	for _, n := range nodes {
+		rows = append(rows, []string{n.Name, n.Address, yesno(n.SSHD), yesno(n.Dockerd), n.Swarm})
+	}
 	return templates.Render("lab-status.tmpl", struct {
 		Name, Subnet string
-		Nodes        []NodeStatus
-	}{inv.Name, inv.Subnet, nodes})
+		Rows         [][]string
+	}{inv.Name, inv.Subnet, rows})
 }
 
 // ByHandScript is `make bench`'s baseline: the seed guide done by hand with OpenSSH on this
