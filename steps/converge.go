@@ -95,7 +95,7 @@ func (ChangeRoles) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if n.Role != wizard.Manager {
 			continue
 		}
-		rep := progress.Start(env.Progress(), msg("roles.promote.progress", n.Name()), 1)
+		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", n.Name()), 1)
 		t0 := time.Now()
 		_, err := env.Change(ctx, st, st.First, docker.Promote(n.Name()), msg("roles.promote.why", nil), msg("roles.promote.done", n.Name()))
 		if err == nil && !env.DryRun {

@@ -36,7 +36,8 @@ func (CountManagers) Run(_ context.Context, env *wizard.Env, st *wizard.State) e
 		// Off a terminal nothing is guessed: the count is a decision about failures.
 		return err
 	}
-	env.Println(QuorumText(7))
+	// Only the counts this cluster allows, and never past 7 (Raft's cost grows with each).
+	env.Println(QuorumText(min(total, 7)))
 	for {
 		text, err := env.Prompter.Input(msg("count.question", total), msg("count.help", nil), strconv.Itoa(def), func(s string) error {
 			return CheckManagerCount(s, total)

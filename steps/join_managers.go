@@ -27,7 +27,7 @@ func (JoinManagers) Skip(st *wizard.State) bool { return len(st.ToJoin(wizard.Ma
 
 func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	for _, n := range st.ToJoin(wizard.Manager) {
-		rep := progress.Start(env.Progress(), msg("managers.join.progress", n.Name()), 1)
+		rep := progress.Start(changeProgress(env), msg("managers.join.progress", n.Name()), 1)
 		t0 := time.Now()
 		err := joinManager(ctx, env, st, n)
 		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
@@ -73,6 +73,14 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 		return fmt.Errorf("%s", msg("join.manager.timeout", map[string]any{"Node": n.Name(), "State": last, "Timeout": ReachableTimeout}))
 	}
 	return err
+}
+
+// changeProgress is how the progress of a change looks: in a dry run nothing is done, so
+// nothing is reported done (the "would run" lines say it all).
+func changeProgress(env *wizard.Env) progress.Options {
+	o := env.Progress()
+	o.Quiet = o.Quiet || env.DryRun
+	return o
 }
 
 // AccountTimeout bounds how long, after an interruption, swarmwiz waits for joins the nodes

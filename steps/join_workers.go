@@ -25,7 +25,7 @@ func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		// One explanation for all: the command is the same on every worker.
 		env.Printf("  (each worker)$ %s\n    why: %s\n", env.Mask(docker.Join(st.Tokens.Worker, managerAddr(st), "")), msg("join.worker.why", nil))
 	}
-	rep := progress.Start(env.Progress(), msg("workers.join.progress", nil), len(workers))
+	rep := progress.Start(changeProgress(env), msg("workers.join.progress", nil), len(workers))
 	errs := eachNode(env, workers, func(_ int, n *wizard.Node) error {
 		t0 := time.Now()
 		// Explained once above, so no "why" per worker.

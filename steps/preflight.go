@@ -73,7 +73,8 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 		if err != nil {
 			return err
 		}
-		for port, why := range preflight.ParseProbe(out) {
+		for _, b := range preflight.ParseProbe(out) {
+			port, why := b.Port, b.Why
 			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port})
 			if strings.Contains(strings.ToLower(why), "network is unreachable") {
 				// No route at all: a network or routing problem, not a firewall.
@@ -111,7 +112,8 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 		if err != nil {
 			return err
 		}
-		for port, why := range preflight.ParseProbe(out) {
+		for _, b := range preflight.ParseProbe(out) {
+			port, why := b.Port, b.Why
 			results[i] = append(results[i], preflight.Finding{Node: st.First.Name(), Level: preflight.Error,
 				Check:  fmt.Sprintf("reach %s (%s):%d", n.Name(), addr, port),
 				Result: "blocked (" + why + ")",

@@ -32,7 +32,7 @@ func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		if n.Facts.Time != 0 {
 			n.Skew = n.Facts.Time - mid.Unix()
 		}
-		rep.Item(n.Name(), err, n.Facts.OS+", docker "+n.Facts.DockerVersion)
+		rep.Item(n.Name(), err, factsNote(n))
 		return err
 	})
 	rep.Stop()
@@ -40,6 +40,19 @@ func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		return err
 	}
 	return nil
+}
+
+// factsNote is what the progress line says of a node read: its OS and docker, or that docker
+// is missing or does not answer (the preflight explains).
+func factsNote(n *wizard.Node) string {
+	f := n.Facts
+	switch {
+	case !f.DockerInstalled:
+		return msg("facts.note.nodocker", f.OS)
+	case !f.DockerAnswers():
+		return msg("facts.note.down", f.OS)
+	}
+	return msg("facts.note", map[string]string{"OS": f.OS, "Docker": f.DockerVersion})
 }
 
 // readFacts reads the docker facts from the daemon's API over the SSH connection where sshd

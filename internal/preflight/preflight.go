@@ -329,9 +329,16 @@ func ProbeScript(addr string, ports ...int) string {
 	}{addr, ports})
 }
 
-// ParseProbe reads ProbeScript's output: the ports that are blocked, with why.
-func ParseProbe(out string) map[int]string {
-	blocked := map[int]string{}
+// Blocked is a port a probe could not reach, and why.
+type Blocked struct {
+	Port int
+	Why  string
+}
+
+// ParseProbe reads ProbeScript's output: the ports that are blocked, with why, in the order
+// probed.
+func ParseProbe(out string) []Blocked {
+	var blocked []Blocked
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.SplitN(line, " ", 3)
 		if len(f) >= 2 && f[1] == "blocked" {
@@ -340,7 +347,7 @@ func ParseProbe(out string) map[int]string {
 			if len(f) == 3 {
 				why = f[2]
 			}
-			blocked[port] = why
+			blocked = append(blocked, Blocked{port, why})
 		}
 	}
 	return blocked

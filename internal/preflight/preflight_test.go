@@ -113,7 +113,7 @@ func TestCheckFindsClonesSkewAndSwarms(t *testing.T) {
 
 func TestParseProbe(t *testing.T) {
 	got := ParseProbe("2377 blocked timeout\n7946 open refused\n")
-	if len(got) != 1 || got[2377] != "timeout" {
+	if len(got) != 1 || got[0] != (Blocked{2377, "timeout"}) {
 		t.Errorf("%v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -123,8 +124,9 @@ func (r *Reporter) Item(name string, err error, note string) {
 	}
 	switch {
 	case err != nil:
-		// A failure is worth a line of its own, even on a terminal.
-		fmt.Fprintf(r.con.Out(), "  ✗ %s: %v\n", name, err)
+		// A failure is worth a line of its own, even on a terminal; an error that names the
+		// node already is not prefixed with it again.
+		fmt.Fprintf(r.con.Out(), "  ✗ %s: %s\n", name, strings.TrimPrefix(err.Error(), name+": "))
 	case r.spin == nil && !r.quiet:
 		if note != "" {
 			note = " " + note
@@ -145,7 +147,7 @@ func (r *Reporter) Stop() {
 	if r.spin != nil {
 		r.con.stopSpinner(r.spin)
 	}
-	if r.quiet && r.failed == 0 {
+	if r.quiet && r.failed == 0 || r.total == 0 {
 		return
 	}
 	mark := "✓"
