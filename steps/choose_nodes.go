@@ -15,16 +15,28 @@ import (
 )
 
 // ChooseNodes asks where the nodes are: machines reached over SSH, or a practice lab here.
-type ChooseNodes struct{}
+type ChooseNodes struct {
+	// Existing: the command works on a swarm that exists (status, leave): off a terminal it
+	// names its own flags, and with no nodes given it uses this machine's only practice lab.
+	Existing bool
+}
 
 func (ChooseNodes) Title() string { return msg("nodes.title", nil) }
 
 // Skip when the nodes came from flags or a plan; a lab named by flag still needs loading.
 func (ChooseNodes) Skip(st *wizard.State) bool { return len(st.Nodes) > 0 }
 
-func (ChooseNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+func (c ChooseNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	if st.LabName != "" {
 		return useLab(st, st.LabName)
+	}
+	if c.Existing {
+		if names := lab.Names(); len(names) == 1 {
+			// The one practice lab on this machine is what a learner means; say so.
+			env.Errorln(msg("nodes.onlylab", names[0]))
+			return useLab(st, names[0])
+		}
+		return needTerminal(env, msg("noninteractive.flags.existing", nil))
 	}
 	if err := needTerminal(env, msg("noninteractive.flags", nil)); err != nil {
 		return err

@@ -23,13 +23,13 @@ func Create(o Options) []wizard.Step {
 
 // Status prints the node table and quorum health of a running swarm.
 func Status() []wizard.Step {
-	return []wizard.Step{ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, ShowNodes{}}
 }
 
 // Leave takes nodes out of a swarm.
 func Leave(o Options) []wizard.Step {
 	return []wizard.Step{
-		ChooseNodes{}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{},
+		ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{},
 		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
 	}
 }

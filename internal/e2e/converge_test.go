@@ -268,3 +268,22 @@ func TestOffTerminalInputsRefused(t *testing.T) {
 	}
 	allInactive(t)
 }
+
+// status off a terminal with no nodes: with one practice lab on this machine it uses that
+// lab and says so; with two it names status's own flags (not create's --managers or --yes).
+func TestStatusFindsTheOnlyLab(t *testing.T) {
+	sharedLab(t)
+	createSeed(t, "--managers", "1")
+	r := swarmwiz(t, "status")
+	if r.code != 0 || !strings.Contains(r.err, `using the practice lab "e2e"`) || !strings.Contains(r.out, "Leader") {
+		t.Errorf("status with the only lab: %s", r)
+	}
+	if r := swarmwiz(t, "lab", "up", "--name", "e2edown", "--nodes", "1", "--subnet", "198.19.0.0/24"); r.code != 0 {
+		t.Fatalf("lab up e2edown: %s", r)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "down", "--name", "e2edown") })
+	r = swarmwiz(t, "status")
+	if r.code != 2 || !strings.Contains(r.err, "--lab NAME") || strings.Contains(r.err, "--managers") || strings.Contains(r.err, "--yes") {
+		t.Errorf("status with two labs should name its own flags: %s", r)
+	}
+}
