@@ -18,7 +18,10 @@ type ConfirmPlan struct {
 func (ConfirmPlan) Title() string { return msg("summary.title", nil) }
 
 func (c ConfirmPlan) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
-	env.Println(SummaryText(st))
+	// Quiet shows the summary only where a person must confirm it.
+	if !env.Quiet || !c.Yes && env.Interactive {
+		env.Println(SummaryText(st))
+	}
 	if st.First.Member && len(st.ToJoin("")) == 0 && len(roleChanges(st)) == 0 {
 		say(env, "nothing.todo", nil)
 		return nil

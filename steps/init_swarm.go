@@ -21,7 +21,9 @@ func (InitSwarm) Skip(st *wizard.State) bool { return st.First.Member && len(st.
 func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	n := st.First
 	if n.Member {
-		say(env, "init.already", n.Name())
+		if !env.Quiet {
+			say(env, "init.already", n.Name())
+		}
 	} else if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise), msg("init.why", nil),
 		msg("init.done", map[string]string{"Node": n.Name(), "Addr": st.Advertise})); err != nil {
 		return err

@@ -26,7 +26,9 @@ func (Preflight) Title() string { return msg("preflight.title", nil) }
 func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	findings := append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probePorts(ctx, env, st)...)
 	if len(findings) == 0 {
-		say(env, "preflight.ok", len(st.Nodes))
+		if !env.Quiet {
+			say(env, "preflight.ok", len(st.Nodes))
+		}
 		return nil
 	}
 	env.Println(PreflightText(findings))

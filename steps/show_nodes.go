@@ -42,6 +42,11 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if env.JSON != nil {
 		return writeJSON(env, st, rows)
 	}
+	if s.Next && env.Quiet {
+		// Quiet: the one result line.
+		say(env, "nodes.ready", map[string]any{"Nodes": len(rows), "Health": Health(rows)})
+		return nil
+	}
 	env.Println(NodeTableText(rows))
 	say(env, "quorum.health", Health(rows))
 	if s.Next {

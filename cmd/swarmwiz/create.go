@@ -242,6 +242,7 @@ func newStatus(env *wizard.Env, run flowRunner) *cobra.Command {
 		},
 	}
 	p.add(c, false)
+	teachFlags(c, env)
 	outputFlag(c, &output)
 	return c
 }

@@ -122,3 +122,10 @@ func TestOutputJSONSplitsStreams(t *testing.T) {
 		t.Errorf("exit %d: JSON %v, Out %v", code, env.JSON, env.Out)
 	}
 }
+
+// Every command takes the common output flags the same way: -q on status too.
+func TestStatusTakesQuiet(t *testing.T) {
+	if code, st, env, errOut := call(t, "status", "-q", "--lab", "lab"); code != 0 || st == nil || !env.Quiet {
+		t.Errorf("status -q: exit %d %s", code, errOut)
+	}
+}
