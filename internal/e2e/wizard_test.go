@@ -87,6 +87,7 @@ func TestWizardBuildsSeedTopology(t *testing.T) {
 	}
 	out := s.text()
 	noFullToken(t, out)
+	spinnerNeverSharesALine(t, s.raw.String())
 	checkSavedPlan(t, saved, 7)
 	rows := tableRows(t, out)
 	if len(rows) != 7 {
@@ -322,4 +323,64 @@ func TestNoColor(t *testing.T) {
 			t.Errorf("env %v: coloured output %v", env, coloured)
 		}
 	}
+}
+
+// spinnerFrames are the spinner's frames (briandowns/spinner's set 14).
+const spinnerFrames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+// spinnerNeverSharesALine replays what the terminal showed, line by line (a carriage return
+// goes back to the start of the line, ESC [ K erases to its end, other escapes draw nothing),
+// and fails where a line holds both a spinner frame and a result mark.
+func spinnerNeverSharesALine(t *testing.T, raw string) {
+	t.Helper()
+	spins := 0
+	for _, line := range visibleLines(raw) {
+		if strings.ContainsAny(line, spinnerFrames) {
+			spins++
+			if strings.ContainsAny(line, "✓✗") {
+				t.Errorf("a spinner frame and a result share a line: %q", line)
+			}
+		}
+	}
+	if !strings.ContainsAny(raw, spinnerFrames) {
+		t.Errorf("no spinner was drawn at all: the check saw nothing to check")
+	}
+	_ = spins
+}
+
+// visibleLines is raw terminal output as the lines a person finally sees.
+func visibleLines(raw string) []string {
+	var lines []string
+	for _, l := range strings.Split(raw, "\n") {
+		var buf []rune
+		cur := 0
+		rs := []rune(l)
+		for i := 0; i < len(rs); i++ {
+			switch r := rs[i]; {
+			case r == '\r':
+				cur = 0
+			case r == 0x1b && i+1 < len(rs) && rs[i+1] == '[':
+				j := i + 2
+				for j < len(rs) && (rs[j] < 0x40 || rs[j] > 0x7e) {
+					j++
+				}
+				if j < len(rs) && rs[j] == 'K' {
+					buf = buf[:min(cur, len(buf))]
+				}
+				i = j
+			case r == 0x1b:
+				i++ // a two-character escape
+			case r < 0x20:
+			default:
+				if cur < len(buf) {
+					buf[cur] = r
+				} else {
+					buf = append(buf, r)
+				}
+				cur++
+			}
+		}
+		lines = append(lines, string(buf))
+	}
+	return lines
 }
