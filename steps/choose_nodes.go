@@ -10,6 +10,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -97,7 +98,7 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 			}
 			return cerr
 		}
-		if err := InstallLab(ctx, env, ""); err != nil {
+		if err := InstallLab(ctx, env, "", lab.InstallOptions{}); err != nil {
 			return err
 		}
 	}
@@ -114,7 +115,7 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 // InstallLab installs the lab's packages on this machine, first saying that they would start
 // a dockerd and an sshd on this machine itself, and asking (or, off a terminal, reading
 // --host-daemons) whether to leave those stopped and disabled.
-func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string) error {
+func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string, o lab.InstallOptions) error {
 	units := lab.HostDaemonUnits()
 	stop := true
 	switch hostDaemons {
@@ -136,7 +137,22 @@ func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string) error 
 	default:
 		return failure.Usagef("--host-daemons %q: give stop or keep", hostDaemons)
 	}
-	return lab.Install(ctx, stop)
+	o.StopHostDaemons = stop
+	if o.Log == "" {
+		o.Log = lab.InstallLog
+	}
+	// One line while apt-get works; its hundred lines go to the log, shown only on failure.
+	rep := progress.Start(env.Progress(), msg("lab.install.progress", map[string]string{
+		"Packages": strings.Join(lab.Packages, ", "), "Log": o.Log}), 1)
+	err := lab.Install(ctx, o)
+	rep.Item(msg("lab.install.item", nil), err, "")
+	rep.Stop()
+	var failed *lab.InstallError
+	if errors.As(err, &failed) {
+		env.Println(msg("lab.install.tail", failed.Log))
+		env.Println(failed.Tail)
+	}
+	return err
 }
 
 // useLab takes the nodes and SSH settings of the lab called name.

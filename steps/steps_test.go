@@ -5,12 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -360,5 +364,42 @@ func TestAdviceForTheCase(t *testing.T) {
 	}
 	if len(fixes) == 0 || !strings.Contains(fixes[0], "a routing problem, not a firewall") {
 		t.Errorf("no route should be told as routing: %q", fixes)
+	}
+}
+
+// The lab's package install shows one progress line with the log's path; apt-get's hundred
+// lines go to the log, and only its last lines are shown when it fails.
+func TestLabInstallShowsOneLine(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "install.log")
+	apt := func(fail bool) lab.ScriptRunner {
+		return func(_ context.Context, script string, log io.Writer) error {
+			if !strings.Contains(script, "apt-get install") {
+				t.Errorf("not the install script:\n%s", script)
+			}
+			for i := 1; i <= 100; i++ {
+				fmt.Fprintf(log, "apt line %d\n", i)
+			}
+			if fail {
+				return errors.New("exit status 100")
+			}
+			return nil
+		}
+	}
+	env, out := testEnv(&wizard.Scripted{}, nil, false)
+	if err := InstallLab(context.Background(), env, "stop", lab.InstallOptions{Run: apt(false), Log: logFile}); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.TrimSpace(out.String())
+	if strings.Contains(text, "apt line") || !strings.Contains(text, "installing docker.io, openssh-server") || !strings.Contains(text, logFile) {
+		t.Errorf("want one progress line naming the log, got:\n%s", text)
+	}
+	if b, _ := os.ReadFile(logFile); strings.Count(string(b), "apt line") != 100 {
+		t.Errorf("the log lacks apt's output")
+	}
+	env, out = testEnv(&wizard.Scripted{}, nil, false)
+	err := InstallLab(context.Background(), env, "stop", lab.InstallOptions{Run: apt(true), Log: logFile})
+	text = out.String()
+	if err == nil || !strings.Contains(text, "apt line 100") || strings.Contains(text, "apt line 80\n") || !strings.Contains(err.Error(), logFile) {
+		t.Errorf("a failure shows the log's last lines and its path: %v\n%s", err, text)
 	}
 }

@@ -42,7 +42,7 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 				return err
 			}
 			if install && lab.CheckHost() != nil {
-				if err := steps.InstallLab(cmd.Context(), env, hostDaemons); err != nil {
+				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
 			}
@@ -175,7 +175,7 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 			}
 			err := lab.CheckHost()
 			if err != nil && install && os.Geteuid() == 0 {
-				if err := steps.InstallLab(cmd.Context(), env, hostDaemons); err != nil {
+				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
 				err = lab.CheckHost()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -119,23 +120,75 @@ func HostDaemonUnits() []string {
 func InstallScript(stopHostDaemons bool, units []string) (string, error) {
 	return templates.Render("install-debian.sh.tmpl", struct {
 		StopHostDaemons bool
-		Units           []string
-	}{stopHostDaemons, units})
+		Units, Packages []string
+	}{stopHostDaemons, units, Packages})
 }
 
-// Install installs the lab's prerequisites with apt-get, on Debian and Ubuntu only.
-func Install(ctx context.Context, stopHostDaemons bool) error {
+// Packages are what the lab installs on Debian and Ubuntu.
+var Packages = []string{"docker.io", "openssh-server", "openssh-client", "iproute2", "iptables", "util-linux", "sudo", "locales"}
+
+// InstallLog is where the package install writes everything apt-get says.
+const InstallLog = "/var/log/swarmwiz-lab-install.log"
+
+// ScriptRunner runs a host script, writing all it prints to log.
+type ScriptRunner func(ctx context.Context, script string, log io.Writer) error
+
+// BashRunner runs a script with bash on this machine.
+func BashRunner(ctx context.Context, script string, log io.Writer) error {
+	cmd := exec.CommandContext(ctx, "bash", "-c", script)
+	cmd.Stdout, cmd.Stderr = log, log
+	return cmd.Run()
+}
+
+// InstallOptions say how Install runs.
+type InstallOptions struct {
+	StopHostDaemons bool
+	Run             ScriptRunner // BashRunner when nil
+	Log             string       // InstallLog when ""
+}
+
+// Install installs the lab's prerequisites with apt-get, on Debian and Ubuntu only. What
+// apt-get prints goes to the log file, not the screen; on failure the error carries the
+// log's last lines.
+func Install(ctx context.Context, o InstallOptions) error {
 	if osFamily() != "debian" {
 		return failure.Usagef("--install knows Debian and Ubuntu only; here, install them with `%s`", installHint(osFamily()))
 	}
-	script, err := InstallScript(stopHostDaemons, HostDaemonUnits())
+	if o.Run == nil {
+		o.Run = BashRunner
+	}
+	if o.Log == "" {
+		o.Log = InstallLog
+	}
+	script, err := InstallScript(o.StopHostDaemons, HostDaemonUnits())
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "bash", "-c", script)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("installing the lab's packages: %w", err)
+	log, err := os.OpenFile(o.Log, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	runErr := o.Run(ctx, script, log)
+	log.Close()
+	if runErr != nil {
+		return &InstallError{Log: o.Log, Tail: tail(o.Log, 15), Err: runErr}
 	}
 	return nil
+}
+
+// InstallError is a failed package install: its log, and the log's last lines.
+type InstallError struct {
+	Log, Tail string
+	Err       error
+}
+
+func (e *InstallError) Error() string {
+	return fmt.Sprintf("installing the lab's packages: %v (the whole log: %s)", e.Err, e.Log)
+}
+
+// tail is the last n lines of the file at path.
+func tail(path string, n int) string {
+	b, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
