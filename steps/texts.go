@@ -2,6 +2,7 @@ package steps
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
@@ -112,4 +113,7 @@ func NextStepsText(managers int, lab string) string {
 	}{managers, lab})
 }
 
-func text(name string, data any) string { return templates.MustRender(name+".tmpl", data) }
+// text renders a text template without its final line break: it is printed as one line.
+func text(name string, data any) string {
+	return strings.TrimRight(templates.MustRender(name+".tmpl", data), "\n")
+}
