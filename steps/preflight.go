@@ -24,7 +24,8 @@ type Preflight struct {
 func (Preflight) Title() string { return msg("preflight.title", nil) }
 
 func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	findings := append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probePorts(ctx, env, st)...)
+	probed := probePorts(ctx, env, st)
+	findings := append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probed...)
 	if len(findings) == 0 {
 		if !env.Quiet {
 			say(env, "preflight.ok", len(st.Nodes))
@@ -32,12 +33,17 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return nil
 	}
 	env.Println(PreflightText(findings))
+	changes, nodes := len(st.Done), len(st.Nodes)
 	if err := p.resolve(ctx, env, st); err != nil {
 		return err
 	}
-	// Judge again what the fixes may have changed.
+	// Judge again what the choices and fixes changed; probe the ports again only where a
+	// fix (a firewall opened, docker installed) or a node left out changed what it sees.
+	if len(st.Done) > changes || len(st.Nodes) != nodes {
+		probed = probePorts(ctx, env, st)
+	}
 	var blocking []preflight.Finding
-	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probePorts(ctx, env, st)...) {
+	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probed...) {
 		if f.Level == preflight.Error {
 			blocking = append(blocking, f)
 		}
@@ -71,11 +77,17 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	results := make([][]preflight.Finding, len(joining))
 	eachNode(env, joining, func(i int, n *wizard.Node) error {
 		out, err := env.Read(ctx, n, preflight.ProbeScript(st.Advertise))
-		rep.Item(n.Name(), err, "")
+		blocked := preflight.ParseProbe(out)
+		if err == nil && len(blocked) > 0 {
+			// A blocked port is no tick: the table below says which and why.
+			rep.Item(n.Name(), errors.New(msg("preflight.probe.blocked", len(blocked))), "")
+		} else {
+			rep.Item(n.Name(), err, "")
+		}
 		if err != nil {
 			return err
 		}
-		for _, b := range preflight.ParseProbe(out) {
+		for _, b := range blocked {
 			port, why := b.Port, b.Why
 			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port})
 			if strings.Contains(strings.ToLower(why), "network is unreachable") {
