@@ -47,7 +47,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		say(env, "nodes.ready", map[string]any{"Nodes": len(rows), "Health": Health(rows)})
 		return nil
 	}
-	env.Println(NodeTableText(rows))
+	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", Health(rows))
 	if s.Next {
 		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName))
