@@ -13,13 +13,30 @@ import (
 // how a test makes a fault on purpose.
 func inNode(t *testing.T, node int, ns string, args ...string) {
 	t.Helper()
-	pids, err := exec.Command("ip", "netns", "pids", "swz-"+labName+"-"+string(rune('0'+node))).Output()
-	if err != nil || len(strings.Fields(string(pids))) == 0 {
-		t.Fatalf("node%d has no processes: %v", node, err)
+	// A node's processes come and go (an sshd child per connection): enter through a
+	// long-lived one, dockerd where it runs, and try again if the one chosen has just ended.
+	var out []byte
+	var err error
+	var full []string
+	for try := 0; try < 5; try++ {
+		pids, perr := exec.Command("ip", "netns", "pids", "swz-"+labName+"-"+string(rune('0'+node))).Output()
+		fields := strings.Fields(string(pids))
+		if perr != nil || len(fields) == 0 {
+			t.Fatalf("node%d has no processes: %v", node, perr)
+		}
+		pid := fields[0]
+		for _, p := range fields {
+			if comm, _ := os.ReadFile("/proc/" + p + "/comm"); strings.TrimSpace(string(comm)) == "dockerd" {
+				pid = p
+				break
+			}
+		}
+		full = append([]string{"--target", pid, "--" + ns, "--"}, args...)
+		if out, err = exec.Command("nsenter", full...).CombinedOutput(); err == nil || !strings.Contains(string(out), "No such file") {
+			break
+		}
 	}
-	pid := strings.Fields(string(pids))[0]
-	full := append([]string{"--target", pid, "--" + ns, "--"}, args...)
-	if out, err := exec.Command("nsenter", full...).CombinedOutput(); err != nil {
+	if err != nil {
 		t.Fatalf("nsenter %v: %v %s", full, err, out)
 	}
 }
