@@ -18,7 +18,7 @@ func Table(header []string, rows [][]string) string {
 		for i, c := range aligned(r, cols) {
 			// The last column is never padded, so its width does not matter.
 			if i < cols-1 {
-				width[i] = max(width[i], runewidth.StringWidth(c))
+				width[i] = max(width[i], Width(c))
 			}
 		}
 	}
@@ -31,7 +31,7 @@ func Table(header []string, rows [][]string) string {
 		for i, c := range aligned(r, cols) {
 			line.WriteString(c)
 			if i < cols-1 {
-				line.WriteString(strings.Repeat(" ", width[i]-runewidth.StringWidth(c)+3))
+				line.WriteString(strings.Repeat(" ", width[i]-Width(c)+3))
 			}
 		}
 		b.WriteString(strings.TrimRight(line.String(), " "))

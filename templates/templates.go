@@ -31,25 +31,10 @@ var funcs = template.FuncMap{
 		}
 		return many
 	},
-	"repeat": strings.Repeat,
 	// table lays out [][]string rows under a header, by display width (see Table).
 	"table": Table,
 	// list makes a header: {{table (list "NODE" "ADDRESS") .Rows}}.
 	"list": func(cells ...string) []string { return cells },
-	"mod":  func(a, b int) int { return a % b },
-	// self marks the node docker node ls was run on, as docker does.
-	"self": func(id string, self bool) string {
-		if self {
-			return id + " *"
-		}
-		return id
-	},
-	"yesno": func(b bool) string {
-		if b {
-			return "up"
-		}
-		return "down"
-	},
 }
 
 var all = template.Must(template.New("").Funcs(funcs).ParseFS(files,
@@ -73,17 +58,6 @@ func MustRender(name string, data any) string {
 		panic(err)
 	}
 	return s
-}
-
-// Names lists every template, for the golden tests.
-func Names() []string {
-	var out []string
-	for _, t := range all.Templates() {
-		if t.Name() != "" {
-			out = append(out, t.Name())
-		}
-	}
-	return out
 }
 
 // Quote makes s one word for a POSIX shell: single quotes, with embedded single quotes
