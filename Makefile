@@ -4,14 +4,14 @@ SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/swarmwiz
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Labs the end-to-end tests create; removed before and after every run.
 E2E_LABS := e2e e2edown
 
 .PHONY: build test unit e2e prereqs clean-labs bench fuzz
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/swarmwiz
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/swarmwiz
 
 # Unit, golden and terminal tests run anywhere; the end-to-end tests need root for the lab.
 test: build unit fuzz e2e

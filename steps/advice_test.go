@@ -38,7 +38,7 @@ func TestAdviceGolden(t *testing.T) {
 		"advice-real-noninter": {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			got := PreflightText(preflight.Check(adviceNodes(), "10.0.2.15", o)) + "\n" + NextStepsText(3, o.Lab)
+			got := PreflightText(preflight.Check(adviceNodes(), "10.0.2.15", o)) + "\n" + NextStepsText(3, o.Lab, "swarmwiz-probe:v1.0")
 			golden := filepath.Join("testdata", name+".golden")
 			if *update {
 				os.WriteFile(golden, []byte(got), 0o644)

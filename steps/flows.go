@@ -10,6 +10,8 @@ type Options struct {
 	SavePlan string   // write the plan here after the summary
 	// LeaveOther makes nodes in another swarm leave it, as the preflight offers to.
 	LeaveOther bool
+	// Check is the check offered after create (Check.Yes: --check, run it unasked).
+	Check Check
 }
 
 // Create is the guided wizard: from where the nodes are to the node table.
@@ -18,6 +20,7 @@ func Create(o Options) []wizard.Step {
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
 		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, Preflight{LeaveOther: o.LeaveOther}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
+		withOffer(o.Check),
 	}
 }
 
@@ -32,4 +35,14 @@ func Leave(o Options) []wizard.Step {
 		ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{},
 		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
 	}
+}
+
+// CheckFlow proves a running swarm works: containers on every node talking.
+func CheckFlow(c Check) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, c}
+}
+
+func withOffer(c Check) Check {
+	c.Offer = true
+	return c
 }

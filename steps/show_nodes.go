@@ -9,6 +9,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
+	"github.com/swarmwiz/swarmwiz/internal/probe"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -50,7 +51,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", Health(rows))
 	if s.Next {
-		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName))
+		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName, probe.Ref(env.Version)))
 	}
 	return nil
 }

@@ -80,6 +80,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 		ans("Choose 2 more managers", ""),
 		ans("Build this swarm now?", "y"),
 		ans("Save this plan", "n"),
+		ans("Prove the swarm works now", "n"),
 	}}
 	env, out := testEnv(p, nodes, true)
 	env.Explain = true

@@ -106,14 +106,64 @@ func PreflightText(findings []preflight.Finding) string {
 
 // NextStepsText is what to try once the swarm is ready; lab names the practice lab the nodes
 // are, so the commands it suggests work as typed.
-func NextStepsText(managers int, lab string) string {
+func NextStepsText(managers int, lab, image string) string {
 	return text("next-steps", struct {
 		Managers int
 		Lab      string
-	}{managers, lab})
+		Image    string
+	}{managers, lab, image})
 }
 
 // text renders a text template without its final line break: it is printed as one line.
 func text(name string, data any) string {
 	return strings.TrimRight(templates.MustRender(name+".tmpl", data), "\n")
+}
+
+// CheckText is a check's result: the matrix (rows: from, columns: to), the nodes left out,
+// a line per failing pair, the fixes, the routing mesh, and the one-line result.
+func CheckText(r *CheckResult) string {
+	ok := map[[2]string]bool{}
+	tested := map[[2]string]bool{}
+	for _, p := range r.Pairs {
+		tested[[2]string{p.From, p.To}] = true
+		ok[[2]string{p.From, p.To}] = p.OK
+	}
+	var rows [][]string
+	for _, from := range r.Nodes {
+		row := []string{from}
+		for _, to := range r.Nodes {
+			k := [2]string{from, to}
+			switch {
+			case from == to:
+				row = append(row, "·")
+			case !tested[k]:
+				row = append(row, "?")
+			case ok[k]:
+				row = append(row, "✓")
+			default:
+				row = append(row, "✗")
+			}
+		}
+		rows = append(rows, row)
+	}
+	lines := []string{text("check-matrix", map[string]any{"Header": append([]string{msg("check.matrix.corner", nil)}, r.Nodes...), "Rows": rows}), ""}
+	for _, s := range r.Untested {
+		lines = append(lines, "  "+msg("check.untested", s))
+	}
+	for _, s := range r.Skipped {
+		lines = append(lines, "  "+msg("check.skipped", s))
+	}
+	for _, p := range r.Problems {
+		lines = append(lines, "  ✗ "+p)
+	}
+	if len(r.Fixes) > 0 {
+		lines = append(lines, msg("check.why.title", nil))
+	}
+	for _, f := range r.Fixes {
+		lines = append(lines, "  • "+f)
+	}
+	if r.Mesh != "" {
+		lines = append(lines, msg("check.mesh", r.Mesh))
+	}
+	return strings.Join(append(lines, msg("check.result", r)), "\n")
 }

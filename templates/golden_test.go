@@ -65,8 +65,24 @@ var goldens = map[string]func() (string, error){
 	"install-docker-debian.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"})
 	},
-	"firewall-open.sh": func() (string, error) { return preflight.FirewallScript("firewalld") },
-	"probe-ports.sh":   ok(preflight.ProbeScript("10.0.0.11")),
+	"firewall-open.sh":     func() (string, error) { return preflight.FirewallScript("firewalld") },
+	"probe-ports.sh":       ok(preflight.ProbeScript("10.0.0.11")),
+	"check-network-create": ok(docker.CheckNetworkCreate("swarmwiz-check-1a2b3c4d", "1a2b3c4d", true)),
+	"check-service-create": ok(docker.CheckServiceCreate("swarmwiz-check-1a2b3c4d", "1a2b3c4d", "swarmwiz-probe:v1.0", "/swarmwiz", true)),
+	"check-exec":           ok(docker.CheckExec("0123abcd", "/swarmwiz", "swarmwiz-check-1a2b3c4d", []string{"node2=10.0.1.3", "node3=10.0.1.4"})),
+	"check-cleanup.sh":     ok(docker.CheckCleanup(false) + "\n" + docker.CheckCleanup(true)),
+	"mesh-support.sh":      ok(docker.MeshSupport()),
+	"open-port": ok(strings.Join([]string{docker.Cmd("open-port", map[string]string{"Firewall": "firewalld", "Port": "4789/udp", "Proto": "udp", "Number": "4789"}),
+		docker.Cmd("open-port", map[string]string{"Firewall": "ufw", "Port": "7946/tcp", "Proto": "tcp", "Number": "7946"}),
+		docker.Cmd("open-port", map[string]string{"Firewall": "", "Port": "4789/udp", "Proto": "udp", "Number": "4789"})}, "\n")),
+	"check-matrix": ok(steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"node1", "swarm-worker-01.example.lan", "node3"},
+		Pairs: []steps.CheckPair{{From: "node1", To: "swarm-worker-01.example.lan", OK: true}, {From: "node1", To: "node3", OK: false},
+			{From: "swarm-worker-01.example.lan", To: "node1", OK: true}, {From: "swarm-worker-01.example.lan", To: "node3", OK: false},
+			{From: "node3", To: "node1", OK: false}, {From: "node3", To: "swarm-worker-01.example.lan", OK: false}},
+		Working: 2, Total: 6, Skipped: []steps.CheckSkip{{Node: "node4", Why: "not checked: the node is Down"}},
+		Problems: []string{"node1 → node3: TCP, UDP failed: VXLAN 4789/udp is blocked on node3"},
+		Fixes:    []string{"node3: the overlay fails while the nodes reach each other on 7946/tcp, so VXLAN 4789/udp, which carries the overlay's traffic, is blocked on node3. Fix: open 4789/udp on node3: iptables -I INPUT -p udp --dport 4789 -j ACCEPT"},
+		Mesh:     "not checked: dockerd on node1 runs with --iptables=false", Seconds: 9.5})),
 	"preflight": ok(steps.PreflightText([]preflight.Finding{{Level: preflight.Error, Node: "node2", Check: "reach 10.0.0.11:2377",
 		Result: "blocked (timeout)", Fix: "on node1, let 2377/tcp in"}})),
 	"quorum-table": ok(steps.QuorumText(3)),
@@ -76,7 +92,7 @@ var goldens = map[string]func() (string, error){
 	"node-table": ok(steps.NodeTableText([]docker.Node{
 		{ID: "id1", Hostname: "n1", Status: "Ready", Availability: "Active", ManagerStatus: "Leader", EngineVersion: "24.0.7", Self: true},
 		{ID: "id2", Hostname: "n2", Status: "Ready", Availability: "Active", EngineVersion: "24.0.7"}})),
-	"next-steps": ok(steps.NextStepsText(3, "lab")),
+	"next-steps": ok(steps.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") + "\n---\n" + steps.NextStepsText(3, "", "swarmwiz-probe:v1.0")),
 }
 
 func ok(s string) func() (string, error) { return func() (string, error) { return s, nil } }

@@ -32,6 +32,8 @@ type Env struct {
 	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
 	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
 	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
+	Version     string    // of swarmwiz: the probe image's tag
+	Self        string    // the running swarmwiz executable: the probe image is made of it
 
 	con *progress.Console // the one writer of Out and Err; made at the first line
 }

@@ -100,3 +100,7 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
 }
+
+// NodeErr is an error on node n while running cmd (or the docker API call it equals): the
+// node and the command named, tokens masked, one line.
+func (e *Env) NodeErr(n *Node, cmd string, err error) error { return e.nodeErr(n, cmd, err) }

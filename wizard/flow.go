@@ -21,6 +21,12 @@ type Skipper interface {
 	Skip(st *State) bool
 }
 
+// EnvSkipper is a step whose running depends on how the run was started (a question that is
+// only asked on a terminal).
+type EnvSkipper interface {
+	SkipIn(env *Env, st *State) bool
+}
+
 // Run runs steps in order, printing "[n] Title" before each one that runs, numbered as they
 // run: a step skipped because its answer came from a flag or a plan leaves no gap, and no
 // total is shown, since which steps run is learned on the way. It stops at the first error,
@@ -32,6 +38,9 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 			return env.stopped(st, failure.ErrInterrupted)
 		}
 		if sk, ok := s.(Skipper); ok && sk.Skip(st) {
+			continue
+		}
+		if sk, ok := s.(EnvSkipper); ok && sk.SkipIn(env, st) {
 			continue
 		}
 		n++

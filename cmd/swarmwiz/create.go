@@ -216,6 +216,7 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 		Short: "The guided wizard: build a swarm (the default command)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Check.Declined = cmd.Flags().Changed("check") && !o.Check.Yes
 			return runFlow(cmd, env, &p, output, steps.Create(o), run)
 		},
 	}
@@ -226,6 +227,8 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 	c.Flags().BoolVar(&o.LeaveOther, "leave-other-swarms", false, "make nodes already in another swarm leave it (a manager with --force)")
 	c.Flags().StringVar(&o.SavePlan, "save-plan", "", "write the plan to FILE (mode 0600, no secrets) after the summary")
 	c.Flags().BoolVar(&env.DryRun, "dry-run", false, "read the nodes, then print every command it would run; change nothing")
+	c.Flags().BoolVar(&o.Check.Yes, "check", false, "after the node table, prove the swarm works (swarmwiz check) without asking; --check=false: do not offer it")
+	checkFlags(c, &o.Check)
 	return c
 }
 
@@ -281,4 +284,29 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 	}
 	defer st.Close()
 	return run(cmd.Context(), env, st, flow)
+}
+
+func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {
+	var p planFlags
+	var c steps.Check
+	var output string
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Prove the swarm works: containers on every node talk to every other over an overlay network",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFlow(cmd, env, &p, output, steps.CheckFlow(c), run)
+		},
+	}
+	p.add(cmd, false)
+	teachFlags(cmd, env)
+	checkFlags(cmd, &c)
+	outputFlag(cmd, &output)
+	return cmd
+}
+
+// checkFlags are the check's own flags, on `check` and on `create` (which offers the check).
+func checkFlags(cmd *cobra.Command, c *steps.Check) {
+	cmd.Flags().BoolVar(&c.Encrypted, "encrypted", false, "check an encrypted overlay (IPsec ESP between the nodes)")
+	cmd.Flags().StringVar(&c.Image, "probe-image", "", "an image the nodes pull for the probe, holding a static swarmwiz at /swarmwiz (default: this binary, loaded onto the nodes)")
 }

@@ -31,6 +31,8 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := wizard.NewEnv(ctx)
+	env.Version = version
+	env.Self, _ = os.Executable()
 	if env.Interactive {
 		// An interrupted prompt may leave the terminal in raw mode; put it back as it was.
 		if saved, err := term.GetState(int(os.Stdin.Fd())); err == nil {
@@ -85,7 +87,7 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
 	root.RunE = create.RunE
 	root.Flags().AddFlagSet(create.Flags())
-	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newLab(env))
+	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newLab(env), newProbe())
 	return root
 }
 

@@ -127,7 +127,52 @@ func size(bin string, n, runs int) error {
 	if err := reset(inv); err != nil {
 		return err
 	}
-	return parallelism(bin, planFile, n)
+	if err := parallelism(bin, planFile, n); err != nil {
+		return err
+	}
+	return checkTimes(bin, planFile, inv, n)
+}
+
+// checkTimes times `swarmwiz check` on a swarm the wizard built: the first check loads the
+// probe image onto every node, the second reuses it. The daemons are restarted first: the
+// runs above made every node leave and join swarms many times, after which docker's network
+// agent sometimes fails to start (moby/moby#31913), which the check would rightly report.
+func checkTimes(bin, planFile string, inv *lab.Inventory, n int) error {
+	for _, verb := range []string{"stop", "start"} {
+		var wg sync.WaitGroup
+		for _, node := range inv.Nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				exec.Command(bin, "lab", verb, "--name", labName, node.Name).Run()
+			}()
+		}
+		wg.Wait()
+	}
+	if out, err := exec.Command(bin, "create", "--config", planFile, "--yes", "--quiet").CombinedOutput(); err != nil {
+		return fmt.Errorf("swarmwiz create: %v\n%s", err, out)
+	}
+	var line []string
+	for _, run := range []string{"first, image loaded", "again, image reused"} {
+		t0 := time.Now()
+		cmd := exec.Command(bin, "check", "--config", planFile, "--quiet")
+		cmd.Env = append(os.Environ(), "SWARMWIZ_TIMINGS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("swarmwiz check: %v\n%s", err, out)
+		}
+		var ph []string
+		for _, l := range strings.Split(string(out), "\n") {
+			var step string
+			var sec float64
+			if _, err := fmt.Sscanf(l, "timing check.%s %f", &step, &sec); err == nil {
+				ph = append(ph, fmt.Sprintf("%s %.2f", step, sec))
+			}
+		}
+		line = append(line, fmt.Sprintf("%s %.2fs (%s)", run, time.Since(t0).Seconds(), strings.Join(ph, ", ")))
+	}
+	fmt.Printf("check %d nodes (%d directed pairs): %s\n", n, n*(n-1), strings.Join(line, "; "))
+	return nil
 }
 
 // parallelism times what a run does before changing anything (connect, facts, preflight:

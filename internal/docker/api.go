@@ -41,16 +41,6 @@ func (a API) Post(ctx context.Context, path string, body, v any) error {
 }
 
 func (a API) do(ctx context.Context, method, path string, body, v any) error {
-	if a.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
-		defer cancel()
-	}
-	client := http.Client{Transport: &http.Transport{
-		DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return a.Dial(ctx) },
-		DisableKeepAlives: true,
-	}}
-	defer client.CloseIdleConnections()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -59,28 +49,14 @@ func (a API) do(ctx context.Context, method, path string, body, v any) error {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, rd)
+	rc, err := a.Stream(ctx, method, path, "application/json", rd)
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := client.Do(req)
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Message string }
-		if json.Unmarshal(b, &e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(resp.Status + " " + string(b))
-		}
-		return &APIError{Status: resp.StatusCode, Message: e.Message}
 	}
 	if v == nil || len(bytes.TrimSpace(b)) == 0 {
 		return nil
@@ -89,6 +65,54 @@ func (a API) do(ctx context.Context, method, path string, body, v any) error {
 		return fmt.Errorf("docker API %s: %w", path, err)
 	}
 	return nil
+}
+
+// Stream sends body (of contentType; nil: none) and returns the answer's body to read as it
+// comes: an image being loaded, a command's output. A refusal is an *APIError.
+func (a API) Stream(ctx context.Context, method, path, contentType string, body io.Reader) (io.ReadCloser, error) {
+	cancel := context.CancelFunc(func() {})
+	if a.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
+	}
+	client := http.Client{Transport: &http.Transport{
+		DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return a.Dial(ctx) },
+		DisableKeepAlives: true,
+	}}
+	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, body)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		defer cancel()
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var e struct{ Message string }
+		if json.Unmarshal(b, &e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(resp.Status + " " + string(b))
+		}
+		return nil, &APIError{Status: resp.StatusCode, Message: e.Message}
+	}
+	return &streamBody{ReadCloser: resp.Body, done: func() { cancel(); client.CloseIdleConnections() }}, nil
+}
+
+type streamBody struct {
+	io.ReadCloser
+	done func()
+}
+
+func (s *streamBody) Close() error {
+	err := s.ReadCloser.Close()
+	s.done()
+	return err
 }
 
 // JoinRequest is the body of POST /swarm/join: what `docker swarm join` sends.

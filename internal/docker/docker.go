@@ -183,3 +183,30 @@ func Quorum(n int) int { return n/2 + 1 }
 
 // Tolerates is how many managers may fail with the swarm still working.
 func Tolerates(n int) int { return (n - 1) / 2 }
+
+// CheckNetworkCreate is `docker network create --driver overlay` for a check's probe.
+func CheckNetworkCreate(name, id string, encrypted bool) string {
+	return Cmd("check-network-create", map[string]any{"Name": name, "ID": id, "Encrypted": encrypted})
+}
+
+// CheckServiceCreate is `docker service create --mode global` of a check's probe: one task on
+// every node, on the network of the same name, its entrypoint path in image; local: the image
+// was loaded onto the nodes, so no registry is asked for it.
+func CheckServiceCreate(name, id, image, path string, local bool) string {
+	return Cmd("check-service-create", map[string]any{"Name": name, "ID": id, "Image": image, "Path": path, "Local": local})
+}
+
+// CheckExec is the `docker exec` that runs a probe's tests, as a learner would type it.
+func CheckExec(container, path, name string, peers []string) string {
+	return Cmd("check-exec", map[string]any{"Container": container, "Path": path, "Name": name, "Peers": peers})
+}
+
+// CheckCleanup is the script that removes every check's probe services, or (networks) their
+// overlay networks.
+func CheckCleanup(networks bool) string {
+	return Cmd("check-cleanup.sh", map[string]bool{"Networks": networks})
+}
+
+// MeshSupport is the read-only script that says why a node cannot serve the routing mesh:
+// "iptables=false" (dockerd leaves iptables alone), "ipvs=missing" (the kernel has no IPVS).
+func MeshSupport() string { return Cmd("mesh-support.sh", nil) }

@@ -69,3 +69,21 @@ func FuzzParseSwarm(f *testing.F) {
 		_, _ = ParseManagerStatus(s)
 	})
 }
+
+// Demux splits docker's multiplexed stream into stdout and stderr, frame by frame.
+func TestDemux(t *testing.T) {
+	frame := func(stream byte, s string) []byte {
+		return append([]byte{stream, 0, 0, 0, 0, 0, 0, byte(len(s))}, s...)
+	}
+	var in []byte
+	in = append(in, frame(1, "hello ")...)
+	in = append(in, frame(2, "oops")...)
+	in = append(in, frame(1, "world")...)
+	var out, errb strings.Builder
+	if err := Demux(strings.NewReader(string(in)), &out, &errb); err != nil || out.String() != "hello world" || errb.String() != "oops" {
+		t.Errorf("got %q %q %v", out.String(), errb.String(), err)
+	}
+	if err := Demux(strings.NewReader(string(frame(7, "x"))), &out, &errb); err == nil {
+		t.Errorf("an unknown stream must be an error")
+	}
+}

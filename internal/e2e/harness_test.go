@@ -44,7 +44,10 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		bin = filepath.Join(dir, "swarmwiz")
-		out, err := exec.Command("go", "build", "-o", bin, "github.com/swarmwiz/swarmwiz/cmd/swarmwiz").CombinedOutput()
+		build := exec.Command("go", "build", "-o", bin, "github.com/swarmwiz/swarmwiz/cmd/swarmwiz")
+		// Static, as make build: the binary is also the probe image of `swarmwiz check`.
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			fmt.Printf("build: %v\n%s", err, out)
 			os.Exit(1)
@@ -207,4 +210,26 @@ func stopNode(t *testing.T, name string) {
 		t.Fatal(r)
 	}
 	t.Cleanup(func() { swarmwiz(t, "lab", "start", "--name", labName, name) })
+}
+
+// freshDaemons restarts every node's dockerd (and sshd). Tests that send traffic over the
+// overlay need it: the shared lab's nodes leave one swarm and join the next again and again,
+// and docker's network agent then sometimes fails to start ("error in agentInit ... 7946:
+// address already in use", moby/moby#31913), leaving that node's overlay dead until dockerd
+// restarts. `swarmwiz check` names that fault; the other tests must not be hit by it.
+func freshDaemons(t *testing.T, nodes []labNode) {
+	t.Helper()
+	for _, verb := range []string{"stop", "start"} {
+		var wg sync.WaitGroup
+		for _, n := range nodes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if out, err := runOut(bin, "lab", verb, "--name", labName, n.Name); err != nil {
+					t.Errorf("lab %s %s: %v\n%s", verb, n.Name, err, out)
+				}
+			}()
+		}
+		wg.Wait()
+	}
 }

@@ -142,6 +142,8 @@ func TestPreflightOtherSwarmLeaves(t *testing.T) {
 	s.send("y", keyEnter)
 	s.expect("Save this plan")
 	s.send("n", keyEnter)
+	s.expect("Prove the swarm works now")
+	s.send("n", keyEnter)
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, s.text())
 	}

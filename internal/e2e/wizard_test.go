@@ -64,6 +64,7 @@ func tableRows(t *testing.T, out string) [][]string {
 // (one Leader, two Reachable), 4 workers, all Ready and Active, and docker agrees.
 func TestWizardBuildsSeedTopology(t *testing.T) {
 	nodes := sharedLab(t)
+	freshDaemons(t, nodes) // its run ends with the check
 	s := startPTY(t, nil)
 	chooseLab(s)
 	s.send(keyEnter) // node1 starts the swarm
@@ -82,10 +83,16 @@ func TestWizardBuildsSeedTopology(t *testing.T) {
 	saved := filepath.Join(t.TempDir(), "seed.yaml")
 	s.send(strings.Split(saved, "")...)
 	s.send(keyEnter)
+	// The run ends with proof: the check, offered on a terminal, answered yes.
+	s.expect("Prove the swarm works now")
+	s.send("y", keyEnter)
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, s.text())
 	}
 	out := s.text()
+	if !strings.Contains(out, "✓ 42 of 42 directed pairs work over the overlay") {
+		t.Errorf("the offered check did not prove all 42 pairs:\n%s", out)
+	}
 	noFullToken(t, out)
 	spinnerNeverSharesALine(t, s.raw.String())
 	checkSavedPlan(t, saved, 7)
@@ -228,6 +235,8 @@ func TestWizardDropsUnreachableNode(t *testing.T) {
 	s.expect("Build this swarm now?")
 	s.send("y", keyEnter)
 	s.expect("Save this plan to a file")
+	s.send("n", keyEnter)
+	s.expect("Prove the swarm works now")
 	s.send("n", keyEnter)
 	if code := s.wait(); code != 0 {
 		t.Fatalf("exit %d\n%s", code, s.text())

@@ -29,6 +29,7 @@ type Facts struct {
 	UFW             string // "Status: active" ...; "" when not installed
 	IptablesInput   string // "-P INPUT DROP" ...
 	SELinux         string // Enforcing, Permissive, Disabled; "" when absent
+	Arch            string // the machine, as `uname -m` says it: x86_64, aarch64 ...
 }
 
 // Addr is one IPv4 address of a node's interface.
@@ -80,6 +81,8 @@ func Parse(out string) (Facts, error) {
 		switch k {
 		case "hostname":
 			f.Hostname = v
+		case "arch":
+			f.Arch = v
 		case "os":
 			f.OS = v
 		case "os_id":

@@ -1,0 +1,193 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// checkJSON is what `swarmwiz check -o json` prints.
+type checkJSON struct {
+	Working, Total int
+	Pairs          []struct {
+		From, To string
+		OK       bool
+	}
+	Mesh string
+}
+
+// traces lists, per node, what a check could leave behind: services, networks, containers.
+func traces(t *testing.T, nodes []labNode) map[string]string {
+	t.Helper()
+	out := map[string]string{"services": ssh(t, nodes[0], "docker service ls -q | sort")}
+	for _, n := range nodes {
+		out[n.Name+" networks"] = ssh(t, n, "docker network ls -q | sort")
+		out[n.Name+" containers"] = ssh(t, n, "docker ps -aq | sort")
+	}
+	return out
+}
+
+func sameTraces(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s changed:\nbefore: %q\nafter:  %q", k, v, after[k])
+		}
+	}
+}
+
+// The seed's swarm built off a terminal with --check ends with proof; `swarmwiz check` then
+// reports 42 of 42 directed pairs working, exits 0, leaves no service, network or container
+// behind, and a second check reuses the probe image.
+func TestCheckProvesEveryPair(t *testing.T) {
+	nodes := sharedLab(t)
+	freshDaemons(t, nodes)
+	r := createSeed(t, "--check")
+	if !strings.Contains(r.out, "✓ 42 of 42 directed pairs work over the overlay") {
+		t.Errorf("create --check did not end with the check:\n%s", r.out)
+	}
+	// The next steps the wizard suggests for the lab work there: typed on a manager, the
+	// hello service answers from the nodes.
+	var suggested []string
+	in := false
+	for _, line := range strings.Split(r.out, "\n") {
+		switch {
+		case strings.Contains(line, "then, on a manager:"):
+			in = true
+		case in && strings.HasPrefix(line, "  "):
+			suggested = append(suggested, strings.TrimSpace(line))
+		case in:
+			in = false
+		}
+	}
+	if len(suggested) != 4 {
+		t.Fatalf("want 4 suggested commands, got %q:\n%s", suggested, r.out)
+	}
+	if out := ssh(t, nodes[0], strings.Join(suggested, " && ")); !strings.Contains(out, "hello from node") {
+		t.Errorf("the suggested commands did not say hello: %s", out)
+	}
+	ssh(t, nodes[0], "docker service rm hello && sleep 2 && docker network rm hello-net")
+
+	before := traces(t, nodes)
+	r = swarmwiz(t, "check", "--lab", labName, "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("check: %s", r)
+	}
+	var res checkJSON
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
+		t.Fatalf("check -o json: %v\n%s", err, r.out)
+	}
+	if res.Working != 42 || res.Total != 42 || len(res.Pairs) != 42 {
+		t.Errorf("want 42 of 42 pairs, got %d of %d (%d listed)", res.Working, res.Total, len(res.Pairs))
+	}
+	if !strings.Contains(res.Mesh, "--iptables=false") {
+		t.Errorf("the lab cannot serve the routing mesh, and the check must say why: %q", res.Mesh)
+	}
+	sameTraces(t, before, traces(t, nodes))
+
+	r = swarmwiz(t, "check", "--lab", labName)
+	if r.code != 0 || strings.Count(r.out, "has the probe image") != 7 {
+		t.Errorf("a second check must reuse the image on all 7 nodes:\n%s", r)
+	}
+	for _, row := range strings.Split(r.out, "\n") {
+		if strings.HasPrefix(row, "node") && strings.Contains(row, "·") && strings.Count(row, "✓") != 6 {
+			t.Errorf("matrix row %q: want 6 ✓", row)
+		}
+	}
+}
+
+// With VXLAN's 4789/udp dropped inside one node's namespace, the check exits 1 and names
+// that node and the port, with the fix; with the rule removed it passes again.
+func TestCheckNamesBlockedVXLAN(t *testing.T) {
+	freshDaemons(t, sharedLab(t))
+	createSeed(t)
+	rule := func(op string) {
+		inNode(t, 5, "net", "iptables", op, "INPUT", "-p", "udp", "--dport", "4789", "-j", "DROP")
+	}
+	rule("-I")
+	dropped := true
+	t.Cleanup(func() {
+		if dropped {
+			rule("-D")
+		}
+	})
+	r := swarmwiz(t, "check", "--lab", labName)
+	if r.code != 1 {
+		t.Fatalf("want exit 1 with 4789/udp blocked on node5: %s", r)
+	}
+	for _, want := range []string{
+		"node1 → node5: TCP, UDP failed: VXLAN 4789/udp is blocked on node5",
+		"node5 → node7: TCP, UDP failed: VXLAN 4789/udp is blocked on node5",
+		"node5: the overlay fails while the nodes reach each other on 7946/tcp, so VXLAN 4789/udp, which carries the overlay's traffic, is blocked on node5. Fix: open 4789/udp on node5: iptables -I INPUT -p udp --dport 4789 -j ACCEPT",
+		"✗ 30 of 42 directed pairs work over the overlay",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("missing %q:\n%s", want, r.out)
+		}
+	}
+	if n := strings.Count(r.out, "  ✗ node"); n != 12 {
+		t.Errorf("want a line for each of the 12 failing pairs, got %d:\n%s", n, r.out)
+	}
+	rule("-D")
+	dropped = false
+	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 || !strings.Contains(r.out, "✓ 42 of 42") {
+		t.Errorf("with the rule removed the check must pass: %s", r)
+	}
+}
+
+// startCheck runs `swarmwiz check` in the background and returns once its probe service
+// exists on the swarm.
+func startCheck(t *testing.T, manager labNode) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, "check", "--lab", labName)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for ssh(t, manager, "docker service ls -q --filter label=swarmwiz.check") == "" {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no probe service appeared:\n%s", out.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return cmd, &out
+}
+
+// Ctrl-C during a check exits 130 and leaves nothing behind; a check killed outright leaves
+// its probe, which the next check removes before it runs.
+func TestCheckInterruptedAndKilled(t *testing.T) {
+	nodes := sharedLab(t)
+	freshDaemons(t, nodes)
+	createSeed(t)
+	before := traces(t, nodes)
+	cmd, out := startCheck(t, nodes[0])
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("Ctrl-C: want exit 130, got %v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "Interrupted.") || !strings.Contains(out.String(), "the check's probe service, network and containers are removed") {
+		t.Errorf("no account of the interrupted check:\n%s", out)
+	}
+	sameTraces(t, before, traces(t, nodes))
+
+	cmd, out = startCheck(t, nodes[0])
+	cmd.Process.Kill()
+	cmd.Wait()
+	if ssh(t, nodes[0], "docker service ls -q --filter label=swarmwiz.check") == "" {
+		t.Fatalf("a killed check should have left its service (the case to test):\n%s", out)
+	}
+	r := swarmwiz(t, "check", "--lab", labName)
+	if r.code != 0 || !strings.Contains(r.out, "removed what an earlier check left behind (1 probe service)") {
+		t.Errorf("the next check must remove the leftover and pass: %s", r)
+	}
+	sameTraces(t, before, traces(t, nodes))
+}

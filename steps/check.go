@@ -1,0 +1,677 @@
+package steps
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
+	"github.com/swarmwiz/swarmwiz/internal/preflight"
+	"github.com/swarmwiz/swarmwiz/internal/probe"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// Check proves the swarm works: a probe task on every node, on an overlay network of its
+// own, tries every other node's task over the overlay (TCP and UDP, small and large, and the
+// swarm's DNS); the result is a matrix and a line per failing pair with its likely cause and
+// fix. Everything it makes is removed again, also after Ctrl-C.
+type Check struct {
+	Encrypted bool
+	Image     string // --probe-image: an image the nodes pull; "": the swarmwiz binary itself
+	// Offer: after create, the check is offered (asked on a terminal); Yes runs it unasked;
+	// Declined (--check=false) neither asks nor runs it.
+	Offer, Yes, Declined bool
+}
+
+// CheckFailed is a check in which some pair of nodes cannot talk (or a node ran no probe):
+// exit 1.
+type CheckFailed struct{ Result *CheckResult }
+
+func (e *CheckFailed) Error() string { return msg("check.failed", e.Result) }
+
+// TaskTimeout bounds the wait for a probe task on every node.
+var TaskTimeout = 40 * time.Second
+
+func (Check) Title() string { return msg("check.title", nil) }
+
+// SkipIn: after create, the check is offered on a terminal, or run with --check; never in a
+// dry run, and not when the swarm ended.
+func (c Check) SkipIn(env *wizard.Env, st *wizard.State) bool {
+	if !c.Offer {
+		return false
+	}
+	return c.Declined || env.DryRun || st.SwarmEnded || !c.Yes && (!env.Interactive || env.Quiet || env.JSON != nil)
+}
+
+func (c Check) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if c.Offer && !c.Yes {
+		ok, err := env.Prompter.Confirm(msg("check.offer", nil), msg("check.offer.help", nil), true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			say(env, "check.later", nil)
+			return nil
+		}
+	}
+	res, err := runCheck(ctx, env, st, c)
+	if err != nil {
+		return err
+	}
+	if env.JSON != nil && !c.Offer {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(env.JSON, string(b))
+	} else if env.Quiet {
+		say(env, "check.result", res)
+	} else {
+		env.Println(CheckText(res))
+	}
+	if res.Working < res.Total || len(res.Untested) > 0 {
+		return &CheckFailed{res}
+	}
+	return nil
+}
+
+// CheckResult is what a check found, as the matrix and as --output json.
+type CheckResult struct {
+	Network  string       `json:"network"` // overlay, or encrypted overlay
+	Nodes    []string     `json:"nodes"`   // the nodes tested, in the node table's order
+	Pairs    []CheckPair  `json:"pairs"`
+	Working  int          `json:"working"`
+	Total    int          `json:"total"`
+	Untested []CheckSkip  `json:"untested,omitempty"` // Ready nodes a probe could not run on
+	Skipped  []CheckSkip  `json:"skipped,omitempty"`  // nodes that run no tasks (down, drained)
+	Mesh     string       `json:"mesh"`               // why the routing mesh was not checked
+	Problems []string     `json:"problems,omitempty"`
+	Fixes    []string     `json:"fixes,omitempty"`
+	Seconds  float64      `json:"seconds"`
+	Removed  int          `json:"leftoversRemoved,omitempty"`
+	links    []probe.Link // unexported: kept for the diagnosis
+}
+
+// CheckPair is one directed pair: what From's task found of To's.
+type CheckPair struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	OK       bool   `json:"ok"`
+	TCP      string `json:"tcp,omitempty"`
+	TCPLarge string `json:"tcpLarge,omitempty"`
+	UDP      string `json:"udp,omitempty"`
+	UDPLarge string `json:"udpLarge,omitempty"`
+	DNS      string `json:"dns,omitempty"`
+}
+
+// CheckSkip is a node left out of the matrix, and why.
+type CheckSkip struct {
+	Node string `json:"node"`
+	Why  string `json:"why"`
+}
+
+// probeTarget is a node the probe runs on.
+type probeTarget struct {
+	row       docker.Node
+	node      *wizard.Node // nil: not connected
+	ip        string       // its task's overlay address
+	container string
+}
+
+func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (*CheckResult, error) {
+	t0 := time.Now()
+	phase := phaseTimer(env, "check")
+	res := &CheckResult{Network: "overlay"}
+	if c.Encrypted {
+		res.Network = "encrypted overlay"
+	}
+	mgr := checkManager(st)
+	if mgr == nil {
+		return nil, errors.New(msg("nodes.nomanager", nil))
+	}
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return nil, err
+	}
+	var targets []*probeTarget
+	for _, r := range rows {
+		switch {
+		case r.Status != "Ready":
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.down", r.Status)})
+		case r.Availability != "Active":
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.drain", r.Availability)})
+		default:
+			targets = append(targets, &probeTarget{row: r, node: nodeByHostname(st, r.Hostname)})
+		}
+	}
+	if len(targets) < 2 {
+		return nil, errors.New(msg("check.toofew", len(targets)))
+	}
+	// A check killed before it could clean up left its service and network: remove them first.
+	if env.Explain {
+		env.ExplainCmd(mgr, docker.CheckCleanup(false), msg("check.cleanup.why", nil))
+	}
+	if res.Removed, err = cleanupCheck(ctx, env, st, mgr, targets, true); err != nil {
+		return nil, err
+	}
+	phase("cleanup-before")
+	if res.Removed > 0 && !env.Quiet {
+		env.Println("  " + msg("check.leftover", res.Removed))
+	}
+	image, local := c.Image, c.Image == ""
+	if local {
+		if image, err = loadProbe(ctx, env, targets); err != nil {
+			return nil, err
+		}
+	}
+	phase("image")
+	id := randomID()
+	name := "swarmwiz-check-" + id
+	// From here on the check has made something: whatever happens, remove it.
+	defer func() {
+		if _, err := cleanupCheck(ctx, env, st, mgr, targets, false); err != nil {
+			env.Errorln(msg("check.cleanup.failed", err.Error()))
+		} else if ctx.Err() != nil {
+			env.Errorln(msg("check.cleaned", nil))
+		}
+		phase("cleanup")
+	}()
+	if _, err := env.Change(ctx, st, mgr, docker.CheckNetworkCreate(name, id, c.Encrypted), msg("check.network.why", nil), ""); err != nil {
+		return nil, err
+	}
+	if _, err := env.Change(ctx, st, mgr, docker.CheckServiceCreate(name, id, image, probe.Path, local), msg("check.service.why", nil), ""); err != nil {
+		return nil, err
+	}
+	phase("create")
+	res.Untested = append(res.Untested, waitTasks(ctx, env, mgr, name, targets)...)
+	phase("tasks")
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var live []*probeTarget
+	for _, t := range targets {
+		if t.container != "" {
+			live = append(live, t)
+		}
+	}
+	if len(live) < 2 {
+		return nil, errors.New(msg("check.notasks", res.Untested))
+	}
+	waitGossip(ctx, name, live)
+	phase("gossip")
+	if err := runProbes(ctx, env, name, live, res); err != nil {
+		return nil, err
+	}
+	phase("probes")
+	res.Mesh = meshSupport(ctx, env, live)
+	dpp := dataPathPort(ctx, mgr)
+	blocked := gossipBlocked(ctx, env, res, live)
+	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, c.Encrypted, st.LabName)
+	phase("diagnose")
+	res.Seconds = time.Since(t0).Seconds()
+	return res, nil
+}
+
+// phaseTimer returns a function that, for `make bench` (SWARMWIZ_TIMINGS=1), writes how long
+// each named phase since the last took.
+func phaseTimer(env *wizard.Env, step string) func(name string) {
+	last := time.Now()
+	return func(name string) {
+		if env.Timings != nil {
+			fmt.Fprintf(env.Timings, "timing %s.%s %.3f\n", step, name, time.Since(last).Seconds())
+		}
+		last = time.Now()
+	}
+}
+
+// checkManager is a connected manager to run the check's docker commands on.
+func checkManager(st *wizard.State) *wizard.Node {
+	for _, n := range managersFirst(st) {
+		if n.Facts.Swarm.ControlAvailable || n.Role == wizard.Manager {
+			return n
+		}
+	}
+	return nil
+}
+
+func randomID() string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// loadProbe puts the probe image (this very binary) on every tested node that lacks it,
+// streamed over the node's docker connection: no registry, no internet.
+func loadProbe(ctx context.Context, env *wizard.Env, targets []*probeTarget) (string, error) {
+	img, err := probe.FromExecutable(env.Self, env.Version)
+	if err != nil {
+		var ns *probe.NotStaticError
+		if errors.As(err, &ns) {
+			return "", errors.New(msg("check.image.dynamic", ns.Interp))
+		}
+		return "", err
+	}
+	var nodes []*wizard.Node
+	for _, t := range targets {
+		switch {
+		case t.node == nil || t.node.Conn == nil:
+			return "", errors.New(msg("check.image.unreachable", t.row.Hostname))
+		case t.node.Facts.Arch != "" && !probe.SameArch(img.Arch, t.node.Facts.Arch):
+			return "", errors.New(msg("check.image.arch", map[string]string{"Node": t.row.Hostname, "Arch": t.node.Facts.Arch, "Own": img.Arch}))
+		}
+		nodes = append(nodes, t.node)
+	}
+	rep := progress.Start(changeProgress(env), msg("check.image.progress", img.Ref), len(nodes))
+	errs := eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		api := n.Docker()
+		have, err := api.ImageID(ctx, img.Ref)
+		note := msg("check.image.had", nil)
+		if err == nil && have != img.ID {
+			err = api.LoadImage(ctx, bytes.NewReader(img.Archive))
+			note = msg("check.image.loaded", len(img.Archive)>>20)
+		}
+		if err != nil {
+			err = env.NodeErr(n, "docker load", err)
+		}
+		rep.Item(n.Name(), err, note)
+		return err
+	})
+	rep.Stop()
+	return img.Ref, errors.Join(errs...)
+}
+
+// waitTasks waits until every probeTarget runs its probe task, and learns each task's container
+// and overlay address; it returns the targets whose task did not start, with why.
+func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name string, targets []*probeTarget) []CheckSkip {
+	api := mgr.Docker()
+	why := map[string]string{}
+	poll.Until(ctx, TaskTimeout, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			tasks, err := api.Tasks(ctx, name)
+			if err != nil {
+				return false, nil
+			}
+			done := true
+			for _, t := range targets {
+				t.container, t.ip = "", ""
+				for _, task := range tasks {
+					if task.NodeID != t.row.ID {
+						continue
+					}
+					switch task.Status.State {
+					case "running":
+						t.container, t.ip = task.Status.ContainerStatus.ContainerID, task.Addr(name)
+					case "failed", "rejected", "shutdown", "complete", "orphaned":
+						why[t.row.Hostname] = task.Status.State + ": " + task.Status.Err
+					}
+				}
+				done = done && (t.container != "" || why[t.row.Hostname] != "")
+			}
+			return done, nil
+		})
+	var out []CheckSkip
+	for _, t := range targets {
+		if t.container == "" || t.ip == "" {
+			w := why[t.row.Hostname]
+			if w == "" {
+				w = msg("check.task.timeout", TaskTimeout)
+			}
+			out = append(out, CheckSkip{t.row.Hostname, w})
+			t.container = ""
+		}
+	}
+	return out
+}
+
+// GossipTimeout bounds the wait for every node to learn of every probe task.
+var GossipTimeout = 30 * time.Second
+
+// waitGossip waits, briefly, until every node's view of the probe network lists every
+// task. Nodes learn of other nodes' tasks by gossip, a moment after the tasks start, and
+// right after nodes joined a swarm a node can wait for its next full sync (up to half a
+// minute): testing before then would blame a network that is merely not yet told. A node
+// that never learns is left to the tests, which then name it.
+func waitGossip(ctx context.Context, name string, live []*probeTarget) {
+	want := make([]string, len(live))
+	for i, t := range live {
+		want[i] = t.ip
+	}
+	ctx, cancel := context.WithTimeout(ctx, GossipTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, t := range live {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			api := t.node.Docker()
+			poll.Until(ctx, GossipTimeout, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+				func(ctx context.Context) (bool, error) {
+					ips, err := api.NetworkTasks(ctx, name, name)
+					return err == nil && containsAll(ips, want), nil
+				})
+		}()
+	}
+	wg.Wait()
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// runProbes runs the tester in every task at once: each tries every other task.
+func runProbes(ctx context.Context, env *wizard.Env, name string, live []*probeTarget, res *CheckResult) error {
+	nodes := make([]*wizard.Node, len(live))
+	for i, t := range live {
+		nodes[i] = t.node
+		res.Nodes = append(res.Nodes, t.row.Hostname)
+	}
+	reports := make([]probe.Report, len(live))
+	rep := progress.Start(env.Progress(), msg("check.progress", nil), len(live))
+	if env.Explain {
+		env.ExplainCmd(live[0].node, docker.CheckExec(live[0].container, probe.Path, name, peerArgs(live, 0)), msg("check.exec.why", nil))
+	}
+	errs := eachNode(env, nodes, func(i int, n *wizard.Node) error {
+		cmd := append([]string{probe.Path, "probe", "test", "--service", name}, peerArgs(live, i)...)
+		out, errOut, code, err := n.Docker().Exec(ctx, live[i].container, cmd)
+		if err == nil && code != 0 {
+			err = fmt.Errorf("exit %d: %s", code, strings.TrimSpace(errOut))
+		}
+		if err == nil {
+			err = json.Unmarshal([]byte(out), &reports[i])
+		}
+		if err != nil {
+			err = env.NodeErr(n, docker.CheckExec(live[i].container, probe.Path, name, nil), err)
+		}
+		reached := 0
+		for _, l := range reports[i].Links {
+			if l.OK() {
+				reached++
+			}
+		}
+		rep.Item(n.Name(), err, msg("check.reached", map[string]int{"OK": reached, "Of": len(live) - 1}))
+		return err
+	})
+	rep.Stop()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, r := range reports {
+		for _, l := range r.Links {
+			res.links = append(res.links, l)
+			res.Pairs = append(res.Pairs, CheckPair{From: live[i].row.Hostname, To: l.Node, OK: l.OK(),
+				TCP: l.TCP, TCPLarge: l.TCPLarge, UDP: l.UDP, UDPLarge: l.UDPLarge, DNS: l.DNS})
+			res.Total++
+			if l.OK() {
+				res.Working++
+			}
+		}
+	}
+	return nil
+}
+
+func peerArgs(live []*probeTarget, self int) []string {
+	var out []string
+	for j, t := range live {
+		if j != self {
+			out = append(out, t.row.Hostname+"="+t.ip)
+		}
+	}
+	return out
+}
+
+// cleanupCheck removes the probe service and network, and waits until no probe container is
+// left on any node. It runs after Ctrl-C too, on a context of its own.
+//
+// Before a check (first), where no service was left behind, there are no containers to wait
+// for: a network left alone (a check killed between the two) is removed at once.
+func cleanupCheck(ctx context.Context, env *wizard.Env, st *wizard.State, mgr *wizard.Node, targets []*probeTarget, first bool) (int, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	out, err := env.Change(ctx, st, mgr, docker.CheckCleanup(false), "", "")
+	if err != nil {
+		return 0, err
+	}
+	removed, _ := strconv.Atoi(strings.TrimPrefix(strings.TrimSpace(out), "removed "))
+	if first && removed == 0 {
+		_, err = env.Change(ctx, st, mgr, docker.CheckCleanup(true), "", "")
+		return 0, err
+	}
+	var nodes []*wizard.Node
+	for _, t := range targets {
+		if t.node != nil && t.node.Conn != nil {
+			nodes = append(nodes, t.node)
+		}
+	}
+	// The swarm's agents remove a removed service's containers a few seconds later, on their
+	// own; removing them here (`docker rm --force`) leaves nothing behind now, and lets the
+	// network go at once.
+	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		api := n.Docker()
+		return poll.Until(ctx, 30*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+			func(ctx context.Context) (bool, error) {
+				ids, err := api.Containers(ctx, "swarmwiz.check")
+				for _, id := range ids {
+					api.RemoveContainer(ctx, id)
+				}
+				return err == nil && len(ids) == 0, nil
+			})
+	})
+	_, err = env.Change(ctx, st, mgr, docker.CheckCleanup(true), "", "")
+	return removed, err
+}
+
+// meshSupport says why the routing mesh cannot be checked on these nodes ("" when it could).
+func meshSupport(ctx context.Context, env *wizard.Env, live []*probeTarget) string {
+	for _, t := range live {
+		out, err := env.Read(ctx, t.node, docker.MeshSupport())
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.Contains(out, "iptables=false"):
+			return msg("check.mesh.iptables", t.row.Hostname)
+		case strings.Contains(out, "ipvs=missing"):
+			return msg("check.mesh.ipvs", t.row.Hostname)
+		}
+	}
+	return msg("check.mesh.notyet", nil)
+}
+
+// dataPathPort is the swarm's VXLAN port (4789 unless init chose another).
+func dataPathPort(ctx context.Context, mgr *wizard.Node) int {
+	var sw struct{ DataPathPort int }
+	if err := mgr.Docker().Get(ctx, "/swarm", &sw); err != nil || sw.DataPathPort == 0 {
+		return 4789
+	}
+	return sw.DataPathPort
+}
+
+// gossipBlocked asks, for every node whose every link failed, whether a node that works can
+// reach it on 7946/tcp at all: it tells a blocked VXLAN port from a node cut off entirely.
+func gossipBlocked(ctx context.Context, env *wizard.Env, res *CheckResult, live []*probeTarget) map[string]string {
+	cut := cutOff(res)
+	out := map[string]string{}
+	var from *probeTarget
+	for _, t := range live {
+		if !cut[t.row.Hostname] {
+			from = t
+			break
+		}
+	}
+	if from == nil {
+		return out
+	}
+	for _, t := range live {
+		if !cut[t.row.Hostname] || t.node == nil {
+			continue
+		}
+		addr := t.node.Facts.Swarm.NodeAddr
+		if addr == "" {
+			continue
+		}
+		probeOut, err := env.Read(ctx, from.node, preflight.ProbeScript(addr, 7946))
+		if err != nil {
+			continue
+		}
+		for _, b := range preflight.ParseProbe(probeOut) {
+			out[t.row.Hostname] = b.Why
+		}
+	}
+	return out
+}
+
+// cutOff lists the nodes whose every link, both ways, failed, while some other pair works.
+func cutOff(res *CheckResult) map[string]bool {
+	bad, all := map[string]int{}, map[string]int{}
+	for _, p := range res.Pairs {
+		all[p.From]++
+		all[p.To]++
+		if !p.OK {
+			bad[p.From]++
+			bad[p.To]++
+		}
+	}
+	cut := map[string]bool{}
+	if res.Working == 0 {
+		return cut
+	}
+	for n, c := range all {
+		if bad[n] == c {
+			cut[n] = true
+		}
+	}
+	return cut
+}
+
+// diagnose gives one line per failing pair (the nodes, what failed, the likely cause in a
+// few words) and, once per cause, why and the fix.
+func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]string, encrypted bool, labName string) (problems, fixes []string) {
+	cut := cutOff(res)
+	// A node whose every link also fails on DNS is not gossiping: the swarm's DNS learns of
+	// tasks over 7946, not over the VXLAN port.
+	noDNS := map[string]bool{}
+	for n := range cut {
+		noDNS[n] = true
+	}
+	for _, p := range res.Pairs {
+		if p.DNS == "" {
+			noDNS[p.From], noDNS[p.To] = false, false
+		}
+	}
+	byName := map[string]*probeTarget{}
+	for _, t := range live {
+		byName[t.row.Hostname] = t
+	}
+	seen := map[string]bool{}
+	explain := func(f string) {
+		if !seen[f] {
+			seen[f] = true
+			fixes = append(fixes, f)
+		}
+	}
+	port := strconv.Itoa(dpp)
+	open := func(node, port, proto string) string { return msg("check.fix.open", openData(byName[node], port, proto)) }
+	for _, p := range res.Pairs {
+		if p.OK {
+			continue
+		}
+		data := map[string]any{"From": p.From, "To": p.To, "Failed": failedTests(p), "Port": port + "/udp"}
+		var short string
+		switch {
+		case cut[p.To] || cut[p.From]:
+			node := p.To
+			if !cut[p.To] {
+				node = p.From
+			}
+			data["Node"] = node
+			if why, ok := gossip[node]; ok {
+				data["Why"] = why
+				data["Fix"] = strings.Join([]string{open(node, "7946", "tcp"), open(node, "7946", "udp"), open(node, port, "udp")}, "; ")
+				short, data["Key"] = msg("check.short.gossip", data), "check.why.gossip"
+			} else if noDNS[node] {
+				data["Fix"] = msg("check.fix.restart", map[string]string{"Node": node, "Lab": labName})
+				short, data["Key"] = msg("check.short.agent", data), "check.why.agent"
+			} else {
+				data["Fix"] = open(node, port, "udp")
+				short, data["Key"] = msg("check.short.vxlan", data), "check.why.vxlan"
+			}
+		case p.TCP == "" && p.UDP == "" && (p.TCPLarge != "" || p.UDPLarge != ""):
+			short, data["Key"] = msg("check.short.mtu", data), "check.why.mtu"
+		case p.TCP == "" && p.UDP == "" && p.DNS != "":
+			data["Fix"] = open(p.To, "7946", "udp")
+			short, data["Key"] = msg("check.short.dns", data), "check.why.dns"
+		default:
+			data["Fix"] = open(p.To, port, "udp") + "; " + open(p.From, port, "udp")
+			short, data["Key"] = msg("check.short.path", data), "check.why.path"
+		}
+		data["Cause"] = short
+		problems = append(problems, msg("check.pair", data))
+		switch data["Key"] {
+		case "check.why.gossip":
+			explain(msg("check.why.gossip", data))
+		case "check.why.agent":
+			explain(msg("check.why.agent", data))
+		case "check.why.vxlan":
+			explain(msg("check.why.vxlan", data))
+		case "check.why.mtu":
+			explain(msg("check.why.mtu", data))
+		case "check.why.dns":
+			explain(msg("check.why.dns", data))
+		default:
+			explain(msg("check.why.path", data))
+		}
+	}
+	if encrypted && len(problems) > 0 {
+		explain(msg("check.why.esp", nil))
+	}
+	return problems, fixes
+}
+
+func failedTests(p CheckPair) string {
+	var f []string
+	for _, t := range []struct{ name, err string }{
+		{"TCP", p.TCP}, {msg("check.large", "TCP"), p.TCPLarge}, {"UDP", p.UDP}, {msg("check.large", "UDP"), p.UDPLarge}, {"DNS", p.DNS},
+	} {
+		if t.err != "" && t.err != probe.NotTried {
+			f = append(f, t.name)
+		}
+	}
+	return strings.Join(f, ", ")
+}
+
+// openData is what the fix to open port/proto on t needs: its name, its firewall, the command.
+func openData(t *probeTarget, port, proto string) map[string]string {
+	fw, node := "", "?"
+	if t != nil {
+		node = t.row.Hostname
+		if t.node != nil {
+			fw = firewallOf(t.node)
+		}
+	}
+	return map[string]string{"Node": node, "Port": port + "/" + proto,
+		"Cmd": docker.Cmd("open-port", map[string]string{"Firewall": fw, "Port": port + "/" + proto, "Proto": proto, "Number": port})}
+}
+
+// firewallOf names the node's active firewall: firewalld, ufw, or "" for plain iptables.
+func firewallOf(n *wizard.Node) string {
+	switch {
+	case n.Facts.Firewalld == "running":
+		return "firewalld"
+	case strings.HasPrefix(n.Facts.UFW, "Status: active"):
+		return "ufw"
+	}
+	return ""
+}

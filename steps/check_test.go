@@ -1,0 +1,142 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/facts"
+	"github.com/swarmwiz/swarmwiz/internal/probe"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// pairs makes every directed pair of names, each failing as fail says.
+func pairs(names []string, fail func(from, to string) CheckPair) *CheckResult {
+	res := &CheckResult{Nodes: names}
+	for _, f := range names {
+		for _, t := range names {
+			if f == t {
+				continue
+			}
+			p := fail(f, t)
+			p.From, p.To = f, t
+			p.OK = p.TCP == "" && p.TCPLarge == "" && p.UDP == "" && p.UDPLarge == "" && p.DNS == ""
+			res.Pairs = append(res.Pairs, p)
+			res.Total++
+			if p.OK {
+				res.Working++
+			}
+		}
+	}
+	return res
+}
+
+func targetsOf(names []string, fw map[string]facts.Facts) []*probeTarget {
+	var out []*probeTarget
+	for _, n := range names {
+		out = append(out, &probeTarget{row: docker.Node{Hostname: n}, node: &wizard.Node{Facts: fw[n]}})
+	}
+	return out
+}
+
+func TestDiagnose(t *testing.T) {
+	names := []string{"node1", "node2", "node3", "node4"}
+	cut3 := func(from, to string) CheckPair {
+		if from == "node3" || to == "node3" {
+			return CheckPair{TCP: "no connection: i/o timeout", TCPLarge: probe.NotTried, UDP: "no answer", UDPLarge: probe.NotTried}
+		}
+		return CheckPair{}
+	}
+	for _, tc := range []struct {
+		name      string
+		res       *CheckResult
+		facts     map[string]facts.Facts
+		gossip    map[string]string
+		encrypted bool
+		lab       string
+		problems  int
+		want      []string
+	}{
+		{name: "VXLAN blocked on one node", res: pairs(names, cut3), problems: 6, want: []string{
+			"node1 → node3: TCP, UDP failed: VXLAN 4789/udp is blocked on node3",
+			"node3: the overlay fails while the nodes reach each other on 7946/tcp",
+			"node3 → node4:",
+			"Fix: open 4789/udp on node3: iptables -I INPUT -p udp --dport 4789 -j ACCEPT",
+		}},
+		{name: "a node cut off by its firewall", res: pairs(names, cut3), gossip: map[string]string{"node3": "timeout"},
+			facts: map[string]facts.Facts{"node3": {Firewalld: "running"}}, problems: 6, want: []string{
+				"node3 → node1: TCP, UDP failed: a firewall on node3 blocks the swarm's ports",
+				"node3: it cannot be reached on 7946/tcp either (timeout)",
+				"Fix: open 7946/tcp on node3: firewall-cmd --permanent --add-port=7946/tcp && firewall-cmd --reload",
+				"; open 7946/udp on node3:",
+				"; open 4789/udp on node3: firewall-cmd",
+			}},
+		{name: "a node that does not gossip", res: pairs(names, func(from, to string) CheckPair {
+			p := cut3(from, to)
+			if p.TCP != "" {
+				p.DNS = "tasks.x does not list 10.0.1.4"
+			}
+			return p
+		}), lab: "class", problems: 6, want: []string{
+			"node3 → node1: TCP, UDP, DNS failed: docker's network agent on node3 is not gossiping",
+			"node3: the swarm's DNS does not list its task although it answers on 7946/tcp",
+			"Fix: restart docker on node3: swarmwiz lab stop --name class node3 && swarmwiz lab start --name class node3",
+		}},
+		{name: "MTU", res: pairs(names, func(from, to string) CheckPair {
+			if from == "node1" && to == "node2" {
+				return CheckPair{TCPLarge: "1000 of 262144 bytes came back"}
+			}
+			return CheckPair{}
+		}), problems: 1, want: []string{"node1 → node2: large TCP failed: small payloads pass, large ones are lost (MTU)", "Fix: lower the overlay's MTU"}},
+		{name: "DNS only", res: pairs(names, func(from, to string) CheckPair {
+			if to == "node4" {
+				return CheckPair{DNS: "tasks.x does not list 10.0.1.5"}
+			}
+			return CheckPair{}
+		}), facts: map[string]facts.Facts{"node4": {UFW: "Status: active"}}, problems: 3, want: []string{
+			"node2 → node4: DNS failed: the swarm's DNS does not list node4's task",
+			"Fix: open 7946/udp on node4: ufw allow 7946/udp",
+		}},
+		{name: "encrypted", res: pairs(names, cut3), encrypted: true, problems: 6, want: []string{
+			"An encrypted overlay also needs ESP (IP protocol 50) between the nodes",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			problems, fixes := diagnose(tc.res, targetsOf(names, tc.facts), 4789, tc.gossip, tc.encrypted, tc.lab)
+			if len(problems) != tc.problems {
+				t.Errorf("want %d problem lines, got %d: %q", tc.problems, len(problems), problems)
+			}
+			tc.res.Problems, tc.res.Fixes = problems, fixes
+			out := CheckText(tc.res)
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q in\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// The check after create is asked on a terminal only, runs with --check anywhere, and never
+// in a dry run or with --check=false.
+func TestCheckOffered(t *testing.T) {
+	st := &wizard.State{}
+	for _, tc := range []struct {
+		c           Check
+		interactive bool
+		dry         bool
+		skip        bool
+	}{
+		{Check{Offer: true}, true, false, false},
+		{Check{Offer: true}, false, false, true},
+		{Check{Offer: true, Yes: true}, false, false, false},
+		{Check{Offer: true, Yes: true}, false, true, true},
+		{Check{Offer: true, Declined: true}, true, false, true},
+		{Check{}, false, false, false}, // `swarmwiz check` itself
+	} {
+		env := &wizard.Env{Interactive: tc.interactive, DryRun: tc.dry}
+		if got := tc.c.SkipIn(env, st); got != tc.skip {
+			t.Errorf("%+v interactive=%v dry=%v: skip %v, want %v", tc.c, tc.interactive, tc.dry, got, tc.skip)
+		}
+	}
+}
