@@ -155,3 +155,18 @@ func TestPreflightOtherSwarmLeaves(t *testing.T) {
 		t.Errorf("node7 did not join our swarm")
 	}
 }
+
+// A node whose network has a smaller MTU than the overlay assumes is warned about before
+// anything changes, with the MTU to give overlay networks.
+func TestPreflightSmallMTU(t *testing.T) {
+	nodes := sharedLab(t)
+	ns := "swz-" + labName + "-6"
+	mustRun(t, "ip", "-n", ns, "link", "set", "eth0", "mtu", "1400")
+	t.Cleanup(func() { runOut("ip", "-n", ns, "link", "set", "eth0", "mtu", "1500") })
+	r := swarmwiz(t, "create", "--lab", labName, "--managers", "3", "--advertise-addr", nodes[0].Address, "--dry-run")
+	if r.code != 0 || !regexp.MustCompile(`warning\s+node6\s+mtu\s+eth0 has MTU 1400`).MatchString(r.out) ||
+		!strings.Contains(r.out, "com.docker.network.driver.mtu=1350") {
+		t.Errorf("want node6's MTU of 1400 warned about, with the overlay MTU to use: %s", r)
+	}
+	allInactive(t)
+}

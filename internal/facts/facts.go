@@ -23,13 +23,14 @@ type Facts struct {
 	EngineID        string // docker's own ID of the engine: cloned VMs share it
 	Swarm           docker.Swarm
 	Addrs           []Addr
-	MachineID       string // /etc/machine-id: cloned VMs share it too
-	Time            int64  // the node's clock, Unix seconds, when the facts were read
-	Firewalld       string // "running", "not-running"; "" when not installed
-	UFW             string // "Status: active" ...; "" when not installed
-	IptablesInput   string // "-P INPUT DROP" ...
-	SELinux         string // Enforcing, Permissive, Disabled; "" when absent
-	Arch            string // the machine, as `uname -m` says it: x86_64, aarch64 ...
+	MachineID       string         // /etc/machine-id: cloned VMs share it too
+	Time            int64          // the node's clock, Unix seconds, when the facts were read
+	Firewalld       string         // "running", "not-running"; "" when not installed
+	UFW             string         // "Status: active" ...; "" when not installed
+	IptablesInput   string         // "-P INPUT DROP" ...
+	SELinux         string         // Enforcing, Permissive, Disabled; "" when absent
+	Arch            string         // the machine, as `uname -m` says it: x86_64, aarch64 ...
+	MTU             map[string]int // by interface
 }
 
 // Addr is one IPv4 address of a node's interface.
@@ -116,6 +117,14 @@ func Parse(out string) (Facts, error) {
 				// An empty value is a daemon that does not answer, not a bad answer.
 				bad = err
 			}
+		case "mtu":
+			iface, n, _ := strings.Cut(v, " ")
+			if mtu, err := strconv.Atoi(n); err == nil && mtu > 0 {
+				if f.MTU == nil {
+					f.MTU = map[string]int{}
+				}
+				f.MTU[iface] = mtu
+			}
 		case "addr":
 			iface, cidr, _ := strings.Cut(v, " ")
 			if p, err := netip.ParsePrefix(cidr); err == nil {
@@ -124,6 +133,16 @@ func Parse(out string) (Facts, error) {
 		}
 	}
 	return f, bad
+}
+
+// IfaceOf is the interface that holds ip ("" when none does).
+func (f Facts) IfaceOf(ip string) string {
+	for _, a := range f.Addrs {
+		if a.IP == ip {
+			return a.Iface
+		}
+	}
+	return ""
 }
 
 // AdvertiseCandidates are the addresses worth offering for --advertise-addr: loopback and the

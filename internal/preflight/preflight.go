@@ -48,6 +48,13 @@ type Options struct {
 	Lab         string // the nodes are this practice lab's ("": real machines)
 }
 
+// An overlay network wraps each packet in VXLAN: 50 bytes more. Docker gives containers on
+// an overlay MTU 1450, which fits a path of 1500.
+const (
+	OverlayMTU      = 1450
+	OverlayOverhead = 50
+)
+
 // MaxSkew is the clock difference swarm's TLS certificates survive.
 const MaxSkew = 30
 
@@ -216,6 +223,12 @@ func checkNode(n Node, o Options) []Finding {
 	}
 	if strings.Contains(f.IptablesInput, "-P INPUT DROP") || strings.Contains(f.IptablesInput, "-P INPUT REJECT") {
 		add(Warn, "firewall", "iptables drops incoming traffic by default", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+	}
+	if iface := f.IfaceOf(n.Addr); f.MTU[iface] > 0 && f.MTU[iface] < OverlayMTU+OverlayOverhead {
+		mtu := f.MTU[iface]
+		add(Warn, "mtu", fmt.Sprintf("%s has MTU %d: overlay networks carry each packet with %d bytes more, and give containers MTU %d, which assumes %d on the way",
+			iface, mtu, OverlayOverhead, OverlayMTU, OverlayMTU+OverlayOverhead),
+			fmt.Sprintf("create overlay networks with --opt com.docker.network.driver.mtu=%d (swarmwiz check shows it: small packets pass, large ones are lost)", mtu-OverlayOverhead))
 	}
 	if f.SELinux == "Enforcing" {
 		add(Note, "selinux", "enforcing: fine for swarm itself", "bind mounts of containers may need the :z option")

@@ -166,3 +166,28 @@ func findingsText(fs []Finding) string {
 	}
 	return text
 }
+
+// A node whose interface toward swarmwiz has an MTU below what the overlay assumes is warned
+// about, with the MTU to give overlay networks; 1500 is fine.
+func TestCheckWarnsSmallMTU(t *testing.T) {
+	out, err := facts.Parse("hostname=n1\narch=x86_64\naddr=eth0 10.0.0.1/24\nmtu=eth0 1400\nmtu=lo 65536\n")
+	if err != nil || out.Arch != "x86_64" || out.IfaceOf("10.0.0.1") != "eth0" {
+		t.Fatalf("parse: %+v %v", out, err)
+	}
+	found := Check([]Node{{Name: "n1", Addr: "10.0.0.1", Facts: out}}, "10.0.0.1", Options{})
+	var mtu *Finding
+	for i := range found {
+		if found[i].Check == "mtu" {
+			mtu = &found[i]
+		}
+	}
+	if mtu == nil || mtu.Level != Warn || !strings.Contains(mtu.Result, "eth0 has MTU 1400") || !strings.Contains(mtu.Fix, "com.docker.network.driver.mtu=1350") {
+		t.Errorf("want an MTU warning for eth0 at 1400: %+v", found)
+	}
+	out.MTU["eth0"] = 1500
+	for _, f := range Check([]Node{{Name: "n1", Addr: "10.0.0.1", Facts: out}}, "10.0.0.1", Options{}) {
+		if f.Check == "mtu" {
+			t.Errorf("MTU 1500 is fine: %+v", f)
+		}
+	}
+}
