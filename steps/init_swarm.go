@@ -37,9 +37,6 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i, role := range []string{"manager", "worker"} {
-		if env.Explain {
-			env.ExplainCmd(n, docker.JoinToken(role), msg("token.why", role))
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -50,6 +47,9 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	for i, role := range []string{"manager", "worker"} {
+		env.Teach(n, docker.JoinToken(role), msg("token.why", role), *tokens[i])
 	}
 	if !env.Quiet {
 		say(env, "init.tokens", map[string]string{"Manager": env.Mask(st.Tokens.Manager), "Worker": env.Mask(st.Tokens.Worker)})

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
@@ -28,9 +27,13 @@ func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	rep := progress.Start(changeProgress(env), msg("workers.join.progress", nil), len(workers))
 	errs := eachNode(env, workers, func(_ int, n *wizard.Node) error {
 		t0 := time.Now()
-		// Explained once above, so no "why" per worker.
-		err := join(ctx, env, st, n, st.Tokens.Worker, "", msg("join.worker.done", n.Name()))
-		rep.Item(n.Name(), err, fmt.Sprintf("joined in %.1fs", time.Since(t0).Seconds()))
+		// Explained once above, so no "why" per worker; the progress line says it is done
+		// (one line a worker, not two), and the account records it.
+		err := join(ctx, env, st, n, st.Tokens.Worker, "", "")
+		if err == nil && !env.DryRun {
+			st.Record(msg("join.worker.done", n.Name()))
+		}
+		rep.Item(n.Name(), err, msg("join.worker.item", time.Since(t0).Seconds()))
 		return err
 	})
 	rep.Stop()

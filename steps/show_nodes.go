@@ -40,6 +40,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if err != nil {
 		return err
 	}
+	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", Health(rows)))
 	if env.JSON != nil {
 		return writeJSON(env, st, rows)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/internal/runbook"
 )
 
 // Env is everything a step may touch outside its State: injected so tests can replace it.
@@ -29,11 +30,13 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
-	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
-	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
-	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
-	Version     string    // of swarmwiz: the probe image's tag
-	Self        string    // the running swarmwiz executable: the probe image is made of it
+	Parallel    int           // how many nodes are worked on at once (--parallel); 0 is 10
+	JSON        io.Writer     // --output json: the result goes here, as JSON; nil for tables
+	Timings     io.Writer     // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
+	Version     string        // of swarmwiz: the probe image's tag
+	Self        string        // the running swarmwiz executable: the probe image is made of it
+	RecordFile  string        // --record FILE
+	Record      *runbook.Book // the runbook being written to RecordFile; nil: none
 
 	con *progress.Console // the one writer of Out and Err; made at the first line
 }

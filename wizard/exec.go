@@ -8,6 +8,7 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 // Dialer opens a connection to one node; tests replace it with fakes.
@@ -42,28 +43,36 @@ func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
 // and why, so a learner can repeat it by hand), only shown in a dry run, and recorded in
 // st.Done once it succeeded. An empty why explains nothing (the caller already did).
 func (e *Env) Change(ctx context.Context, st *State, n *Node, cmd, why, done string) (string, error) {
-	var out string
-	err := e.ChangeBy(ctx, st, n, cmd, why, done, func(ctx context.Context) error {
-		var err error
-		out, _, err = n.Conn.Run(ctx, cmd)
-		return err
+	return e.change(ctx, st, n, cmd, why, done, func(ctx context.Context) (string, error) {
+		out, _, err := n.Conn.Run(ctx, cmd)
+		return out, err
 	})
-	return out, err
 }
 
 // ChangeBy is Change for a change made through the docker API rather than a shell command,
 // so that a secret (a join token) is on no command line and in no log; shown is the docker
 // command it equals, shown, explained and named in errors as usual, with tokens masked.
 func (e *Env) ChangeBy(ctx context.Context, st *State, n *Node, shown, why, done string, do func(context.Context) error) error {
+	_, err := e.change(ctx, st, n, shown, why, done, func(ctx context.Context) (string, error) { return "", do(ctx) })
+	return err
+}
+
+func (e *Env) change(ctx context.Context, st *State, n *Node, shown, why, done string, do func(context.Context) (string, error)) (string, error) {
 	if e.DryRun {
 		e.Printf("  would run on %s: %s\n", n.Name(), e.Mask(shown))
-		return nil
+		e.Record.Command(n.Name(), shown, why, templates.Msg("runbook.planned", nil), nil)
+		return "", nil
 	}
 	if e.Explain && why != "" {
 		e.ExplainCmd(n, shown, why)
 	}
-	if err := do(ctx); err != nil {
-		return e.nodeErr(n, shown, err)
+	out, err := do(ctx)
+	if err != nil {
+		err = e.nodeErr(n, shown, err)
+	}
+	e.Record.Command(n.Name(), shown, why, out, err)
+	if err != nil {
+		return out, err
 	}
 	if done != "" {
 		st.Record(done)
@@ -71,7 +80,16 @@ func (e *Env) ChangeBy(ctx context.Context, st *State, n *Node, shown, why, done
 			e.Printf("  ✓ %s\n", e.Mask(done))
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// Teach records a read that a learner needs to repeat by hand (a join token), and explains
+// it when asked; out is what it printed (masked in the runbook).
+func (e *Env) Teach(n *Node, cmd, why, out string) {
+	if e.Explain {
+		e.ExplainCmd(n, cmd, why)
+	}
+	e.Record.Command(n.Name(), cmd, why, out, nil)
 }
 
 // Docker is the docker API of n's daemon, over n's connection.

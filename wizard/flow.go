@@ -47,6 +47,7 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 		if !env.Quiet {
 			env.Printf("\n[%d] %s\n", n, s.Title())
 		}
+		env.Record.Step(n, s.Title())
 		t0 := time.Now()
 		err := s.Run(ctx, env, st)
 		if env.Timings != nil {
@@ -69,7 +70,9 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 
 // stopped prints the short account of what the run did before it stopped.
 func (e *Env) stopped(st *State, err error) error {
-	e.Errorln(templates.Msg("run.stopped", map[string]any{
-		"Interrupted": errors.Is(err, failure.ErrInterrupted), "Done": st.Done}))
+	account := templates.Msg("run.stopped", map[string]any{
+		"Interrupted": errors.Is(err, failure.ErrInterrupted), "Done": st.Done})
+	e.Errorln(account)
+	e.Record.Close(account + "\n\n" + e.Mask(err.Error()))
 	return err
 }

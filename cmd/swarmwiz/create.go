@@ -11,6 +11,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
+	"github.com/swarmwiz/swarmwiz/internal/runbook"
 	"github.com/swarmwiz/swarmwiz/steps"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -188,6 +189,7 @@ func teachFlags(c *cobra.Command, env *wizard.Env) {
 	f.BoolVar(&env.ShowTokens, "show-tokens", false, "show join tokens in full (they are secrets)")
 	f.BoolVarP(&env.Quiet, "quiet", "q", false, "print only failures and the result")
 	f.BoolVarP(&env.Verbose, "verbose", "v", false, "also print the read-only commands run on each node")
+	f.StringVar(&env.RecordFile, "record", "", "write a runbook of this run to FILE (Markdown, mode 0600, tokens masked): every docker command, where it ran, why, and what it printed")
 }
 
 // outputFlag adds --output; json sends the result to stdout and everything else to stderr.
@@ -283,6 +285,17 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		return err
 	}
 	defer st.Close()
+	if env.RecordFile != "" {
+		name := cmd.Name()
+		if !cmd.HasParent() {
+			name = "create" // `swarmwiz` alone
+		}
+		if env.Record, err = runbook.Create(env.RecordFile, name, env.Version, time.Now()); err != nil {
+			return failure.Usagef("--record %s: %v", env.RecordFile, err)
+		}
+		// A run that stops closes the runbook with its account; one that finishes, here.
+		defer env.Record.Close("")
+	}
 	return run(cmd.Context(), env, st, flow)
 }
 

@@ -70,7 +70,12 @@ func TestCheckProvesEveryPair(t *testing.T) {
 	if out := ssh(t, nodes[0], strings.Join(suggested, " && ")); !strings.Contains(out, "hello from node") {
 		t.Errorf("the suggested commands did not say hello: %s", out)
 	}
-	ssh(t, nodes[0], "docker service rm hello && sleep 2 && docker network rm hello-net")
+	// Remove it again, and wait until its containers are gone from every node (the agents
+	// remove them a few seconds later).
+	ssh(t, nodes[0], "docker service rm hello && for i in $(seq 100); do docker network rm hello-net 2>/dev/null && exit 0; sleep 0.3; done; exit 1")
+	for _, n := range nodes {
+		ssh(t, n, "for i in $(seq 100); do [ -z \"$(docker ps -aq --filter label=com.docker.swarm.service.name=hello)\" ] && exit 0; sleep 0.3; done; exit 1")
+	}
 
 	before := traces(t, nodes)
 	r = swarmwiz(t, "check", "--lab", labName, "-o", "json")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +170,8 @@ func TestRolesConvergeToThePlan(t *testing.T) {
 // on the node after it.
 func TestCtrlCAccountListsCompletedJoins(t *testing.T) {
 	nodes := sharedLab(t)
-	s := startPTY(t, nil, "create", "--lab", labName, "--managers", "1", "--advertise-addr", nodes[0].Address, "--yes")
+	book := filepath.Join(t.TempDir(), "interrupted.md")
+	s := startPTY(t, nil, "create", "--lab", labName, "--managers", "1", "--advertise-addr", nodes[0].Address, "--yes", "--record", book)
 	s.expect("Which node starts")
 	s.send(keyEnter) // node1
 	s.expect("workers joining")
@@ -186,6 +188,11 @@ func TestCtrlCAccountListsCompletedJoins(t *testing.T) {
 	}
 	account := out[i:]
 	t.Logf("account: %s", strings.TrimSpace(account))
+	// The runbook says where the run stopped, with the same account, and leaves no code block open.
+	if raw, err := os.ReadFile(book); err != nil || !strings.Contains(string(raw), "## Stopped during step") ||
+		!strings.Contains(string(raw), "Interrupted.") || strings.Count(string(raw), "```")%2 != 0 {
+		t.Errorf("the runbook of an interrupted run (%v):\n%s", err, raw)
+	}
 	for _, r := range nodeLs(t, nodes[0]) {
 		h := r["Hostname"].(string)
 		if h != "node1" && !strings.Contains(account, h+" joined") && !strings.Contains(account, h+"'s join as a worker was still under way") {
