@@ -8,13 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/probe"
@@ -33,12 +34,6 @@ type Check struct {
 	// Declined (--check=false) neither asks nor runs it.
 	Offer, Yes, Declined bool
 }
-
-// CheckFailed is a check in which some pair of nodes cannot talk (or a node ran no probe):
-// exit 1.
-type CheckFailed struct{ Result *CheckResult }
-
-func (e *CheckFailed) Error() string { return msg("check.failed", e.Result) }
 
 // TaskTimeout bounds the wait for a probe task on every node.
 var TaskTimeout = 40 * time.Second
@@ -78,7 +73,7 @@ func (c Check) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		env.Println(CheckText(res))
 	}
 	if res.Working < res.Total || len(res.Untested) > 0 {
-		return &CheckFailed{res}
+		return &failure.StatusError{Code: failure.ExitFailed, Msg: msg("check.failed", res)}
 	}
 	return nil
 }
@@ -583,7 +578,9 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 		}
 	}
 	port := strconv.Itoa(dpp)
-	open := func(node, port, proto string) string { return msg("check.fix.open", openData(byName[node], port, proto)) }
+	open := func(node, port, proto string) string {
+		return msg("check.fix.open", openData(byName[node], port, proto))
+	}
 	for _, p := range res.Pairs {
 		if p.OK {
 			continue

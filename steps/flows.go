@@ -25,8 +25,8 @@ func Create(o Options) []wizard.Step {
 }
 
 // Status prints the node table and quorum health of a running swarm.
-func Status() []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, ShowNodes{}}
+func Status(watch bool) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, ShowNodes{Verdict: true, Watch: watch}}
 }
 
 // Leave takes nodes out of a swarm.

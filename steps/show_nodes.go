@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/probe"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -18,6 +19,10 @@ import (
 // node is listed and Ready, since a node that has just joined takes a moment to report in.
 type ShowNodes struct {
 	Next bool // after create: verify, and say what to try next
+	// Verdict: `status`: a degraded swarm or a lost quorum is the exit code, explained, and
+	// a swarm no manager can list is reported from what the nodes know.
+	Verdict bool
+	Watch   bool // status --watch: redraw until Ctrl-C
 }
 
 // VerifyTimeout bounds the wait for joined nodes to be Ready.
@@ -33,16 +38,30 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		say(env, "nodes.ended", nil)
 		return nil
 	}
+	if s.Watch {
+		return watch(ctx, env, st)
+	}
 	rows, err := ListNodes(ctx, env, st)
 	if s.Next {
 		rows, err = waitReady(ctx, env, st, rows, err)
 	}
 	if err != nil {
+		if s.Verdict && ctx.Err() == nil {
+			return showLeaderless(env, st, err)
+		}
 		return err
 	}
-	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", Health(rows)))
+	h := Health(rows)
+	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", h))
+	var verdict *failure.StatusError
+	if s.Verdict {
+		verdict = statusVerdict(rows, h)
+	}
 	if env.JSON != nil {
-		return writeJSON(env, st, rows)
+		if err := writeStatusJSON(env, st, rows, h, nil, nil, verdict); err != nil {
+			return err
+		}
+		return asError(verdict)
 	}
 	if s.Next && env.Quiet {
 		// Quiet: the one result line.
@@ -50,11 +69,22 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return nil
 	}
 	env.Println(NodeTableText(rows) + "\n")
-	say(env, "quorum.health", Health(rows))
+	say(env, "quorum.health", h)
 	if s.Next {
 		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName, probe.Ref(env.Version)))
 	}
-	return nil
+	if verdict != nil && verdict.Code == failure.ExitQuorumLost {
+		say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})
+	}
+	return asError(verdict)
+}
+
+// asError is a verdict as an error: a nil *StatusError must be a nil error.
+func asError(v *failure.StatusError) error {
+	if v == nil {
+		return nil
+	}
+	return v
 }
 
 // waitReady polls the node list, with backoff, until it lists every planned node Ready.
@@ -76,8 +106,9 @@ func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []do
 	return rows, err
 }
 
-// writeJSON is --output json: the node list and quorum health, for scripts.
-func writeJSON(env *wizard.Env, st *wizard.State, rows []docker.Node) error {
+// writeStatusJSON is --output json: the node list (or, with no leader, the managers the
+// nodes know), quorum health and the verdict, for scripts. It is printed in every case.
+func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h HealthInfo, seen []managerSeen, cause error, verdict *failure.StatusError) error {
 	type node struct {
 		ID            string `json:"id"`
 		Hostname      string `json:"hostname"`
@@ -86,18 +117,27 @@ func writeJSON(env *wizard.Env, st *wizard.State, rows []docker.Node) error {
 		ManagerStatus string `json:"managerStatus"`
 		EngineVersion string `json:"engineVersion"`
 	}
-	h := Health(rows)
 	out := struct {
-		Nodes     []node `json:"nodes"`
-		Managers  int    `json:"managers"`
-		Reachable int    `json:"reachable"`
-		Quorum    int    `json:"quorum"`
-		Tolerates int    `json:"tolerates"`
-		Leader    string `json:"leader"`
-		Healthy   bool   `json:"healthy"`
-		Changed   bool   `json:"changed"`
-	}{Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
-		Healthy: h.OK(), Changed: st.Changed}
+		Nodes      []node        `json:"nodes"`
+		Managers   int           `json:"managers"`
+		Reachable  int           `json:"reachable"`
+		Quorum     int           `json:"quorum"`
+		Tolerates  int           `json:"tolerates"`
+		Leader     string        `json:"leader"`
+		Healthy    bool          `json:"healthy"`
+		QuorumLost bool          `json:"quorumLost"`
+		Verdict    string        `json:"verdict,omitempty"`
+		Error      string        `json:"error,omitempty"`
+		Seen       []managerSeen `json:"managersSeen,omitempty"`
+		Changed    bool          `json:"changed"`
+	}{Nodes: []node{}, Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
+		Healthy: verdict == nil && h.OK(), QuorumLost: h.Managers > 0 && !h.OK(), Seen: seen, Changed: st.Changed}
+	if verdict != nil {
+		out.Verdict = verdict.Msg
+	}
+	if cause != nil {
+		out.Error = cause.Error()
+	}
 	for _, r := range rows {
 		out.Nodes = append(out.Nodes, node{r.ID, r.Hostname, r.Status, r.Availability, r.ManagerStatus, r.EngineVersion})
 	}

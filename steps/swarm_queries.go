@@ -24,13 +24,21 @@ func allReady(rows []docker.Node, want int) bool {
 
 // ListNodes reads `docker node ls` from a manager that answers.
 func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker.Node, error) {
-	var last error
+	var first, last error
 	for _, n := range managersFirst(st) {
 		out, err := env.Read(ctx, n, docker.NodeLs())
 		if err == nil {
 			return docker.ParseNodeLs(out)
 		}
+		// A manager's own error ("The swarm does not have a leader") says more than a
+		// worker's "This node is not a swarm manager": keep the first manager's.
+		if first == nil && n.Facts.Swarm.ControlAvailable {
+			first = err
+		}
 		last = err
+	}
+	if first != nil {
+		return nil, first
 	}
 	if last == nil {
 		last = errors.New(msg("nodes.nomanager", nil))

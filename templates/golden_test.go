@@ -75,6 +75,7 @@ var goldens = map[string]func() (string, error){
 	"open-port": ok(strings.Join([]string{docker.Cmd("open-port", map[string]string{"Firewall": "firewalld", "Port": "4789/udp", "Proto": "udp", "Number": "4789"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "ufw", "Port": "7946/tcp", "Proto": "tcp", "Number": "7946"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "", "Port": "4789/udp", "Proto": "udp", "Number": "4789"})}, "\n")),
+	"managers-seen": ok(steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", "yes"}, {"?", "198.18.0.3", "no"}, {"swarm-manager-03.example.lan", "198.18.0.4", "no"}})),
 	"check-matrix": ok(steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"node1", "swarm-worker-01.example.lan", "node3"},
 		Pairs: []steps.CheckPair{{From: "node1", To: "swarm-worker-01.example.lan", OK: true}, {From: "node1", To: "node3", OK: false},
 			{From: "swarm-worker-01.example.lan", To: "node1", OK: true}, {From: "swarm-worker-01.example.lan", To: "node3", OK: false},

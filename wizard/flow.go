@@ -59,6 +59,12 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 				err = errors.Join(failure.ErrInterrupted, err)
 			}
 			var u *failure.UsageError
+			var se *failure.StatusError
+			if errors.As(err, &se) {
+				// A report's verdict (status, check): not a stop, nothing to account for.
+				env.Record.Close(se.Msg)
+				return err
+			}
 			if !errors.As(err, &u) && !errors.Is(err, failure.ErrInterrupted) {
 				err = fmt.Errorf("%s: %w", s.Title(), err)
 			}

@@ -237,15 +237,20 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 func newStatus(env *wizard.Env, run flowRunner) *cobra.Command {
 	var p planFlags
 	var output string
+	var watch bool
 	c := &cobra.Command{
 		Use:   "status",
-		Short: "Print the swarm's node table and quorum health",
+		Short: "Print the swarm's node table and quorum health (exit 3: degraded, 4: quorum lost)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env.Quiet = true
-			return runFlow(cmd, env, &p, output, steps.Status(), run)
+			if watch && output != "" {
+				return failure.Usagef("--watch with --output %s: watch prints a line per change; leave one out", output)
+			}
+			return runFlow(cmd, env, &p, output, steps.Status(watch), run)
 		},
 	}
+	c.Flags().BoolVarP(&watch, "watch", "w", false, "redraw the table every 2 seconds (off a terminal: a line per change) until Ctrl-C")
 	p.add(c, false)
 	teachFlags(c, env)
 	outputFlag(c, &output)

@@ -15,8 +15,19 @@ const (
 	ExitOK          = 0
 	ExitFailed      = 1
 	ExitUsage       = 2
+	ExitDegraded    = 3 // status: a manager or node is down, the quorum holds
+	ExitQuorumLost  = 4 // status: too few managers answer: the swarm cannot change
 	ExitInterrupted = 130
 )
+
+// StatusError is what `status` found wrong with the swarm, and the exit code that says it to
+// a script. Its message is the one line printed last.
+type StatusError struct {
+	Code int
+	Msg  string
+}
+
+func (e *StatusError) Error() string { return e.Msg }
 
 // UsageError is bad input: a flag, an answer or a plan value. Its message is one line that
 // says what would be accepted.
@@ -52,9 +63,12 @@ func (e *NodeError) Unwrap() error { return e.Err }
 // Code is the exit code for err.
 func Code(err error) int {
 	var u *UsageError
+	var se *StatusError
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &se):
+		return se.Code
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &u):

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer a running command writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls cond until it holds or d passes.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(300 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// statusCode runs `status -o json` and returns its exit code and JSON (printed in every case).
+func statusCode(t *testing.T) (int, map[string]any) {
+	t.Helper()
+	r := swarmwiz(t, "status", "--lab", labName, "-o", "json")
+	var st map[string]any
+	if err := json.Unmarshal([]byte(r.out), &st); err != nil {
+		t.Fatalf("status -o json printed no JSON (exit %d): %v\n%s", r.code, err, r)
+	}
+	return r.code, st
+}
+
+// Stopping the leader: `status --watch` off a terminal prints the new leader, status exits 3
+// (degraded) until the node is back, then 0. Two of three managers stopped: exit 4, the
+// meaning and the way out, and JSON in every case, also once no manager can list the swarm.
+func TestStatusDegradedAndQuorumLost(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t)
+	leader := ""
+	for _, r := range nodeLs(t, nodes[0]) {
+		if r["ManagerStatus"] == "Leader" {
+			leader = r["Hostname"].(string)
+		}
+	}
+	watch := exec.Command(bin, "status", "--watch", "--lab", labName)
+	var out syncBuffer
+	watch.Stdout, watch.Stderr = &out, &out
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Process.Kill()
+	if !waitFor(20*time.Second, func() bool { return strings.Contains(out.String(), leader+": Ready Leader") }) {
+		t.Fatalf("watch did not show the leader %s:\n%s", leader, out.String())
+	}
+	t0 := time.Now()
+	stopNode(t, leader)
+	newLeader := func() bool {
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.HasSuffix(line, ": Ready Leader") && !strings.Contains(line, " "+leader+": ") && strings.Contains(out.String(), leader+": Down") {
+				return true
+			}
+		}
+		return false
+	}
+	if !waitFor(60*time.Second, newLeader) {
+		t.Fatalf("watch never showed a new leader after %s stopped:\n%s", leader, out.String())
+	}
+	t.Logf("new leader shown after %.1fs", time.Since(t0).Seconds())
+	watch.Process.Signal(syscall.SIGINT)
+	if err := watch.Wait(); err != nil {
+		t.Errorf("Ctrl-C ends --watch with exit 0: %v", err)
+	}
+	if code, st := statusCode(t); code != 3 || !strings.Contains(st["verdict"].(string), "degraded: "+leader) {
+		t.Errorf("with the old leader down: want exit 3 naming %s, got %d %v", leader, code, st["verdict"])
+	}
+	swarmwiz(t, "lab", "start", "--name", labName, leader)
+	if !waitFor(60*time.Second, func() bool { code, _ := statusCode(t); return code == 0 }) {
+		t.Errorf("with %s back the swarm never became healthy (exit 0)", leader)
+	}
+
+	// Two of three managers down: the quorum is lost.
+	var stopped []string
+	for _, r := range nodeLs(t, nodes[0]) {
+		if r["ManagerStatus"] != "" && r["Hostname"] != "node1" && len(stopped) < 2 {
+			stopped = append(stopped, r["Hostname"].(string))
+		}
+	}
+	for _, n := range stopped {
+		stopNode(t, n)
+	}
+	r := swarmwiz(t, "status", "--lab", labName)
+	if r.code != 4 || !strings.Contains(r.out+r.err, "quorum lost: 1 of 3 managers reachable, and Raft needs 2") ||
+		!strings.Contains(r.out, "no service can be created") || !strings.Contains(r.out, "--force-new-cluster") {
+		t.Errorf("two managers down: want exit 4, what it means and the way out: %s", r)
+	}
+	// Some seconds later no manager can list the swarm at all: still exit 4, still JSON, with
+	// the manager's own error and which managers answer.
+	var st map[string]any
+	if !waitFor(60*time.Second, func() bool {
+		var code int
+		code, st = statusCode(t)
+		return code == 4 && st["error"] != nil
+	}) {
+		t.Fatalf("never saw the leaderless report: %v", st)
+	}
+	if !strings.Contains(st["error"].(string), "leader") || st["quorumLost"] != true || len(st["managersSeen"].([]any)) != 3 {
+		t.Errorf("leaderless JSON: %v", st)
+	}
+}

@@ -1,0 +1,175 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// What `status` concludes, for a person and for a script: healthy (exit 0), degraded (a node
+// or a manager is down, the quorum holds: exit 3), quorum lost (exit 4).
+
+// statusVerdict is status's verdict on a node list: nil when healthy.
+func statusVerdict(rows []docker.Node, h HealthInfo) *failure.StatusError {
+	if h.Managers > 0 && !h.OK() {
+		return &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}
+	}
+	var down []string
+	for _, r := range rows {
+		if r.Status != "Ready" || r.IsManager() && !r.ManagerUp() {
+			down = append(down, r.Hostname)
+		}
+	}
+	if len(down) > 0 {
+		return &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.degraded", map[string]any{"Down": down, "Health": h})}
+	}
+	return nil
+}
+
+// managerSeen is a manager as the nodes' own facts know it when no manager can list the
+// swarm: its address, and whether its docker answers.
+type managerSeen struct {
+	Name    string `json:"hostname"`
+	Addr    string `json:"address"`
+	Answers bool   `json:"answers"`
+}
+
+// leaderless reads, from the facts of the nodes that answered, the managers of a swarm that
+// has no leader: every node knows the managers' addresses, and a manager that answers says so.
+// ok is false when no connected node is a manager at all (nothing to say about quorum).
+func leaderless(st *wizard.State) (managers []managerSeen, ok bool) {
+	byAddr := map[string]*wizard.Node{}
+	for _, n := range st.Nodes {
+		if n.Conn != nil && n.Facts.Swarm.NodeAddr != "" {
+			byAddr[n.Facts.Swarm.NodeAddr] = n
+		}
+		ok = ok || n.Conn != nil && n.Facts.Swarm.ControlAvailable
+	}
+	seen := map[string]bool{}
+	for _, n := range st.Nodes {
+		for _, m := range n.Facts.Swarm.RemoteManagers {
+			host, _, _ := strings.Cut(m.Addr, ":")
+			if seen[host] {
+				continue
+			}
+			seen[host] = true
+			ms := managerSeen{Name: "?", Addr: host}
+			if k := byAddr[host]; k != nil {
+				ms.Name, ms.Answers = k.Facts.Hostname, k.Facts.Swarm.ControlAvailable && k.Facts.DockerAnswers()
+			}
+			managers = append(managers, ms)
+		}
+	}
+	return managers, ok
+}
+
+// showLeaderless is status when no manager can list the swarm: which managers answer, what a
+// lost quorum means, the managers' own error, and the way out; JSON too.
+func showLeaderless(env *wizard.Env, st *wizard.State, cause error) error {
+	managers, ok := leaderless(st)
+	if !ok {
+		return cause
+	}
+	h := HealthInfo{Managers: len(managers)}
+	var rows [][]string
+	for _, m := range managers {
+		answers := msg("status.answers.no", nil)
+		if m.Answers {
+			h.Reachable++
+			answers = msg("status.answers.yes", nil)
+		}
+		rows = append(rows, []string{m.Name, m.Addr, answers})
+	}
+	h.Quorum, h.Tolerates = docker.Quorum(h.Managers), docker.Tolerates(h.Managers)
+	verdict := &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}
+	if h.OK() {
+		// Enough managers answer but none lists the swarm: an election under way.
+		verdict = &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.electing", nil)}
+	}
+	if env.JSON != nil {
+		return writeStatusJSON(env, st, nil, h, managers, cause, verdict)
+	}
+	env.Println(ManagersSeenText(rows) + "\n")
+	say(env, "status.noleader", map[string]any{"Health": h, "Err": cause.Error()})
+	say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})
+	return verdict
+}
+
+// watchInterval is how often `status --watch` reads the swarm.
+var watchInterval = 2 * time.Second
+
+// watch redraws the node table and quorum line until ctx ends (Ctrl-C: exit 0). On a
+// terminal the screen is redrawn in place; off one, one line per change.
+func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	var last map[string]string
+	var lastHealth string
+	for {
+		rows, err := ListNodes(ctx, env, st)
+		if ctx.Err() != nil {
+			return nil
+		}
+		now := time.Now().Format("15:04:05")
+		state := map[string]string{}
+		health := ""
+		if err != nil {
+			health = msg("status.watch.noleader", err.Error())
+		} else {
+			h := Health(rows)
+			health = msg("quorum.health", h)
+			for _, r := range rows {
+				state[r.Hostname] = strings.TrimSpace(r.Status + " " + r.ManagerStatus)
+			}
+		}
+		switch {
+		case env.Interactive:
+			// Home, clear, then the table: one screen, redrawn in place.
+			fmt.Fprint(env.Out, "\033[H\033[2J")
+			if err == nil {
+				env.Println(NodeTableText(rows) + "\n")
+			}
+			env.Println(health)
+			say(env, "status.watch.footer", now)
+		default:
+			for _, line := range watchChanges(last, state) {
+				env.Println(now + " " + line)
+			}
+			if health != lastHealth {
+				env.Println(now + " " + health)
+			}
+		}
+		last, lastHealth = state, health
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(watchInterval):
+		}
+	}
+}
+
+// watchChanges says what changed between two readings of the node list: a node's status or
+// manager status, a node that appeared or went from the list.
+func watchChanges(before, after map[string]string) []string {
+	var out []string
+	for name, now := range after {
+		if was, ok := before[name]; !ok || was != now {
+			out = append(out, msg("status.watch.node", map[string]string{"Node": name, "State": now}))
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			out = append(out, msg("status.watch.gone", name))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ManagersSeenText is the table of managers when none can list the swarm: name, address,
+// whether its docker answers.
+func ManagersSeenText(rows [][]string) string { return text("managers-seen", rows) }

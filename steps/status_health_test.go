@@ -1,0 +1,76 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+func rowsOf(spec ...string) []docker.Node {
+	var out []docker.Node
+	for _, s := range spec {
+		f := strings.Split(s, ":")
+		out = append(out, docker.Node{Hostname: f[0], Status: f[1], Availability: "Active", ManagerStatus: f[2]})
+	}
+	return out
+}
+
+// status's verdict: healthy is no error; a node or manager down with the quorum kept is exit 3,
+// naming them; too few managers is exit 4.
+func TestStatusVerdict(t *testing.T) {
+	for _, tc := range []struct {
+		rows []docker.Node
+		code int
+		want string
+	}{
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), 0, ""},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Down:"), failure.ExitDegraded, "degraded: n4 is down or unreachable; the quorum holds (3 of 3"},
+		{rowsOf("n1:Down:Unreachable", "n2:Ready:Leader", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n1 is down"},
+		{rowsOf("n1:Down:Unreachable", "n2:Down:Unreachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost: 1 of 3 managers reachable, and Raft needs 2"},
+	} {
+		v := statusVerdict(tc.rows, Health(tc.rows))
+		switch {
+		case tc.code == 0 && v != nil:
+			t.Errorf("%v: want healthy, got %v", tc.rows, v)
+		case tc.code != 0 && (v == nil || v.Code != tc.code || !strings.Contains(v.Msg, tc.want)):
+			t.Errorf("%v: want exit %d with %q, got %+v", tc.rows, tc.code, tc.want, v)
+		}
+	}
+}
+
+// --watch off a terminal prints what changed: a node's status or manager status, a node gone.
+func TestWatchChanges(t *testing.T) {
+	before := map[string]string{"n1": "Ready Leader", "n2": "Ready Reachable", "n3": "Ready"}
+	after := map[string]string{"n1": "Down Unreachable", "n2": "Ready Leader"}
+	got := strings.Join(watchChanges(before, after), "|")
+	if got != "n1: Down Unreachable|n2: Ready Leader|n3: no longer listed" {
+		t.Errorf("got %q", got)
+	}
+	if len(watchChanges(after, after)) != 0 {
+		t.Errorf("no change must print nothing")
+	}
+}
+
+// With no leader, status reports the managers every node knows, and which of them answer.
+func TestLeaderless(t *testing.T) {
+	mk := func(name, addr string, manager bool) *wizard.Node {
+		n := &wizard.Node{Host: addr, Conn: &remotetest.Node{}}
+		n.Facts.Hostname, n.Facts.DockerVersion = name, "24.0.7"
+		n.Facts.Swarm.NodeAddr, n.Facts.Swarm.ControlAvailable = addr, manager
+		n.Facts.Swarm.RemoteManagers = []struct{ NodeID, Addr string }{{"a", "10.0.0.1:2377"}, {"b", "10.0.0.2:2377"}, {"c", "10.0.0.3:2377"}}
+		return n
+	}
+	st := &wizard.State{Nodes: []*wizard.Node{mk("n1", "10.0.0.1", true), mk("n4", "10.0.0.4", false)}}
+	seen, ok := leaderless(st)
+	if !ok || len(seen) != 3 || seen[0] != (managerSeen{"n1", "10.0.0.1", true}) || seen[1].Answers || seen[1].Name != "?" {
+		t.Errorf("got %+v %v", seen, ok)
+	}
+	st.Nodes = st.Nodes[1:]
+	if _, ok := leaderless(st); ok {
+		t.Errorf("with no manager connected there is nothing to say about quorum")
+	}
+}
