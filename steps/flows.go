@@ -46,3 +46,8 @@ func withOffer(c Check) Check {
 	c.Offer = true
 	return c
 }
+
+// ChangeRoleFlow is `swarmwiz promote` and `swarmwiz demote`.
+func ChangeRoleFlow(c ChangeRole) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, c, ShowNodes{}}
+}

@@ -111,6 +111,11 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 				"Node": host, "Managers": h.Managers, "Reachable": h.Reachable, "After": after,
 				"Quorum": docker.Quorum(after), "Left": reachable}))
 		}
+		if after%2 == 0 {
+			// 3 managers to 2: allowed, but it tolerates no more failures than 1 does.
+			say(env, "leave.even", map[string]any{"Node": host, "Count": map[string]int{
+				"N": after, "Quorum": docker.Quorum(after), "Tol": docker.Tolerates(after), "Fewer": after - 1}})
+		}
 	}
 	manager := otherManager(st, rows, host)
 	if manager == nil {

@@ -328,3 +328,27 @@ func checkFlags(cmd *cobra.Command, c *steps.Check) {
 	cmd.Flags().BoolVar(&c.Encrypted, "encrypted", false, "check an encrypted overlay (IPsec ESP between the nodes)")
 	cmd.Flags().StringVar(&c.Image, "probe-image", "", "an image the nodes pull for the probe, holding a static swarmwiz at /swarmwiz (default: this binary, loaded onto the nodes)")
 }
+
+// newChangeRole is `swarmwiz promote` (to manager) and `swarmwiz demote` (to worker).
+func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Command {
+	var p planFlags
+	var c steps.ChangeRole
+	use, short := "promote HOSTNAME...", "Make workers managers (an even manager count is warned about)"
+	if to == wizard.Worker {
+		use, short = "demote HOSTNAME...", "Make managers workers, never leaving too few for a quorum without --force"
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c.Names, c.To = args, to
+			return runFlow(cmd, env, &p, "", steps.ChangeRoleFlow(c), run)
+		},
+	}
+	p.add(cmd, false)
+	teachFlags(cmd, env)
+	if to == wizard.Worker {
+		cmd.Flags().BoolVar(&c.Force, "force", false, "demote even if too few reachable managers would be left for a quorum")
+	}
+	return cmd
+}

@@ -40,7 +40,8 @@ func TestLeaveWorkerAndManager(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("leave: %s", r)
 	}
-	for _, want := range []string{"docker node demote -- node3", "docker swarm leave", "docker node rm"} {
+	for _, want := range []string{"docker node demote -- node3", "docker swarm leave", "docker node rm",
+		"! After node3 leaves, 2 managers need 2 to agree and tolerate 0 failures, no more than 1 manager does"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("leave --explain does not show %q:\n%s", want, r.out)
 		}
@@ -143,4 +144,42 @@ func TestLeaveDownNodeNeedsForce(t *testing.T) {
 	if r.code != 0 || hostnamesOf(nodeLs(t, nodes[0]))["node7"] {
 		t.Fatalf("leave --force of a down node: %s", r)
 	}
+}
+
+// promote warns when it makes the manager count even; demote refuses, without --force, to
+// leave too few reachable managers for a quorum (one of three is down).
+func TestPromoteDemoteQuorumGuard(t *testing.T) {
+	sharedLab(t)
+	createSeed(t)
+	r := swarmwiz(t, "promote", "--lab", labName, "node4")
+	if r.code != 0 || !strings.Contains(r.out, "4 managers need 3 to agree and tolerate 1 failure, no more than 3 managers do") {
+		t.Errorf("promote to 4 managers: want exit 0 and the even-count warning: %s", r)
+	}
+	if role := statusRole(t, "node4"); role != "Reachable" {
+		t.Errorf("node4 after promote: %q", role)
+	}
+	if r := swarmwiz(t, "demote", "--lab", labName, "node4"); r.code != 0 || statusRole(t, "node4") != "" {
+		t.Errorf("demote node4 back: %s", r)
+	}
+	stopNode(t, "node3")
+	r = swarmwiz(t, "demote", "--lab", labName, "node2")
+	if r.code != 2 || !strings.Contains(r.err, "refusing to demote: of 3 managers 2 are reachable; 2 managers need 2 for quorum and only 1 would be left") {
+		t.Errorf("demoting the second-to-last reachable manager must be refused: %s", r)
+	}
+	if role := statusRole(t, "node2"); role == "" {
+		t.Errorf("node2 was demoted although refused")
+	}
+}
+
+// statusRole is the node's MANAGER STATUS in `status -o json` ("" for a worker).
+func statusRole(t *testing.T, host string) string {
+	t.Helper()
+	_, st := statusCode(t)
+	for _, n := range st["nodes"].([]any) {
+		if m := n.(map[string]any); m["hostname"] == host {
+			return m["managerStatus"].(string)
+		}
+	}
+	t.Fatalf("%s not listed: %v", host, st)
+	return ""
 }
