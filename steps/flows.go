@@ -51,3 +51,13 @@ func withOffer(c Check) Check {
 func ChangeRoleFlow(c ChangeRole) []wizard.Step {
 	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, c, ShowNodes{}}
 }
+
+// RecoverFlow brings back a swarm that lost its quorum.
+func RecoverFlow(r Recover) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, r, ShowNodes{}}
+}
+
+// DrillFlow is the failover lesson on a practice lab.
+func DrillFlow(d Drill) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{}, d, ShowNodes{}}
+}

@@ -352,3 +352,42 @@ func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Comma
 	}
 	return cmd
 }
+
+func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
+	var p planFlags
+	var r steps.Recover
+	cmd := &cobra.Command{
+		Use:   "recover",
+		Short: "Bring back a swarm that lost its quorum: force a new cluster on a surviving manager, then restore the managers",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFlow(cmd, env, &p, "", steps.RecoverFlow(r), run)
+		},
+	}
+	p.add(cmd, false)
+	teachFlags(cmd, env)
+	cmd.Flags().StringVar(&r.Keep, "keep", "", "the surviving manager to rebuild the swarm from (asked when several answer)")
+	cmd.Flags().BoolVarP(&r.Yes, "yes", "y", false, "go ahead without asking")
+	cmd.Flags().BoolVar(&env.DryRun, "dry-run", false, "say what it would do; change nothing")
+	return cmd
+}
+
+func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
+	var p planFlags
+	var d steps.Drill
+	cmd := &cobra.Command{
+		Use:   "drill",
+		Short: "A failover lesson on a practice lab: the leader stops, a new one is elected, quorum is lost and recovered",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if p.lab == "" && (len(p.hosts) > 0 || p.hostsFile != "" || p.config != "") {
+				return failure.Usagef("drill stops and starts nodes, so it runs on a practice lab only: give --lab NAME")
+			}
+			return runFlow(cmd, env, &p, "", steps.DrillFlow(d), run)
+		},
+	}
+	p.add(cmd, false)
+	teachFlags(cmd, env)
+	cmd.Flags().BoolVarP(&d.Yes, "yes", "y", false, "run every lesson without waiting (a demo on a projector)")
+	return cmd
+}

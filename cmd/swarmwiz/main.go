@@ -87,7 +87,7 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
 	root.RunE = create.RunE
 	root.Flags().AddFlagSet(create.Flags())
-	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newChangeRole(env, run, wizard.Manager), newChangeRole(env, run, wizard.Worker), newLab(env), newProbe())
+	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newChangeRole(env, run, wizard.Manager), newChangeRole(env, run, wizard.Worker), newRecover(env, run), newDrill(env, run), newLab(env), newProbe())
 	return root
 }
 

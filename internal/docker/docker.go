@@ -210,3 +210,9 @@ func CheckCleanup(networks bool) string {
 // MeshSupport is the read-only script that says why a node cannot serve the routing mesh:
 // "iptables=false" (dockerd leaves iptables alone), "ipvs=missing" (the kernel has no IPVS).
 func MeshSupport() string { return Cmd("mesh-support.sh", nil) }
+
+// ForceNewCluster is `docker swarm init --force-new-cluster`: a surviving manager becomes the
+// only manager of the same swarm, its services and secrets kept.
+func ForceNewCluster(addr string) string {
+	return Cmd("swarm-init-force", map[string]string{"Addr": addr})
+}

@@ -110,7 +110,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 	}
 	r := swarmwiz(t, "status", "--lab", labName)
 	if r.code != 4 || !strings.Contains(r.out+r.err, "quorum lost: 1 of 3 managers reachable, and Raft needs 2") ||
-		!strings.Contains(r.out, "no service can be created") || !strings.Contains(r.out, "--force-new-cluster") {
+		!strings.Contains(r.out, "no service can be created") || !strings.Contains(r.out, "swarmwiz recover --lab "+labName) || !strings.Contains(r.out, "--force-new-cluster") {
 		t.Errorf("two managers down: want exit 4, what it means and the way out: %s", r)
 	}
 	// Some seconds later no manager can list the swarm at all: still exit 4, still JSON, with

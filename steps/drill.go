@@ -1,0 +1,258 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
+	"github.com/swarmwiz/swarmwiz/internal/probe"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// Drill is `swarmwiz drill`: a guided failover lesson on a practice lab's swarm of 3
+// managers. Each lesson says what to expect, makes it happen, and shows it happened:
+//  1. the leader's node stops: another manager is elected (timed) and changes still go through;
+//  2. it comes back as Reachable, not as leader;
+//  3. a second manager of three stops as well: quorum lost, and a change fails, with why;
+//  4. `recover` rebuilds the managers, and the stopped nodes are brought back.
+type Drill struct {
+	Yes bool
+}
+
+func (Drill) Title() string { return msg("drill.title", nil) }
+
+// drillService is the service the drill changes to show whether the swarm accepts changes.
+const drillService = "swarmwiz-drill"
+
+func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if st.LabName == "" {
+		return failure.Usagef("%s", msg("drill.labonly", nil))
+	}
+	inv, err := lab.Load(st.LabName)
+	if err != nil {
+		return err
+	}
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	if h := Health(rows); h.Managers != 3 || h.Reachable != 3 {
+		return failure.Usagef("%s", msg("drill.needs3", map[string]any{"Health": h, "Lab": st.LabName}))
+	}
+	// A service to change: its image is the probe's, put on the nodes as the check does.
+	var targets []*probeTarget
+	for _, r := range rows {
+		targets = append(targets, &probeTarget{row: r, node: nodeByHostname(st, r.Hostname)})
+	}
+	image, err := loadProbe(ctx, env, targets)
+	if err != nil {
+		return err
+	}
+	mgr := checkManager(st)
+	env.Change(ctx, st, mgr, docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
+	if _, err := env.Change(ctx, st, mgr, docker.Cmd("drill-service", map[string]string{"Name": drillService, "Image": image, "Path": probe.Path}),
+		msg("drill.service.why", nil), msg("drill.service.done", drillService)); err != nil {
+		return err
+	}
+	leader := Health(rows).Leader
+
+	// 1. The leader stops.
+	if err := d.lesson(env, 1, map[string]any{"Leader": leader}); err != nil {
+		return err
+	}
+	if err := d.stop(ctx, env, inv, st, leader); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	var newLeader string
+	err = poll.Until(ctx, 60*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			rows, err := ListNodes(ctx, env, st)
+			if err != nil {
+				return false, nil
+			}
+			h := Health(rows)
+			newLeader = h.Leader
+			return h.Leader != "" && h.Leader != leader, nil
+		})
+	if err != nil {
+		return fmt.Errorf("%s: %w", msg("drill.noelection", leader), err)
+	}
+	election := time.Since(t0).Seconds()
+	if err := d.change(ctx, env, st, nodeByHostname(st, newLeader), "1", true); err != nil {
+		return err
+	}
+	say(env, "drill.elected", map[string]any{"Old": leader, "New": newLeader, "Seconds": fmt.Sprintf("%.1f", election)})
+
+	// 2. It comes back, as a follower.
+	if err := d.lesson(env, 2, map[string]any{"Leader": leader, "New": newLeader}); err != nil {
+		return err
+	}
+	if err := d.start(ctx, env, inv, st, leader); err != nil {
+		return err
+	}
+	var back string
+	poll.Until(ctx, 60*time.Second, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			rows, err := ListNodes(ctx, env, st)
+			if r := findRow(rows, leader); err == nil && r != nil {
+				back = r.ManagerStatus
+			}
+			return back == "Reachable" || back == "Leader", nil
+		})
+	say(env, "drill.back", map[string]string{"Node": leader, "Status": back})
+
+	// 3. Two of three managers stop: quorum lost.
+	rows, _ = ListNodes(ctx, env, st)
+	keeper := Health(rows).Leader
+	var stopped []string
+	for _, r := range rows {
+		if r.IsManager() && r.Hostname != keeper {
+			stopped = append(stopped, r.Hostname)
+		}
+	}
+	if err := d.lesson(env, 3, map[string]any{"Stopped": strings.Join(stopped, " and "), "Keeper": keeper}); err != nil {
+		return err
+	}
+	for _, n := range stopped {
+		if err := d.stop(ctx, env, inv, st, n); err != nil {
+			return err
+		}
+	}
+	if err := d.change(ctx, env, st, nodeByHostname(st, keeper), "3", false); err != nil {
+		return err
+	}
+
+	// 4. Recover, then bring the stopped nodes back.
+	if err := d.lesson(env, 4, map[string]any{"Keeper": keeper, "Lab": st.LabName}); err != nil {
+		return err
+	}
+	if err := readFacts(ctx, env, nodeByHostname(st, keeper)); err != nil {
+		return err
+	}
+	if err := (Recover{Keep: keeper, Yes: true}).Run(ctx, env, st); err != nil {
+		return err
+	}
+	for _, n := range stopped {
+		if err := d.start(ctx, env, inv, st, n); err != nil {
+			return err
+		}
+		if err := readFacts(ctx, env, nodeByHostname(st, n)); err != nil {
+			return err
+		}
+	}
+	if err := (Recover{Yes: true}).Run(ctx, env, st); err != nil {
+		var u *failure.UsageError
+		if !errors.As(err, &u) { // "nothing to recover": they came back on their own
+			return err
+		}
+	}
+	if err := d.change(ctx, env, st, nodeByHostname(st, keeper), "4", true); err != nil {
+		return err
+	}
+	env.Change(ctx, st, nodeByHostname(st, keeper), docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
+	say(env, "drill.done", fmt.Sprintf("%.1f", election))
+	return nil
+}
+
+// lesson says what lesson n will do and what to expect, and waits for the learner.
+func (d Drill) lesson(env *wizard.Env, n int, data map[string]any) error {
+	data["N"] = n
+	say(env, "drill.lesson", data)
+	if d.Yes {
+		return nil
+	}
+	if err := needTerminal(env, "--yes"); err != nil {
+		return err
+	}
+	ok, err := env.Prompter.Confirm(msg("drill.go", n), "", true)
+	if err == nil && !ok {
+		err = failure.Usagef("%s", msg("drill.stopped", n))
+	}
+	return err
+}
+
+// stop stops a lab node's daemons, as `swarmwiz lab stop` does, and says so.
+func (d Drill) stop(ctx context.Context, env *wizard.Env, inv *lab.Inventory, st *wizard.State, host string) error {
+	for _, n := range inv.Nodes {
+		if n.Name == host {
+			if env.Explain {
+				env.ExplainCmd(&wizard.Node{Host: "lab"}, "swarmwiz lab stop --name "+inv.Name+" "+host, msg("drill.stop.why", nil))
+			}
+			if err := lab.Stop(ctx, n); err != nil {
+				return err
+			}
+			st.Record(msg("drill.stopped.node", host))
+			env.Printf("  ✓ %s\n", msg("drill.stopped.node", host))
+			return nil
+		}
+	}
+	return fmt.Errorf("no lab node %s", host)
+}
+
+// start starts a lab node again and connects to it afresh (its old connection died with it).
+func (d Drill) start(ctx context.Context, env *wizard.Env, inv *lab.Inventory, st *wizard.State, host string) error {
+	for _, n := range inv.Nodes {
+		if n.Name != host {
+			continue
+		}
+		if err := lab.Start(ctx, inv, n, env.Progress()); err != nil {
+			return err
+		}
+		env.Printf("  ✓ %s\n", msg("drill.started.node", host))
+		node := nodeByHostname(st, host)
+		if node == nil {
+			return nil
+		}
+		if node.Conn != nil {
+			node.Conn.Close()
+		}
+		t, err := target(st, node)
+		if err != nil {
+			return err
+		}
+		node.Conn, err = env.Dial(ctx, t)
+		return err
+	}
+	return fmt.Errorf("no lab node %s", host)
+}
+
+// change tries a change of the swarm (the drill service's label) on n and shows whether it
+// went through; want says whether it should.
+func (d Drill) change(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node, lesson string, want bool) error {
+	if n == nil || n.Conn == nil {
+		return errors.New(msg("nodes.nomanager", nil))
+	}
+	cmd := docker.Cmd("drill-update", map[string]string{"Name": drillService, "Lesson": lesson})
+	if env.Explain {
+		env.ExplainCmd(n, cmd, msg("drill.update.why", nil))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_, _, err := n.Conn.Run(ctx, cmd)
+	switch {
+	case want && err != nil:
+		return env.NodeErr(n, cmd, err)
+	case want:
+		say(env, "drill.change.ok", n.Name())
+	case err == nil:
+		return errors.New(msg("drill.change.unexpected", n.Name()))
+	default:
+		say(env, "drill.change.refused", map[string]string{"Node": n.Name(), "Err": lastLineOf(err.Error())})
+	}
+	return nil
+}
+
+func lastLineOf(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		return strings.TrimSpace(s[i+1:])
+	}
+	return s
+}

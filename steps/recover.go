@@ -1,0 +1,258 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// Recover brings back a swarm that has lost its quorum, as docker's admin guide does it: on
+// one surviving manager `docker swarm init --force-new-cluster` makes it the only manager of
+// the same swarm (services, secrets and configs kept); the managers that are gone are demoted
+// and removed; workers are promoted until the swarm has the odd manager count it had. Old
+// managers that come back later are made to leave their stale copy of the swarm and join again
+// as workers (a second `recover` does it, or it is done at once for those already back).
+// A swarm with its quorum has nothing to recover: refused.
+type Recover struct {
+	Keep string // --keep: the manager to keep
+	Yes  bool
+}
+
+func (Recover) Title() string { return msg("recover.title", nil) }
+
+// ex is an old member back from a stop: a node that answers, is not part of the swarm's
+// node list any more (or is listed Down), and still holds a stale copy of the swarm.
+func stragglers(st *wizard.State, rows []docker.Node, keeper *wizard.Node) []*wizard.Node {
+	var out []*wizard.Node
+	for _, n := range st.Nodes {
+		if n == keeper || n.Conn == nil || !n.Facts.DockerAnswers() {
+			continue
+		}
+		row := findRow(rows, n.Facts.Hostname)
+		stale := n.Facts.Swarm.LocalNodeState == "active" && (row == nil || row.Status != "Ready" || row.ID != n.Facts.Swarm.NodeID)
+		if stale || n.Facts.Swarm.LocalNodeState == "error" || n.Facts.Swarm.LocalNodeState == "pending" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	rows, listErr := ListNodes(ctx, env, st)
+	h := Health(rows)
+	if listErr == nil && h.OK() {
+		// Quorum holds: only old members that came back may need bringing home.
+		mgr := checkManager(st)
+		back := stragglers(st, rows, mgr)
+		if len(back) == 0 || mgr == nil {
+			return failure.Usagef("%s", msg("recover.healthy", h))
+		}
+		return r.rejoin(ctx, env, st, mgr, back)
+	}
+	var survivors []*wizard.Node
+	for _, n := range st.Nodes {
+		if n.Conn != nil && n.Facts.Swarm.ControlAvailable && n.Facts.DockerAnswers() {
+			survivors = append(survivors, n)
+		}
+	}
+	if len(survivors) == 0 {
+		return errors.New(msg("recover.nosurvivor", nil))
+	}
+	keeper, err := r.choose(env, survivors)
+	if err != nil {
+		return err
+	}
+	managers := keeper.Facts.Swarm.Managers
+	if managers < 1 {
+		managers = 3
+	}
+	target := managers
+	if target%2 == 0 {
+		target-- // restore an odd count
+	}
+	addr := keeper.Facts.Swarm.NodeAddr
+	if !env.Quiet || !r.Yes {
+		say(env, "recover.plan", map[string]any{"Keeper": keeper.Name(), "Addr": addr, "Managers": managers,
+			"Survivors": len(survivors), "Target": target, "Cmd": docker.ForceNewCluster(addr)})
+	}
+	if !r.Yes && !env.DryRun {
+		if err := needTerminal(env, "--yes"); err != nil {
+			return err
+		}
+		ok, err := env.Prompter.Confirm(msg("recover.question", keeper.Name()), "", false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return failure.Usagef("%s", msg("recover.declined", nil))
+		}
+	}
+	t0 := time.Now()
+	if _, err := env.Change(ctx, st, keeper, docker.ForceNewCluster(addr), msg("recover.init.why", nil),
+		msg("recover.init.done", keeper.Name())); err != nil {
+		return err
+	}
+	keeper.Facts.Swarm.NodeID = ""
+	if env.DryRun {
+		return nil
+	}
+	// The keeper is the only manager now: its list shows every other manager gone.
+	rows, err = waitList(ctx, env, keeper)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if !row.IsManager() || row.Self {
+			continue
+		}
+		if _, err := env.Change(ctx, st, keeper, docker.Demote(row.ID), msg("recover.demote.why", row.Hostname), msg("leave.demote.done", row.Hostname)); err != nil {
+			return err
+		}
+		if _, err := env.Change(ctx, st, keeper, docker.Rm(row.ID, true), msg("recover.rm.why", nil), msg("leave.rm.done", row.Hostname)); err != nil {
+			return err
+		}
+	}
+	// Other survivors held the old Raft: they leave their copy and join again.
+	var others []*wizard.Node
+	for _, n := range survivors {
+		if n != keeper {
+			others = append(others, n)
+		}
+	}
+	if err := r.rejoin(ctx, env, st, keeper, others); err != nil {
+		return err
+	}
+	if err := r.promote(ctx, env, st, keeper, target); err != nil {
+		return err
+	}
+	say(env, "recover.done", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	return nil
+}
+
+// choose is the manager to keep: --keep, the only survivor, or the user's choice (the first
+// offered); off a terminal with several survivors nothing is guessed.
+func (r Recover) choose(env *wizard.Env, survivors []*wizard.Node) (*wizard.Node, error) {
+	var names []string
+	for _, n := range survivors {
+		names = append(names, n.Name())
+	}
+	if r.Keep != "" {
+		for _, n := range survivors {
+			if strings.EqualFold(n.Name(), r.Keep) || n.Host == r.Keep {
+				return n, nil
+			}
+		}
+		return nil, failure.Usagef("%s", msg("recover.keep.unknown", map[string]any{"Keep": r.Keep, "Names": strings.Join(names, ", ")}))
+	}
+	if len(survivors) == 1 {
+		return survivors[0], nil
+	}
+	if err := needTerminal(env, "--keep NODE"); err != nil {
+		return nil, err
+	}
+	i, err := env.Prompter.Select(msg("recover.keep.question", nil), msg("recover.keep.help", nil), names, names[0])
+	if err != nil {
+		return nil, err
+	}
+	return survivors[i], nil
+}
+
+// waitList reads the keeper's node list until it answers (a new cluster takes a moment).
+func waitList(ctx context.Context, env *wizard.Env, keeper *wizard.Node) ([]docker.Node, error) {
+	var rows []docker.Node
+	var err error
+	for end := time.Now().Add(30 * time.Second); ; {
+		var out string
+		if out, err = env.Read(ctx, keeper, docker.NodeLs()); err == nil {
+			return docker.ParseNodeLs(out)
+		}
+		if time.Now().After(end) || ctx.Err() != nil {
+			return rows, err
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// rejoin makes old members that hold a stale copy of the swarm leave it and join again, as
+// workers (promote restores the manager count).
+func (r Recover) rejoin(ctx context.Context, env *wizard.Env, st *wizard.State, mgr *wizard.Node, nodes []*wizard.Node) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	token, err := env.Read(ctx, mgr, docker.JoinToken("worker"))
+	if err != nil {
+		return err
+	}
+	token = strings.TrimSpace(token)
+	addr := mgr.Facts.Swarm.NodeAddr
+	rows, _ := ListNodes(ctx, env, st)
+	for _, n := range nodes {
+		if _, err := env.Change(ctx, st, n, docker.Leave(true), msg("recover.leave.why", nil), msg("recover.left", n.Name())); err != nil {
+			return err
+		}
+		// Its old entry, if the swarm still lists it, goes before it joins again.
+		for _, row := range rows {
+			if strings.EqualFold(row.Hostname, n.Facts.Hostname) && !row.Self {
+				if row.IsManager() {
+					env.Change(ctx, st, mgr, docker.Demote(row.ID), msg("recover.demote.why", row.Hostname), "")
+				}
+				env.Change(ctx, st, mgr, docker.Rm(row.ID, true), msg("recover.rm.why", nil), "")
+			}
+		}
+		manager := addr + ":2377"
+		if err := env.ChangeBy(ctx, st, n, docker.Join(token, manager, ""), msg("join.worker.why", nil), msg("join.worker.done", n.Name()),
+			func(ctx context.Context) error { return n.Docker().SwarmJoin(ctx, token, manager, "") }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// promote makes Ready workers managers until the swarm has target managers, each waited for
+// until Raft counts it reachable.
+func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State, keeper *wizard.Node, target int) error {
+	rows, err := waitList(ctx, env, keeper)
+	if err != nil {
+		return err
+	}
+	have := 0
+	var workers []docker.Node
+	for _, row := range rows {
+		switch {
+		case row.IsManager():
+			have++
+		case row.Status == "Ready" && row.Availability == "Active":
+			workers = append(workers, row)
+		}
+	}
+	slices.SortFunc(workers, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
+	for _, w := range workers {
+		if have >= target {
+			break
+		}
+		n := nodeByHostname(st, w.Hostname)
+		if n == nil || n.Conn == nil {
+			continue
+		}
+		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", w.Hostname), 1)
+		_, err := env.Change(ctx, st, keeper, docker.Promote(w.Hostname), msg("recover.promote.why", target), msg("roles.promote.done", w.Hostname))
+		if err == nil {
+			err = waitReachable(ctx, env, keeper, n)
+		}
+		rep.Item(w.Hostname, err, "")
+		rep.Stop()
+		if err != nil {
+			return err
+		}
+		have++
+	}
+	return nil
+}
