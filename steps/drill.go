@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,6 +62,12 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		return err
 	}
 	leader := Health(rows).Leader
+	var original []string
+	for _, r := range rows {
+		if r.IsManager() {
+			original = append(original, r.Hostname)
+		}
+	}
 
 	// 1. The leader stops.
 	if err := d.lesson(env, 1, map[string]any{"Leader": leader}); err != nil {
@@ -85,10 +92,10 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		return fmt.Errorf("%s: %w", msg("drill.noelection", leader), err)
 	}
 	election := time.Since(t0).Seconds()
+	say(env, "drill.elected", map[string]any{"Old": leader, "New": newLeader, "Seconds": fmt.Sprintf("%.1f", election)})
 	if err := d.change(ctx, env, st, nodeByHostname(st, newLeader), "1", true); err != nil {
 		return err
 	}
-	say(env, "drill.elected", map[string]any{"Old": leader, "New": newLeader, "Seconds": fmt.Sprintf("%.1f", election)})
 
 	// 2. It comes back, as a follower.
 	if err := d.lesson(env, 2, map[string]any{"Leader": leader, "New": newLeader}); err != nil {
@@ -143,15 +150,19 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		if err := d.start(ctx, env, inv, st, n); err != nil {
 			return err
 		}
-		if err := readFacts(ctx, env, nodeByHostname(st, n)); err != nil {
-			return err
-		}
 	}
-	if err := (Recover{Yes: true}).Run(ctx, env, st); err != nil {
-		var u *failure.UsageError
-		if !errors.As(err, &u) { // "nothing to recover": they came back on their own
-			return err
-		}
+	// They rejoin on their own, as workers (recover demoted them): wait until every node is
+	// Ready, then give the managers' role back to the three the lesson began with.
+	err = poll.Until(ctx, 90*time.Second, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			rows, err := ListNodes(ctx, env, st)
+			return err == nil && allReady(rows, len(rows)) && len(rows) == len(inv.Nodes), nil
+		})
+	if err != nil {
+		return fmt.Errorf("%s: %w", msg("drill.notback", strings.Join(stopped, ", ")), err)
+	}
+	if err := restoreManagers(ctx, env, st, original); err != nil {
+		return err
 	}
 	if err := d.change(ctx, env, st, nodeByHostname(st, keeper), "4", true); err != nil {
 		return err
@@ -187,6 +198,11 @@ func (d Drill) stop(ctx context.Context, env *wizard.Env, inv *lab.Inventory, st
 			}
 			if err := lab.Stop(ctx, n); err != nil {
 				return err
+			}
+			// Its connection died with it: nothing may be asked of it until it is back.
+			if node := nodeByHostname(st, host); node != nil && node.Conn != nil {
+				node.Conn.Close()
+				node.Conn = nil
 			}
 			st.Record(msg("drill.stopped.node", host))
 			env.Printf("  ✓ %s\n", msg("drill.stopped.node", host))
@@ -255,4 +271,32 @@ func lastLineOf(s string) string {
 		return strings.TrimSpace(s[i+1:])
 	}
 	return s
+}
+
+// restoreManagers makes exactly the nodes named managers: those that are not are promoted
+// first (each waited for), then the others are demoted, so the quorum never shrinks below
+// what it was.
+func restoreManagers(ctx context.Context, env *wizard.Env, st *wizard.State, want []string) error {
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	var promote, demote []string
+	for _, r := range rows {
+		switch in := slices.Contains(want, r.Hostname); {
+		case in && !r.IsManager():
+			promote = append(promote, r.Hostname)
+		case !in && r.IsManager():
+			demote = append(demote, r.Hostname)
+		}
+	}
+	if len(promote) > 0 {
+		if err := (ChangeRole{Names: promote, To: wizard.Manager}).Run(ctx, env, st); err != nil {
+			return err
+		}
+	}
+	if len(demote) > 0 {
+		return ChangeRole{Names: demote, To: wizard.Worker}.Run(ctx, env, st)
+	}
+	return nil
 }

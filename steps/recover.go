@@ -70,6 +70,22 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	if err != nil {
 		return err
 	}
+	// The managers before the loss, by name: from the list while a manager could still give
+	// it, else from what the nodes know.
+	var former []string
+	for _, row := range rows {
+		if row.IsManager() {
+			former = append(former, row.Hostname)
+		}
+	}
+	if len(former) == 0 {
+		seen, _ := leaderless(st)
+		for _, m := range seen {
+			if m.Name != "?" {
+				former = append(former, m.Name)
+			}
+		}
+	}
 	managers := keeper.Facts.Swarm.Managers
 	if managers < 1 {
 		managers = 3
@@ -104,19 +120,17 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	if env.DryRun {
 		return nil
 	}
-	// The keeper is the only manager now: its list shows every other manager gone.
-	rows, err = waitList(ctx, env, keeper)
-	if err != nil {
+	// The keeper is the only member of Raft now. The managers that are gone are still listed
+	// (Down) and still meant to be managers: demoted, they come back as workers when their
+	// machines return, and the manager count stays odd.
+	if _, err := waitList(ctx, env, keeper); err != nil {
 		return err
 	}
-	for _, row := range rows {
-		if !row.IsManager() || row.Self {
+	for _, name := range former {
+		if name == keeper.Name() || slices.ContainsFunc(survivors, func(n *wizard.Node) bool { return n.Name() == name }) {
 			continue
 		}
-		if _, err := env.Change(ctx, st, keeper, docker.Demote(row.ID), msg("recover.demote.why", row.Hostname), msg("leave.demote.done", row.Hostname)); err != nil {
-			return err
-		}
-		if _, err := env.Change(ctx, st, keeper, docker.Rm(row.ID, true), msg("recover.rm.why", nil), msg("leave.rm.done", row.Hostname)); err != nil {
+		if _, err := env.Change(ctx, st, keeper, docker.Demote(name), msg("recover.demote.why", name), msg("leave.demote.done", name)); err != nil {
 			return err
 		}
 	}

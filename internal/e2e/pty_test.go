@@ -35,6 +35,7 @@ type session struct {
 	code int
 }
 
+// lockedBuffer is a bytes.Buffer a running command writes to while the test reads it.
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -1,33 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer a running command writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // waitFor polls cond until it holds or d passes.
 func waitFor(d time.Duration, cond func() bool) bool {
@@ -63,7 +43,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		}
 	}
 	watch := exec.Command(bin, "status", "--watch", "--lab", labName)
-	var out syncBuffer
+	var out lockedBuffer
 	watch.Stdout, watch.Stderr = &out, &out
 	if err := watch.Start(); err != nil {
 		t.Fatal(err)
