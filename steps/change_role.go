@@ -91,4 +91,3 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 	}
 	return nil
 }
-

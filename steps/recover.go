@@ -131,7 +131,9 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			continue
 		}
 		if _, err := env.Change(ctx, st, keeper, docker.Demote(name), msg("recover.demote.why", name), msg("leave.demote.done", name)); err != nil {
-			return err
+			// Docker refuses to demote a manager that is no longer in Raft: it comes back
+			// as a manager, and the plan's re-run (or demote) sets the count right.
+			say(env, "recover.demote.later", name)
 		}
 	}
 	// Other survivors held the old Raft: they leave their copy and join again.
@@ -241,8 +243,10 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	var workers []docker.Node
 	for _, row := range rows {
 		switch {
-		case row.IsManager():
+		case row.ManagerUp():
+			// Only managers Raft counts: the ones that are gone do not tolerate anything.
 			have++
+		case row.IsManager():
 		case row.Status == "Ready" && row.Availability == "Active":
 			workers = append(workers, row)
 		}

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -93,7 +94,10 @@ func showLeaderless(env *wizard.Env, st *wizard.State, cause error) error {
 		verdict = &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.electing", nil)}
 	}
 	if env.JSON != nil {
-		return writeStatusJSON(env, st, nil, h, managers, cause, verdict)
+		if err := writeStatusJSON(env, st, nil, h, managers, cause, verdict); err != nil {
+			return err
+		}
+		return verdict
 	}
 	env.Println(ManagersSeenText(rows) + "\n")
 	say(env, "status.noleader", map[string]any{"Health": h, "Err": cause.Error()})
@@ -109,8 +113,22 @@ var watchInterval = 2 * time.Second
 func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	var last map[string]string
 	var lastHealth string
+	var good *wizard.Node // the manager that answered last: asked first next time
 	for {
-		rows, err := ListNodes(ctx, env, st)
+		// The manager that answered last is asked first; one that stopped answering costs one
+		// timeout, then the next answers.
+		var rows []docker.Node
+		err := errors.New(msg("nodes.nomanager", nil))
+		order := managersFirst(st)
+		if good != nil {
+			order = append([]*wizard.Node{good}, slices.DeleteFunc(order, func(n *wizard.Node) bool { return n == good })...)
+		}
+		for _, n := range order {
+			if rows, err = listOn(ctx, env, n); err == nil {
+				good = n
+				break
+			}
+		}
 		if ctx.Err() != nil {
 			return nil
 		}

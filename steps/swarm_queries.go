@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -26,9 +27,9 @@ func allReady(rows []docker.Node, want int) bool {
 func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker.Node, error) {
 	var first, last error
 	for _, n := range managersFirst(st) {
-		out, err := env.Read(ctx, n, docker.NodeLs())
+		rows, err := listOn(ctx, env, n)
 		if err == nil {
-			return docker.ParseNodeLs(out)
+			return rows, nil
 		}
 		// A manager's own error ("The swarm does not have a leader") says more than a
 		// worker's "This node is not a swarm manager": keep the first manager's.
@@ -44,6 +45,21 @@ func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker
 		last = errors.New(msg("nodes.nomanager", nil))
 	}
 	return nil, last
+}
+
+// ReadTimeout bounds one node's answer to `docker node ls`: a node that went away without
+// closing its connection (a machine switched off) must not hold up the managers that answer.
+var ReadTimeout = 5 * time.Second
+
+// listOn reads `docker node ls` on n.
+func listOn(ctx context.Context, env *wizard.Env, n *wizard.Node) ([]docker.Node, error) {
+	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
+	defer cancel()
+	out, err := env.Read(ctx, n, docker.NodeLs())
+	if err != nil {
+		return nil, err
+	}
+	return docker.ParseNodeLs(out)
 }
 
 // managersFirst orders the connected nodes: the first manager, other managers, the rest.

@@ -63,7 +63,7 @@ type stdioRunner interface {
 // Stdio runs cmd on the node and returns its stdin and stdout as one connection; preamble is
 // written to its stdin first (a sudo password). Closing the connection ends the command.
 func (c *Client) Stdio(ctx context.Context, cmd, preamble string) (net.Conn, error) {
-	sess, err := c.conn.NewSession()
+	sess, err := c.newSession(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"fmt"
 	"net"
 	"net/netip"
@@ -221,7 +222,7 @@ func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
 // RunInput is Run with stdin: how a secret reaches a command (sudo -S) without ever being
 // on a command line.
 func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, string, error) {
-	sess, err := c.conn.NewSession()
+	sess, err := c.newSession(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -244,6 +245,38 @@ func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, strin
 		return out.String(), errb.String(), &CommandError{Cmd: cmd, Status: exit.ExitStatus(), Stderr: errb.String()}
 	}
 	return out.String(), errb.String(), err
+}
+
+// newSession opens a session, or gives up when ctx ends.
+func (c *Client) newSession(ctx context.Context) (*ssh.Session, error) {
+	return untilDone(ctx, c.conn.NewSession)
+}
+
+// untilDone runs open, or gives up when ctx ends: on a connection whose peer went away
+// without closing it (a machine switched off), a channel request waits until the keepalive
+// notices, which a caller with a deadline must not. What open returns after that is closed.
+func untilDone[T io.Closer](ctx context.Context, open func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := open()
+		ch <- result{v, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.err == nil {
+				r.v.Close()
+			}
+		}()
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // InCLocale makes cmd run with messages in English and C formats, whatever the node's
@@ -272,8 +305,8 @@ type UnixDialer interface {
 
 // DialUnix opens a connection to the unix socket path on the node, through the SSH
 // connection. sshd may refuse it (AllowStreamLocalForwarding no, or no access to the socket).
-func (c *Client) DialUnix(_ context.Context, path string) (net.Conn, error) {
-	return c.conn.Dial("unix", path)
+func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+	return untilDone(ctx, func() (net.Conn, error) { return c.conn.Dial("unix", path) })
 }
 
 // ValidHost says whether host can name a node: an IP address, or a host name or ssh_config

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -83,5 +85,33 @@ Host bastion
 	}
 	if _, err := LoadSSHConfig(filepath.Join(t.TempDir(), "missing")); err == nil {
 		t.Error("an explicit --ssh-config that does not exist must be an error")
+	}
+}
+
+type closeRecorder struct{ closed chan bool }
+
+func (c *closeRecorder) Close() error { c.closed <- true; return nil }
+
+// A channel request on a dead connection gives up when its context ends, and what it opens
+// later is closed, not leaked.
+func TestUntilDoneGivesUpAndCloses(t *testing.T) {
+	release := make(chan struct{})
+	late := &closeRecorder{closed: make(chan bool, 1)}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	t0 := time.Now()
+	_, err := untilDone(ctx, func() (*closeRecorder, error) { <-release; return late, nil })
+	if err == nil || time.Since(t0) > 2*time.Second {
+		t.Fatalf("want the context's error soon, got %v after %s", err, time.Since(t0))
+	}
+	close(release)
+	select {
+	case <-late.closed:
+	case <-time.After(2 * time.Second):
+		t.Errorf("what opened after the give-up was not closed")
+	}
+	v, err := untilDone(context.Background(), func() (*closeRecorder, error) { return late, nil })
+	if err != nil || v != late {
+		t.Errorf("an answer in time is returned: %v %v", v, err)
 	}
 }
