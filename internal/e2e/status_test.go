@@ -56,7 +56,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 	stopNode(t, leader)
 	newLeader := func() bool {
 		for _, line := range strings.Split(out.String(), "\n") {
-			if strings.HasSuffix(line, ": Ready Leader") && !strings.Contains(line, " "+leader+": ") && strings.Contains(out.String(), leader+": Down") {
+			if strings.HasSuffix(line, " Leader") && !strings.Contains(line, " "+leader+": ") {
 				return true
 			}
 		}
