@@ -35,8 +35,14 @@ type Check struct {
 	Offer, Yes, Declined bool
 }
 
-// TaskTimeout bounds the wait for a probe task on every node.
+// TaskTimeout bounds the wait for a probe task on every node, and grows with the node count:
+// a swarm of 30 nodes whose daemons have just started (2 shared cores) took over 40 s.
 var TaskTimeout = 40 * time.Second
+
+// taskTimeout is TaskTimeout plus two seconds a node beyond ten.
+func taskTimeout(nodes int) time.Duration {
+	return TaskTimeout + time.Duration(max(0, nodes-10))*2*time.Second
+}
 
 func (Check) Title() string { return msg("check.title", nil) }
 
@@ -288,7 +294,7 @@ func loadProbe(ctx context.Context, env *wizard.Env, targets []*probeTarget) (st
 func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name string, targets []*probeTarget) []CheckSkip {
 	api := mgr.Docker()
 	why := map[string]string{}
-	poll.Until(ctx, TaskTimeout, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	poll.Until(ctx, taskTimeout(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			tasks, err := api.Tasks(ctx, name)
 			if err != nil {
@@ -317,7 +323,7 @@ func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name stri
 		if t.container == "" || t.ip == "" {
 			w := why[t.row.Hostname]
 			if w == "" {
-				w = msg("check.task.timeout", TaskTimeout)
+				w = msg("check.task.timeout", taskTimeout(len(targets)))
 			}
 			out = append(out, CheckSkip{t.row.Hostname, w})
 			t.container = ""

@@ -13,6 +13,7 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/internal/runbook"
 	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -329,24 +330,39 @@ func checkFlags(cmd *cobra.Command, c *steps.Check) {
 	cmd.Flags().StringVar(&c.Image, "probe-image", "", "an image the nodes pull for the probe, holding a static swarmwiz at /swarmwiz (default: this binary, loaded onto the nodes)")
 }
 
-// newChangeRole is `swarmwiz promote` (to manager) and `swarmwiz demote` (to worker).
-func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Command {
-	var p planFlags
-	var c steps.ChangeRole
-	use, short := "promote HOSTNAME...", "Make workers managers (an even manager count is warned about)"
-	if to == wizard.Worker {
-		use, short = "demote HOSTNAME...", "Make managers workers, never leaving too few for a quorum without --force"
-	}
+// flowCommand is a command that runs a flow on a running swarm's nodes, named the way
+// `status` names them (--lab, --host, --config, ssh flags), with the teaching flags; flow
+// builds the steps from the arguments once the flags are parsed.
+func flowCommand(env *wizard.Env, run flowRunner, use, short string, args cobra.PositionalArgs, flow func(args []string) ([]wizard.Step, error)) (*cobra.Command, *planFlags) {
+	p := &planFlags{}
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
+		Args:  args,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c.Names, c.To = args, to
-			return runFlow(cmd, env, &p, "", steps.ChangeRoleFlow(c), run)
+			steps, err := flow(args)
+			if err != nil {
+				return err
+			}
+			return runFlow(cmd, env, p, "", steps, run)
 		},
 	}
 	p.add(cmd, false)
 	teachFlags(cmd, env)
+	return cmd, p
+}
+
+// newChangeRole is `swarmwiz promote` (to manager) and `swarmwiz demote` (to worker).
+func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Command {
+	c := steps.ChangeRole{To: to}
+	use, short := "promote HOSTNAME...", "Make workers managers (an even manager count is warned about)"
+	if to == wizard.Worker {
+		use, short = "demote HOSTNAME...", "Make managers workers, never leaving too few for a quorum without --force"
+	}
+	cmd, _ := flowCommand(env, run, use, short, cobra.ArbitraryArgs, func(args []string) ([]wizard.Step, error) {
+		c.Names = args
+		return steps.ChangeRoleFlow(c), nil
+	})
 	if to == wizard.Worker {
 		cmd.Flags().BoolVar(&c.Force, "force", false, "demote even if too few reachable managers would be left for a quorum")
 	}
@@ -354,18 +370,9 @@ func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Comma
 }
 
 func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
-	var p planFlags
 	var r steps.Recover
-	cmd := &cobra.Command{
-		Use:   "recover",
-		Short: "Bring back a swarm that lost its quorum: force a new cluster on a surviving manager, then restore the managers",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runFlow(cmd, env, &p, "", steps.RecoverFlow(r), run)
-		},
-	}
-	p.add(cmd, false)
-	teachFlags(cmd, env)
+	cmd, _ := flowCommand(env, run, "recover", "Bring back a swarm that lost its quorum: force a new cluster on a surviving manager, then restore the managers",
+		noArgs, func([]string) ([]wizard.Step, error) { return steps.RecoverFlow(r), nil })
 	cmd.Flags().StringVar(&r.Keep, "keep", "", "the surviving manager to rebuild the swarm from (asked when several answer)")
 	cmd.Flags().BoolVarP(&r.Yes, "yes", "y", false, "go ahead without asking")
 	cmd.Flags().BoolVar(&env.DryRun, "dry-run", false, "say what it would do; change nothing")
@@ -373,21 +380,16 @@ func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
 }
 
 func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
-	var p planFlags
 	var d steps.Drill
-	cmd := &cobra.Command{
-		Use:   "drill",
-		Short: "A failover lesson on a practice lab: the leader stops, a new one is elected, quorum is lost and recovered",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+	var p *planFlags
+	cmd, p := flowCommand(env, run, "drill", "A failover lesson on a practice lab: the leader stops, a new one is elected, quorum is lost and recovered",
+		noArgs, func([]string) ([]wizard.Step, error) {
 			if p.lab == "" && (len(p.hosts) > 0 || p.hostsFile != "" || p.config != "") {
-				return failure.Usagef("drill stops and starts nodes, so it runs on a practice lab only: give --lab NAME")
+				// It stops and starts nodes: never on machines given by address.
+				return nil, failure.Usagef("%s", templates.Msg("drill.labonly", nil))
 			}
-			return runFlow(cmd, env, &p, "", steps.DrillFlow(d), run)
-		},
-	}
-	p.add(cmd, false)
-	teachFlags(cmd, env)
+			return steps.DrillFlow(d), nil
+		})
 	cmd.Flags().BoolVarP(&d.Yes, "yes", "y", false, "run every lesson without waiting (a demo on a projector)")
 	return cmd
 }
