@@ -28,8 +28,8 @@ type Recover struct {
 
 func (Recover) Title() string { return msg("recover.title", nil) }
 
-// ex is an old member back from a stop: a node that answers, is not part of the swarm's
-// node list any more (or is listed Down), and still holds a stale copy of the swarm.
+// stragglers are old members back from a stop: nodes that answer, are not part of the swarm's
+// node list any more (or are listed Down), and still hold a stale copy of the swarm.
 func stragglers(st *wizard.State, rows []docker.Node, keeper *wizard.Node) []*wizard.Node {
 	var out []*wizard.Node
 	for _, n := range st.Nodes {
