@@ -27,6 +27,7 @@ type planFlags struct {
 	managers, sshPort                                                         int
 	allowEven                                                                 bool
 	flags                                                                     *pflag.FlagSet // to tell a flag given as 0 from one not given
+	output                                                                    string         // --output, where the command has it
 }
 
 func (p *planFlags) add(c *cobra.Command, full bool) {
@@ -195,7 +196,7 @@ func teachFlags(c *cobra.Command, env *wizard.Env) {
 
 // outputFlag adds --output; json sends the result to stdout and everything else to stderr.
 func outputFlag(c *cobra.Command, output *string) {
-	c.Flags().StringVarP(output, "output", "o", "", "json: print the node list and quorum health as JSON, for scripts")
+	c.Flags().StringVarP(output, "output", "o", "", "json: print the result as JSON on stdout, for scripts (everything else goes to stderr)")
 }
 
 func setOutput(env *wizard.Env, output string) error {
@@ -306,21 +307,11 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 }
 
 func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {
-	var p planFlags
 	var c steps.Check
-	var output string
-	cmd := &cobra.Command{
-		Use:   "check",
-		Short: "Prove the swarm works: containers on every node talk to every other over an overlay network",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runFlow(cmd, env, &p, output, steps.CheckFlow(c), run)
-		},
-	}
-	p.add(cmd, false)
-	teachFlags(cmd, env)
+	cmd, p := flowCommand(env, run, "check", "Prove the swarm works: containers on every node talk to every other over an overlay network",
+		noArgs, func([]string) ([]wizard.Step, error) { return steps.CheckFlow(c), nil })
 	checkFlags(cmd, &c)
-	outputFlag(cmd, &output)
+	outputFlag(cmd, &p.output)
 	return cmd
 }
 
@@ -344,7 +335,7 @@ func flowCommand(env *wizard.Env, run flowRunner, use, short string, args cobra.
 			if err != nil {
 				return err
 			}
-			return runFlow(cmd, env, p, "", steps, run)
+			return runFlow(cmd, env, p, p.output, steps, run)
 		},
 	}
 	p.add(cmd, false)
