@@ -239,13 +239,13 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	if err != nil {
 		return err
 	}
-	have := 0
+	// After --force-new-cluster Raft has one member, the keeper. The node list may still say
+	// "Reachable" for managers that are gone (their status is refreshed a moment later), so
+	// it is not what is counted: counting it once left the swarm with 2 managers of 3.
+	have := 1
 	var workers []docker.Node
 	for _, row := range rows {
 		switch {
-		case row.ManagerUp():
-			// Only managers Raft counts: the ones that are gone do not tolerate anything.
-			have++
 		case row.IsManager():
 		case row.Status == "Ready" && row.Availability == "Active":
 			workers = append(workers, row)
