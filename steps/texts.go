@@ -98,7 +98,7 @@ func PreflightText(findings []preflight.Finding) string {
 	for _, f := range findings {
 		rows = append(rows, []string{f.Level.String(), f.Node, f.Check, f.Result})
 		if f.Fix != "" {
-			rows = append(rows, []string{"fix: " + f.Fix})
+			rows = append(rows, []string{msg("preflight.fix", f.Fix)})
 		}
 	}
 	return text("preflight", rows)

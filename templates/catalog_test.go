@@ -60,7 +60,7 @@ func TestCatalogHasEveryKeyTheCodeUses(t *testing.T) {
 			lit, ok := call.Args[i].(*ast.BasicLit)
 			if !ok || lit.Kind != token.STRING {
 				// The helpers themselves pass their key parameter on.
-				if id, isIdent := call.Args[i].(*ast.Ident); isIdent && id.Name == "key" && strings.HasSuffix(pos.Filename, "helpers.go") {
+				if id, isIdent := call.Args[i].(*ast.Ident); isIdent && id.Name == "key" && (strings.HasSuffix(pos.Filename, "helpers.go") || strings.HasSuffix(pos.Filename, "preflight.go")) {
 					return true
 				}
 				t.Errorf("%s: %s takes a key that is not a literal: name the key, so this test can check it", pos, name)

@@ -8,7 +8,11 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"io/fs"
+	"path"
+	"sort"
 	"strings"
+	"sync/atomic"
 	"text/template"
 )
 
@@ -35,16 +39,111 @@ var funcs = template.FuncMap{
 	"table": Table,
 	// list makes a header: {{table (list "NODE" "ADDRESS") .Rows}}.
 	"list": func(cells ...string) []string { return cells },
+	// msg is a catalog sentence inside a text, in the user's language: {{msg "key" .}}.
+	"msg": func(key string, data ...any) string {
+		var d any
+		if len(data) > 0 {
+			d = data[0]
+		}
+		return Msg(key, d)
+	},
 }
 
-var all = template.Must(template.New("").Funcs(funcs).ParseFS(files,
-	"lab/*.tmpl", "docker/*.tmpl", "messages/*.tmpl", "text/*.tmpl", "bench/*.tmpl", "os/*.tmpl"))
+// base is every template with the English catalog; each other messages/<lang>.tmpl is a
+// copy of base with that catalog parsed over it, so a key it lacks stays English.
+var base = template.Must(template.New("").Funcs(funcs).ParseFS(files,
+	"lab/*.tmpl", "docker/*.tmpl", "messages/en.tmpl", "text/*.tmpl", "bench/*.tmpl", "os/*.tmpl"))
+
+// sets are the template sets by language; current is the one Render uses.
+var (
+	sets    = loadLangs()
+	current atomic.Pointer[langSet]
+)
+
+type langSet struct {
+	lang string
+	t    *template.Template
+}
+
+func init() { current.Store(&langSet{"en", sets["en"]}) }
+
+func loadLangs() map[string]*template.Template {
+	out := map[string]*template.Template{"en": base}
+	names, _ := fs.Glob(files, "messages/*.tmpl")
+	for _, name := range names {
+		lang := strings.TrimSuffix(path.Base(name), ".tmpl")
+		if lang == "en" {
+			continue
+		}
+		// Cloned before any template ran: text/template refuses a clone after Execute.
+		t := template.Must(template.Must(base.Clone()).ParseFS(files, name))
+		out[lang] = t
+	}
+	return out
+}
+
+// Langs are the languages that have a catalog, English first.
+func Langs() []string {
+	out := []string{"en"}
+	for l := range sets {
+		if l != "en" {
+			out = append(out, l)
+		}
+	}
+	sort.Strings(out[1:])
+	return out
+}
+
+// SetLang makes lang the language of every sentence from now on and says which language
+// that is: a language without a catalog is English, with no error.
+func SetLang(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	t, ok := sets[lang]
+	if !ok {
+		lang, t = "en", sets["en"]
+	}
+	current.Store(&langSet{lang, t})
+	return lang
+}
+
+// Lang is the language in use.
+func Lang() string { return current.Load().lang }
+
+// LangFromEnv is the language the environment asks for, as gettext reads it: the locale is
+// the first set of LC_ALL, LC_MESSAGES, LANG ("ko_KR.UTF-8" is Korean); in the C or POSIX
+// locale messages are English; otherwise LANGUAGE, a list like "ko:en", comes first.
+func LangFromEnv(getenv func(string) string) string {
+	locale := ""
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if locale = getenv(v); locale != "" {
+			break
+		}
+	}
+	if locale == "" || locale == "C" || locale == "POSIX" || strings.HasPrefix(locale, "C.") {
+		return "en"
+	}
+	for _, l := range strings.Split(getenv("LANGUAGE"), ":") {
+		if _, ok := sets[langOf(l)]; ok {
+			return langOf(l)
+		}
+	}
+	return langOf(locale)
+}
+
+// langOf is a locale's language: "ko_KR.UTF-8" and "ko" are "ko".
+func langOf(locale string) string {
+	locale = strings.ToLower(locale)
+	if i := strings.IndexAny(locale, "_.@-"); i >= 0 {
+		locale = locale[:i]
+	}
+	return locale
+}
 
 // Render executes the named template (its file name, e.g. "lab-down.sh.tmpl", or a
 // {{define}} name) with data.
 func Render(name string, data any) (string, error) {
 	var b bytes.Buffer
-	if err := all.ExecuteTemplate(&b, name, data); err != nil {
+	if err := current.Load().t.ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("template %s: %w", name, err)
 	}
 	return b.String(), nil
@@ -77,4 +176,4 @@ func Msg(key string, data any) string {
 }
 
 // Has says whether the catalog or the templates define name.
-func Has(name string) bool { return all.Lookup(name) != nil }
+func Has(name string) bool { return current.Load().t.Lookup(name) != nil }

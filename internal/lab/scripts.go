@@ -57,15 +57,24 @@ func SSHDConfig(inv *Inventory, n Node) (string, error) {
 func HostsFile(inv *Inventory) (string, error) { return templates.Render("hosts.tmpl", inv) }
 
 // UpText is what `lab up` prints: the nodes and how to log in to them.
-func UpText(inv *Inventory) (string, error) { return templates.Render("lab-up.tmpl", inv) }
+func UpText(inv *Inventory) (string, error) {
+	var rows [][]string
+	for _, n := range inv.Nodes {
+		rows = append(rows, []string{n.Name, n.Address, "ssh -i " + inv.IdentityFile + " -o UserKnownHostsFile=" + inv.KnownHostsFile + " " + inv.User + "@" + n.Address})
+	}
+	return templates.Render("lab-up.tmpl", struct {
+		*Inventory
+		Rows [][]string
+	}{inv, rows})
+}
 
 // StatusText is what `lab status` prints.
 func StatusText(inv *Inventory, nodes []NodeStatus) (string, error) {
 	yesno := func(b bool) string {
 		if b {
-			return "up"
+			return templates.Msg("lab.status.up", nil)
 		}
-		return "down"
+		return templates.Msg("lab.status.down", nil)
 	}
 	var rows [][]string
 	for _, n := range nodes {

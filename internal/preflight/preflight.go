@@ -4,6 +4,7 @@
 package preflight
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -23,7 +24,13 @@ const (
 	Error
 )
 
-func (l Level) String() string { return [...]string{"note", "warning", "ERROR"}[l] }
+func (l Level) String() string {
+	return [...]func() string{
+		func() string { return templates.Msg("pf.level.note", nil) },
+		func() string { return templates.Msg("pf.level.warning", nil) },
+		func() string { return templates.Msg("pf.level.error", nil) },
+	}[l]()
+}
 
 // Finding is one row of the preflight table.
 type Finding struct {
@@ -66,15 +73,13 @@ func Check(nodes []Node, advertise string, o Options) []Finding {
 	}
 	nodes, twice := sameMachine(nodes)
 	out = append(out, twice...)
-	hostnameFix := "give each machine its own name: sudo hostnamectl set-hostname NEWNAME"
+	hostnameFix := msg("pf.hostname.fix", nil)
 	if o.Lab != "" {
-		hostnameFix = "a practice node renamed by hand: swarmwiz lab up --name " + o.Lab + " --recreate gives every node its own name again"
+		hostnameFix = msg("pf.hostname.fix.lab", o.Lab)
 	}
-	out = append(out, unique(nodes, "hostname", func(f facts.Facts) string { return f.Hostname }, hostnameFix)...)
-	out = append(out, unique(nodes, "machine-id", func(f facts.Facts) string { return f.MachineID },
-		"a cloned VM: sudo rm /etc/machine-id && sudo systemd-machine-id-setup, then reboot")...)
-	out = append(out, unique(nodes, "engine ID", func(f facts.Facts) string { return f.EngineID },
-		"a cloned VM: sudo systemctl stop docker && sudo rm /etc/docker/key.json && sudo systemctl start docker")...)
+	out = append(out, unique(nodes, msg("pf.check.hostname", nil), func(f facts.Facts) string { return f.Hostname }, hostnameFix)...)
+	out = append(out, unique(nodes, "machine-id", func(f facts.Facts) string { return f.MachineID }, msg("pf.machineid.fix", nil))...)
+	out = append(out, unique(nodes, msg("pf.check.engineid", nil), func(f facts.Facts) string { return f.EngineID }, msg("pf.engineid.fix", nil))...)
 	out = append(out, sharedAdvertise(nodes, advertise)...)
 	return out
 }
@@ -104,8 +109,8 @@ func sharedAdvertise(nodes []Node, advertise string) []Finding {
 	}
 	if len(also) == 0 {
 		if strings.HasPrefix(advertise, "10.0.2.") {
-			return []Finding{{Check: "advertise address", Level: Warn, Result: advertise + " looks like VirtualBox NAT, which every VM has and no other VM reaches",
-				Fix: "advertise the host-only or bridged adapter's address instead"}}
+			return []Finding{{Check: msg("pf.check.advertise", nil), Level: Warn, Result: msg("pf.vboxnat", advertise),
+				Fix: msg("pf.vboxnat.fix", nil)}}
 		}
 		return nil
 	}
@@ -124,16 +129,12 @@ func sharedAdvertise(nodes []Node, advertise string) []Finding {
 			others = append(others, a.IP+" ("+a.Iface+")")
 		}
 	}
-	what := "every node has its own copy of it, so each one reaches only itself there"
-	if strings.HasPrefix(advertise, "10.0.2.") {
-		what = "it looks like VirtualBox NAT, which every VM has and no other VM reaches"
-	}
-	fix := "advertise an address of " + first.Name + " that only it has"
+	fix := msg("pf.shared.fix", first.Name)
 	if len(others) > 0 {
-		fix = "advertise one of " + first.Name + "'s own addresses instead: " + strings.Join(others, ", ")
+		fix = msg("pf.shared.fix.others", map[string]string{"Node": first.Name, "Others": strings.Join(others, ", ")})
 	}
-	return []Finding{{Node: first.Name, Check: "advertise address", Level: Error,
-		Result: fmt.Sprintf("%s is also an address of %s: %s", advertise, strings.Join(also, ", "), what), Fix: fix}}
+	return []Finding{{Node: first.Name, Check: msg("pf.check.advertise", nil), Level: Error,
+		Result: msg("pf.shared", map[string]any{"Addr": advertise, "Also": strings.Join(also, ", "), "VBox": strings.HasPrefix(advertise, "10.0.2.")}), Fix: fix}}
 }
 
 // sameMachine finds a machine given twice (10.0.0.11 and root@10.0.0.11:22, or a name and
@@ -151,9 +152,8 @@ func sameMachine(nodes []Node) ([]Node, []Finding) {
 			continue
 		}
 		if prev, ok := seen[key]; ok {
-			found = append(found, Finding{Node: n.Name, Check: "listed twice", Level: Error,
-				Result: fmt.Sprintf("%s and %s are the same machine (same machine-id, hostname and addresses)", prev.Addr, n.Addr),
-				Fix:    "list each machine once"})
+			found = append(found, Finding{Node: n.Name, Check: msg("pf.check.twice", nil), Level: Error,
+				Result: msg("pf.twice", []string{prev.Addr, n.Addr}), Fix: msg("pf.twice.fix", nil)})
 			continue
 		}
 		seen[key] = n
@@ -182,56 +182,54 @@ func checkNode(n Node, o Options) []Finding {
 	}
 	switch {
 	case !f.DockerInstalled:
-		add(Error, "docker", "not installed", "swarmwiz can install Docker Engine from Docker's repository (it asks first)")
+		add(Error, "docker", msg("pf.docker.missing", nil), msg("pf.docker.missing.fix", nil))
 	case !f.DockerAnswers():
 		fix := "sudo systemctl enable --now docker"
 		if o.Lab != "" {
 			fix = "swarmwiz lab start --name " + o.Lab + " " + n.Facts.Hostname
 		}
-		add(Error, "docker", "installed, but the daemon does not answer", fix)
+		add(Error, "docker", msg("pf.docker.down", nil), fix)
 	case major(f.DockerVersion) < 20 && !strings.HasPrefix(f.DockerVersion, "1.13"):
-		add(Warn, "docker", "version "+f.DockerVersion+" is old", "upgrade to a current Docker Engine")
+		add(Warn, "docker", msg("pf.docker.old", f.DockerVersion), msg("pf.docker.old.fix", nil))
 	}
 	if n.Skew > MaxSkew || n.Skew < -MaxSkew {
-		add(Error, "clock", fmt.Sprintf("%+d s from this machine's clock: swarm's TLS certificates would be \"not yet valid\" or expired", n.Skew),
-			"sync the clock: sudo systemctl enable --now chronyd (or ntp, systemd-timesyncd)")
+		add(Error, msg("pf.check.clock", nil), msg("pf.clock", fmt.Sprintf("%+d", n.Skew)), msg("pf.clock.fix", nil))
 	}
 	if !n.Member {
 		switch s := f.Swarm.LocalNodeState; s {
 		case "active":
-			what := "a worker"
+			manager := false
 			if f.Swarm.ControlAvailable {
-				what = "a manager"
+				manager = true
 			}
 			switch {
 			case n.WillLeave:
-				add(Note, "swarm", "already "+what+" of another swarm", "leaves it once you confirm the summary")
+				add(Note, "swarm", msg("pf.other", manager), msg("pf.other.fix.leave", nil))
 			case o.Interactive:
-				add(Error, "swarm", "already "+what+" of another swarm", "make it leave that swarm (swarmwiz offers to), or leave this node out")
+				add(Error, "swarm", msg("pf.other", manager), msg("pf.other.fix.ask", nil))
 			default:
-				add(Error, "swarm", "already "+what+" of another swarm", "add --leave-other-swarms to make it leave that swarm, or leave this node out of the list")
+				add(Error, "swarm", msg("pf.other", manager), msg("pf.other.fix.flag", nil))
 			}
 		case "pending", "error", "locked":
-			add(Error, "swarm", "stuck in swarm state "+s, "docker swarm leave --force on it, then run swarmwiz again")
+			add(Error, "swarm", msg("pf.stuck", s), msg("pf.stuck.fix", nil))
 		}
 	}
 	if strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running" {
-		add(Warn, "firewall", "firewalld is running", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.firewalld", nil), msg("pf.firewall.fix", nil))
 	}
 	if strings.Contains(f.UFW, "Status: active") {
-		add(Warn, "firewall", "ufw is active", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.ufw", nil), msg("pf.firewall.fix", nil))
 	}
 	if strings.Contains(f.IptablesInput, "-P INPUT DROP") || strings.Contains(f.IptablesInput, "-P INPUT REJECT") {
-		add(Warn, "firewall", "iptables drops incoming traffic by default", "open 2377/tcp, 7946/tcp+udp, 4789/udp (swarmwiz offers to)")
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.iptables", nil), msg("pf.firewall.fix", nil))
 	}
 	if iface := f.IfaceOf(n.Addr); f.MTU[iface] > 0 && f.MTU[iface] < OverlayMTU+OverlayOverhead {
 		mtu := f.MTU[iface]
-		add(Warn, "mtu", fmt.Sprintf("%s has MTU %d: overlay networks carry each packet with %d bytes more, and give containers MTU %d, which assumes %d on the way",
-			iface, mtu, OverlayOverhead, OverlayMTU, OverlayMTU+OverlayOverhead),
-			fmt.Sprintf("create overlay networks with --opt com.docker.network.driver.mtu=%d (swarmwiz check shows it: small packets pass, large ones are lost)", mtu-OverlayOverhead))
+		add(Warn, "mtu", msg("pf.mtu", map[string]any{"Iface": iface, "MTU": mtu, "Overhead": OverlayOverhead, "Overlay": OverlayMTU, "Path": OverlayMTU + OverlayOverhead}),
+			msg("pf.mtu.fix", mtu-OverlayOverhead))
 	}
 	if f.SELinux == "Enforcing" {
-		add(Note, "selinux", "enforcing: fine for swarm itself", "bind mounts of containers may need the :z option")
+		add(Note, "selinux", msg("pf.selinux", nil), msg("pf.selinux.fix", nil))
 	}
 	return out
 }
@@ -249,7 +247,7 @@ func unique(nodes []Node, check string, key func(facts.Facts) string, fix string
 		if len(names) > 1 {
 			sort.Strings(names)
 			out = append(out, Finding{Node: strings.Join(names, ", "), Check: check, Level: Error,
-				Result: fmt.Sprintf("%s share the %s %q", strings.Join(names, " and "), check, k), Fix: fix})
+				Result: msg("pf.share", map[string]any{"Nodes": names, "Check": check, "Value": k}), Fix: fix})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Node < out[j].Node })
@@ -265,7 +263,7 @@ func OS(id, version string) (string, Level, string) {
 	switch id {
 	case "centos":
 		if v == "7" {
-			return "CentOS 7", Note, "end of life since June 2024: its package mirrors moved to vault.centos.org (the install script switches to them)"
+			return "CentOS 7", Note, msg("pf.os.centos7", nil)
 		}
 		return "CentOS " + version, Note, ""
 	case "rhel", "rocky", "almalinux":
@@ -282,7 +280,7 @@ func OS(id, version string) (string, Level, string) {
 			return "Debian " + version, Note, ""
 		}
 	}
-	return strings.TrimSpace(id + " " + version), Warn, "not one swarmwiz knows; it will try, but check each fix yourself"
+	return strings.TrimSpace(id + " " + version), Warn, msg("pf.os.unknown", nil)
 }
 
 // Family is "rhel" or "debian", for the install scripts; "" when unknown.
@@ -309,7 +307,7 @@ func InstallScript(f facts.Facts) (string, error) {
 	case "debian":
 		return templates.Render("install-docker-debian.sh.tmpl", map[string]any{"Name": f.OS, "ID": f.OSID})
 	}
-	return "", fmt.Errorf("no install script for %s: install Docker Engine by hand (docs.docker.com/engine/install)", f.OS)
+	return "", errors.New(msg("pf.noinstall", f.OS))
 }
 
 // Firewall is the firewall a node runs ("firewalld", "ufw", "iptables"), or "".
@@ -370,3 +368,6 @@ func major(v string) int {
 	m, _ := strconv.Atoi(strings.SplitN(v, ".", 2)[0])
 	return m
 }
+
+// msg is a sentence of the catalog, in the user's language.
+func msg(key string, data any) string { return templates.Msg(key, data) }
