@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -175,10 +176,10 @@ func sharedWith(st *wizard.State, first *wizard.Node, ip string) string {
 func CheckAdvertise(n *wizard.Node, s string) error {
 	ip, err := netip.ParseAddr(s)
 	if err != nil {
-		return fmt.Errorf("%q is not an IP address: give one of %s's, like %s", s, n.Name(), exampleIP(n))
+		return errors.New(msg("advertise.notip", map[string]string{"Addr": s, "Node": n.Name(), "Example": exampleIP(n)}))
 	}
 	if ip.IsLoopback() || !n.Facts.HasIP(ip.String()) {
-		return fmt.Errorf("%s is not an address of %s: give one of its own, like %s", s, n.Name(), exampleIP(n))
+		return errors.New(msg("advertise.notown", map[string]string{"Addr": s, "Node": n.Name(), "Example": exampleIP(n)}))
 	}
 	return nil
 }

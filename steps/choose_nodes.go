@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -135,7 +134,7 @@ func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string, o lab.
 			return err
 		}
 	default:
-		return failure.Usagef("--host-daemons %q: give stop or keep", hostDaemons)
+		return failure.Usagef("%s", msg("cli.hostdaemons", hostDaemons))
 	}
 	o.StopHostDaemons = stop
 	if o.Log == "" {
@@ -188,13 +187,13 @@ func ParseHosts(text string) ([]*wizard.Node, error) {
 		}
 		key := net.JoinHostPort(n.Host, strconv.Itoa(port))
 		if seen[key] {
-			return nil, fmt.Errorf("%s is listed twice: give each node once", f)
+			return nil, errors.New(msg("hosts.twice", f))
 		}
 		seen[key] = true
 		nodes = append(nodes, n)
 	}
 	if len(nodes) == 0 {
-		return nil, errors.New("give at least one node: an address or name, comma-separated, like 10.0.0.11, admin@10.0.0.12:2222")
+		return nil, errors.New(msg("hosts.none", nil))
 	}
 	return nodes, nil
 }
@@ -204,7 +203,7 @@ func ParseHost(s string) (*wizard.Node, error) {
 	n := &wizard.Node{}
 	if user, rest, ok := strings.Cut(s, "@"); ok {
 		if user == "" {
-			return nil, fmt.Errorf("%q: the user before @ is empty; write user@host", s)
+			return nil, errors.New(msg("hosts.nouser", s))
 		}
 		n.User, s = user, rest
 	}
@@ -212,12 +211,12 @@ func ParseHost(s string) (*wizard.Node, error) {
 	if h, p, err := net.SplitHostPort(s); err == nil {
 		port, perr := strconv.Atoi(p)
 		if perr != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("%q: port %q is not a number from 1 to 65535", s, p)
+			return nil, errors.New(msg("hosts.port", []string{s, p}))
 		}
 		host, n.Port = h, port
 	}
 	if !remote.ValidHost(host) {
-		return nil, fmt.Errorf("%q is not a host: give an address or name, like 10.0.0.11 or node1", s)
+		return nil, errors.New(msg("hosts.bad", s))
 	}
 	n.Host = host
 	return n, nil

@@ -2,7 +2,7 @@ package steps
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -73,11 +73,11 @@ func CheckManagerCount(s string, total int) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	switch {
 	case err != nil:
-		return fmt.Errorf("%q is not a number: give a whole number from 1 to %d", s, total)
+		return errors.New(msg("count.nan", map[string]any{"Value": s, "Total": total}))
 	case n < 1:
-		return fmt.Errorf("%d: a swarm needs at least 1 manager; give a number from 1 to %d", n, total)
+		return errors.New(msg("count.zero", map[string]any{"Value": n, "Total": total}))
 	case n > total:
-		return fmt.Errorf("%d: there are only %d nodes; give a number from 1 to %d", n, total, total)
+		return errors.New(msg("count.toomany", map[string]any{"Value": n, "Total": total}))
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/user"
 
@@ -34,7 +33,7 @@ func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error 
 		if env.Interactive {
 			name, err := env.Prompter.Input(msg("ssh.user.question", nil), msg("ssh.user.help", nil), def, func(s string) error {
 				if s == "" {
-					return errors.New("give a user name, like root or admin")
+					return errors.New(msg("ssh.user.empty", nil))
 				}
 				return nil
 			})
@@ -69,14 +68,14 @@ func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error 
 func CheckKeyFile(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("cannot read %q: give the path of your private key, like ~/.ssh/id_ed25519", path)
+		return errors.New(msg("ssh.key.unreadable", path))
 	}
 	if _, err := ssh.ParsePrivateKey(b); err != nil {
 		var pp *ssh.PassphraseMissingError
 		if errors.As(err, &pp) {
 			return nil // its passphrase is asked when it is needed
 		}
-		return fmt.Errorf("%s is not a private key (%v): give a file like ~/.ssh/id_ed25519, not the .pub one", path, err)
+		return errors.New(msg("ssh.key.notkey", map[string]string{"Path": path, "Err": err.Error()}))
 	}
 	return nil
 }

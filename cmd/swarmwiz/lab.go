@@ -17,10 +17,9 @@ import (
 func newLab(env *wizard.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "lab",
-		Short: "Practice nodes on this machine: real dockerd and sshd per node (Linux, root)",
 	}
 	var name string
-	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "name of the lab")
+	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "")
 	c.AddCommand(newLabUp(env, &name), newLabStatus(env, &name), newLabDown(env, &name),
 		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck(env))
 	return c
@@ -31,7 +30,6 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 	var install, recreate bool
 	c := &cobra.Command{
 		Use:   "up",
-		Short: "Bring up practice nodes",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := lab.ParseConfig(*name, nodes, subnet)
@@ -57,11 +55,11 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 			return show(env)(lab.UpText(inv))
 		},
 	}
-	c.Flags().StringVar(&nodes, "nodes", fmt.Sprint(lab.DefaultNodes), fmt.Sprintf("number of nodes, 1 to %d", lab.MaxNodes))
-	c.Flags().StringVar(&subnet, "subnet", lab.DefaultSubnet, "IPv4 network of the lab (CIDR)")
-	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	c.Flags().StringVar(&nodes, "nodes", fmt.Sprint(lab.DefaultNodes), "")
+	c.Flags().StringVar(&subnet, "subnet", lab.DefaultSubnet, "")
+	c.Flags().BoolVar(&install, "install", false, "")
 	hostDaemonsFlag(c, &hostDaemons)
-	c.Flags().BoolVar(&recreate, "recreate", false, "rebuild the lab even if it is up and healthy")
+	c.Flags().BoolVar(&recreate, "recreate", false, "")
 	return c
 }
 
@@ -69,11 +67,10 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 	var output string
 	c := &cobra.Command{
 		Use:   "status",
-		Short: "Show each node: address, whether sshd and dockerd answer, its swarm state",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "" && output != "json" {
-				return failure.Usagef("--output %q: the only format is json", output)
+				return usage("cli.output", output)
 			}
 			inv, err := loadLab(*name)
 			if err != nil {
@@ -88,7 +85,7 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 			return show(env)(lab.StatusText(inv, st))
 		},
 	}
-	c.Flags().StringVarP(&output, "output", "o", "", "json for scripts")
+	c.Flags().StringVarP(&output, "output", "o", "", "")
 	return c
 }
 
@@ -96,7 +93,6 @@ func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
 	var all bool
 	c := &cobra.Command{
 		Use:   "down",
-		Short: "Stop every node and remove all the lab left on this machine",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckHost(); err != nil {
@@ -114,14 +110,13 @@ func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&all, "all", false, "remove every lab on this machine")
+	c.Flags().BoolVar(&all, "all", false, "")
 	return c
 }
 
 func newLabNode(env *wizard.Env, name *string, verb string) *cobra.Command {
 	return &cobra.Command{
 		Use:   verb + " NODE",
-		Short: map[string]string{"stop": "Stop one node's dockerd and sshd (a failure drill)", "start": "Start a stopped node again"}[verb],
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := loadLab(*name)
@@ -167,7 +162,6 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 	var hostDaemons string
 	c := &cobra.Command{
 		Use:   "check",
-		Short: "Say whether this machine can run a lab (Linux, root, dockerd, sshd, ip, iptables)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkHostDaemons(hostDaemons); err != nil {
@@ -186,7 +180,7 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 			return err
 		},
 	}
-	c.Flags().BoolVar(&install, "install", false, "install missing prerequisites with apt-get (Debian, Ubuntu)")
+	c.Flags().BoolVar(&install, "install", false, "")
 	hostDaemonsFlag(c, &hostDaemons)
 	return c
 }
@@ -194,11 +188,11 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 // checkHostDaemons refuses a --host-daemons value before anything is done.
 func checkHostDaemons(v string) error {
 	if v != "" && v != "stop" && v != "keep" {
-		return failure.Usagef("--host-daemons %q: give stop or keep", v)
+		return usage("cli.hostdaemons", v)
 	}
 	return nil
 }
 
 func hostDaemonsFlag(c *cobra.Command, v *string) {
-	c.Flags().StringVar(v, "host-daemons", "", "with --install: stop (leave the dockerd and sshd the packages would start on this machine stopped and disabled) or keep")
+	c.Flags().StringVar(v, "host-daemons", "", "")
 }

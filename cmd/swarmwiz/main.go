@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -49,6 +50,11 @@ type flowRunner func(ctx context.Context, env *wizard.Env, st *wizard.State, flo
 // execute parses args into a command, runs it, and turns its outcome into an exit code and
 // one line on stderr.
 func execute(ctx context.Context, env *wizard.Env, args []string, run flowRunner) int {
+	lang := templates.LangFromEnv(os.Getenv)
+	if l, ok := langFromArgs(args); ok {
+		lang = l
+	}
+	templates.SetLang(lang)
 	root := newRoot(env, run)
 	root.SetArgs(args)
 	root.SetOut(env.Out)
@@ -76,7 +82,6 @@ func execute(ctx context.Context, env *wizard.Env, args []string, run flowRunner
 func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "swarmwiz",
-		Short:         "Build your first Docker Swarm cluster, step by step, over SSH",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          noArgs,
@@ -87,7 +92,11 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	// `swarmwiz` alone is `swarmwiz create`: the wizard is the product.
 	root.RunE = create.RunE
 	root.Flags().AddFlagSet(create.Flags())
+	var lang string
+	// Read before cobra parses (langFromArgs); declared so that every command accepts it.
+	root.PersistentFlags().StringVar(&lang, "lang", "", "")
 	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newChangeRole(env, run, wizard.Manager), newChangeRole(env, run, wizard.Worker), newRecover(env, run), newDrill(env, run), newLab(env), newProbe())
+	describe(root)
 	return root
 }
 
@@ -101,24 +110,17 @@ func flagError(cmd *cobra.Command, err error) error {
 	if m == nil {
 		return failure.Usagef("%v", err)
 	}
-	want := "a value of the right kind"
+	kind := ""
 	if f := cmd.Flags().Lookup(m[2]); f != nil {
-		switch f.Value.Type() {
-		case "int":
-			want = "a whole number"
-		case "duration":
-			want = "a duration with its unit, like 10s or 1m"
-		case "bool":
-			want = "true or false"
-		}
+		kind = f.Value.Type()
 	}
-	return failure.Usagef("--%s %q: give %s", m[2], m[1], want)
+	return usage("cli.flagvalue", map[string]string{"Flag": m[2], "Value": m[1], "Kind": kind})
 }
 
 // noArgs refuses a stray argument as bad input (exit 2), saying what it was.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return failure.Usagef("%s takes no arguments, and %q is not a flag: see %s --help", cmd.CommandPath(), args[0], cmd.CommandPath())
+		return usage("cli.noargs", map[string]string{"Cmd": cmd.CommandPath(), "Arg": args[0]})
 	}
 	return nil
 }
@@ -126,7 +128,6 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func newVersion() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of swarmwiz",
 		Args:  noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "swarmwiz", version)

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// The help is the catalog's: every command's one line is cmd.PATH.short and every flag's
+// description flag.COMMAND.NAME (a flag that means something else on another command, like
+// --yes) or flag.NAME, in the user's language. TestHelpComesFromTheCatalog walks the whole
+// tree, so a command or flag without its sentence fails there, not in front of a user.
+
+// flagData is what flag descriptions may use.
+var flagData = map[string]any{"MaxNodes": lab.MaxNodes}
+
+// describe fills c's help and its subcommands', in the language in use.
+func describe(c *cobra.Command) {
+	c.InitDefaultHelpFlag()
+	if !c.HasParent() {
+		c.InitDefaultHelpCmd()
+		c.InitDefaultCompletionCmd()
+		c.SetUsageTemplate(usageTemplate())
+	}
+	path := commandKey(c)
+	if s, ok := catalog("cmd" + path + ".short"); ok {
+		c.Short = s
+	}
+	c.Flags().VisitAll(func(f *pflag.Flag) { describeFlag(c, f) })
+	c.PersistentFlags().VisitAll(func(f *pflag.Flag) { describeFlag(c, f) })
+	for _, sub := range c.Commands() {
+		if sub.Name() == "completion" && sub.HasParent() && !sub.Parent().HasParent() {
+			// cobra's own: only its one line is ours to say.
+			if s, ok := catalog("cmd.completion.short"); ok {
+				sub.Short = s
+			}
+			continue
+		}
+		describe(sub)
+	}
+}
+
+func describeFlag(c *cobra.Command, f *pflag.Flag) {
+	if f.Name == "help" {
+		f.Usage, _ = catalog("flag.help", c.Name())
+		return
+	}
+	path := commandKey(c)
+	if path == "" {
+		path = ".create" // `swarmwiz` alone runs create, with its flags
+	}
+	if s, ok := catalog("flag"+path+"."+f.Name, flagData); ok {
+		f.Usage = s
+	} else if s, ok := catalog("flag."+f.Name, flagData); ok {
+		f.Usage = s
+	}
+}
+
+// commandKey is c's place in the tree as a key part: "" for swarmwiz, ".lab.up".
+func commandKey(c *cobra.Command) string {
+	var parts []string
+	for ; c.HasParent(); c = c.Parent() {
+		parts = append([]string{c.Name()}, parts...)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "." + strings.Join(parts, ".")
+}
+
+// catalog is the catalog's sentence for a key made from the tree, and whether there is one.
+func catalog(key string, data ...any) (string, bool) {
+	if !templates.Has(key) {
+		return "", false
+	}
+	var d any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	s, err := templates.Render(key, d)
+	return strings.TrimSpace(s), err == nil
+}
+
+// usageTemplate is cobra's usage text with its headings from the catalog.
+func usageTemplate() string {
+	h := func(key string) string { s, _ := catalog(key); return s }
+	more, _ := catalog("help.more", "{{.CommandPath}}")
+	return h("help.usage") + `{{if .Runnable}}
+  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} [command]{{end}}{{if .HasAvailableSubCommands}}
+
+` + h("help.commands") + `{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+
+` + h("help.flags") + `
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+
+` + h("help.global") + `
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+` + more + `{{end}}
+`
+}
+
+// langFromArgs is --lang's value when the arguments have it: the help must be in the
+// language asked for before cobra reads a flag.
+func langFromArgs(args []string) (string, bool) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		if v, ok := strings.CutPrefix(a, "--lang="); ok {
+			return v, true
+		}
+		if a == "--lang" && i+1 < len(args) {
+			return args[i+1], true
+		}
+	}
+	return "", false
+}
+
+// usage is bad input (exit 2) in the catalog's words.
+func usage(key string, data any) error { return failure.Usagef("%s", templates.Msg(key, data)) }
