@@ -15,7 +15,7 @@ import (
 
 // messageFuncs are the ways a sentence is taken from the catalog, and which argument is its
 // key: templates.Msg itself and the steps' msg and say.
-var messageFuncs = map[string]int{"templates.Msg": 0, "msg": 0, "say": 1, "usage": 0}
+var messageFuncs = map[string]int{"templates.Msg": 0, "msg": 0, "say": 1, "usage": 0, "templates.Sentence": 0}
 
 // Every call that takes a sentence from the catalog, anywhere in the program, names its key
 // as a literal, and the catalog has that key: a missing one would panic at the user, and a

@@ -175,5 +175,12 @@ func Msg(key string, data any) string {
 	return strings.TrimSpace(MustRender(key, data))
 }
 
+// Sentence is an error value whose text is the catalog's sentence key, in the language in
+// use when it is read: a sentinel error made when the program starts is still in the
+// user's language when shown.
+type Sentence string
+
+func (s Sentence) Error() string { return Msg(string(s), nil) }
+
 // Has says whether the catalog or the templates define name.
 func Has(name string) bool { return current.Load().t.Lookup(name) != nil }

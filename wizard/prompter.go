@@ -4,12 +4,40 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
+	"sync"
 
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/terminal"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/templates"
 )
+
+var localize sync.Once
+
+// localizeSurvey puts survey's own hints ("[? for help]", "Use arrows to move", "Sorry, your
+// reply was invalid") into the user's language: survey keeps its prompts as package-level
+// templates, so the words are replaced in them once, before the first prompt.
+func localizeSurvey() {
+	if templates.Lang() == "en" {
+		return
+	}
+	r := strings.NewReplacer(
+		"Use arrows to move, type to filter", templates.Msg("survey.select", nil),
+		"Use arrows to move, space to select,", templates.Msg("survey.multiselect", nil),
+		" <right> to all,", " "+templates.Msg("survey.all", nil),
+		" <left> to none,", " "+templates.Msg("survey.none", nil),
+		" type to filter", " "+templates.Msg("survey.filter", nil),
+		" for more help", " "+templates.Msg("survey.morehelp", nil),
+		" for help", " "+templates.Msg("survey.help", nil),
+		"Sorry, your reply was invalid:", templates.Msg("survey.invalid", nil),
+	)
+	for _, t := range []*string{&survey.SelectQuestionTemplate, &survey.MultiSelectQuestionTemplate, &survey.InputQuestionTemplate,
+		&survey.ConfirmQuestionTemplate, &survey.PasswordQuestionTemplate, &survey.ErrorTemplate} {
+		*t = r.Replace(*t)
+	}
+}
 
 // Prompter asks the user things. Steps see only this narrow interface; the survey-backed one
 // runs in a terminal, the scripted one in unit tests.
@@ -35,6 +63,7 @@ func NewSurveyPrompter(ctx context.Context, in terminal.FileReader, out terminal
 }
 
 func (p *SurveyPrompter) ask(q survey.Prompt, answer any, opts ...survey.AskOpt) error {
+	localize.Do(localizeSurvey)
 	opts = append(opts, survey.WithStdio(p.stdio.In, p.stdio.Out, p.stdio.Err))
 	done := make(chan error, 1)
 	go func() { done <- survey.AskOne(q, answer, opts...) }()

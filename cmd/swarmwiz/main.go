@@ -72,7 +72,7 @@ func execute(ctx context.Context, env *wizard.Env, args []string, run flowRunner
 			// A prompt or spinner may have hidden the cursor: give it back.
 			fmt.Fprint(env.Err, "\033[?25h")
 		}
-		env.Errorln("\nswarmwiz: interrupted")
+		env.Errorln("\nswarmwiz:", failure.ErrInterrupted)
 	} else {
 		env.Errorln("swarmwiz:", err)
 	}

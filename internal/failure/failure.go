@@ -5,6 +5,8 @@
 package failure
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"context"
 	"errors"
 	"fmt"
@@ -41,7 +43,7 @@ func Usagef(format string, args ...any) error {
 }
 
 // ErrInterrupted is Ctrl-C, from a prompt or from a signal.
-var ErrInterrupted = errors.New("interrupted")
+var ErrInterrupted = templates.Sentence("interrupted")
 
 // NodeError is a failure on one node: the node and the command are named so the user can
 // repeat it by hand.

@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,7 +37,7 @@ type Node struct {
 func (n Node) Socket() string { return filepath.Join(n.Dir, "run", "docker.sock") }
 
 // ErrNoLab is returned by Load for a lab that was never brought up (or is down).
-var ErrNoLab = errors.New("no such lab")
+var ErrNoLab = templates.Sentence("lab.nosuch")
 
 func inventoryPath(name string) string { return filepath.Join(Dir(name), "inventory.json") }
 
@@ -43,7 +45,7 @@ func inventoryPath(name string) string { return filepath.Join(Dir(name), "invent
 func Load(name string) (*Inventory, error) {
 	b, err := os.ReadFile(inventoryPath(name))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("lab %q: %w (bring it up with: swarmwiz lab up --name %s)", name, ErrNoLab, name)
+		return nil, fmt.Errorf("%s: %w", templates.Msg("lab.nosuch.name", name), ErrNoLab)
 	}
 	if err != nil {
 		return nil, err
@@ -74,7 +76,7 @@ func (inv *Inventory) Find(name string) (Node, error) {
 	for i, n := range inv.Nodes {
 		names[i] = n.Name
 	}
-	return Node{}, fmt.Errorf("lab %q has no node %q; it has %s", inv.Name, name, strings.Join(names, ", "))
+	return Node{}, errors.New(templates.Msg("lab.nonode", map[string]string{"Lab": inv.Name, "Node": name, "Nodes": strings.Join(names, ", ")}))
 }
 
 // Names lists the labs that have state on this machine.

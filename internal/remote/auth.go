@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"errors"
 	"fmt"
 	"net"
@@ -139,7 +141,7 @@ func (a *Auth) load(around prompter) ([]ssh.Signer, error) {
 		signers = append(signers, s)
 	}
 	if len(signers) == 0 && a.AskPassword == nil {
-		return nil, errors.New("no SSH key to log in with: give one with --ssh-key, or load one into ssh-agent")
+		return nil, errors.New(templates.Msg("ssh.nokey", nil))
 	}
 	return signers, nil
 }
@@ -159,7 +161,7 @@ func (a *Auth) loadKey(file string, around prompter) (ssh.Signer, error) {
 		return s, nil
 	}
 	if a.AskPassphrase == nil {
-		return nil, fmt.Errorf("key %s has a passphrase and there is no terminal to ask it: load it into ssh-agent", file)
+		return nil, errors.New(templates.Msg("ssh.passphrase.noterm", file))
 	}
 	for try := 0; try < MaxTries; try++ {
 		pass, err := around(func() (string, error) { return a.AskPassphrase(file) })

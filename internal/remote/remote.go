@@ -3,6 +3,8 @@
 package remote
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"bytes"
 	"context"
 	"errors"
@@ -89,7 +91,7 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	auth, ownKeys := t.Auth, t.IdentityFiles
 	if auth == nil {
 		if len(t.IdentityFiles) == 0 {
-			return nil, errors.New("no SSH key to log in with")
+			return nil, errors.New(templates.Msg("ssh.nokey", nil))
 		}
 		auth, ownKeys = &Auth{KeyFiles: t.IdentityFiles}, nil
 	}

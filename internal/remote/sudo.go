@@ -3,7 +3,6 @@ package remote
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -42,7 +41,7 @@ func (s *Sudo) Close() error { return s.Inner.Close() }
 var _ Runner = (*Sudo)(nil)
 
 // ErrWrongSudoPassword is sudo refusing the password, told apart from a docker failure.
-var ErrWrongSudoPassword = errors.New("wrong sudo password")
+var ErrWrongSudoPassword = templates.Sentence("sudo.wrong.err")
 
 // IsWrongSudoPassword reads sudo's complaint on stderr.
 func IsWrongSudoPassword(stderr string) bool {
@@ -58,7 +57,7 @@ func SudoMode(ctx context.Context, r Runner) (string, error) {
 	}
 	mode := strings.TrimSpace(out)
 	if mode == "none" {
-		return mode, fmt.Errorf("this user cannot use docker and there is no sudo: add it to the docker group (sudo usermod -aG docker USER) or log in as root")
+		return mode, errors.New(templates.Msg("sudo.none", nil))
 	}
 	return mode, nil
 }
