@@ -216,8 +216,8 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 	var o steps.Options
 	var output string
 	c := &cobra.Command{
-		Use:   "create",
-		Args:  noArgs,
+		Use:  "create",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Check.Declined = cmd.Flags().Changed("check") && !o.Check.Yes
 			return runFlow(cmd, env, &p, output, steps.Create(o), run)
@@ -240,8 +240,8 @@ func newStatus(env *wizard.Env, run flowRunner) *cobra.Command {
 	var output string
 	var watch bool
 	c := &cobra.Command{
-		Use:   "status",
-		Args:  noArgs,
+		Use:  "status",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env.Quiet = true
 			if watch && output != "" {
@@ -261,7 +261,7 @@ func newLeave(env *wizard.Env, run flowRunner) *cobra.Command {
 	var p planFlags
 	var o steps.Options
 	c := &cobra.Command{
-		Use:   "leave [HOSTNAME...]",
+		Use: "leave [HOSTNAME...]",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Leave = args
 			return runFlow(cmd, env, &p, "", steps.Leave(o), run)
@@ -323,8 +323,8 @@ func checkFlags(cmd *cobra.Command, c *steps.Check) {
 func flowCommand(env *wizard.Env, run flowRunner, use string, args cobra.PositionalArgs, flow func(args []string) ([]wizard.Step, error)) (*cobra.Command, *planFlags) {
 	p := &planFlags{}
 	cmd := &cobra.Command{
-		Use:   use,
-		Args:  args,
+		Use:  use,
+		Args: args,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			steps, err := flow(args)
 			if err != nil {
@@ -368,12 +368,12 @@ func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
 	var d steps.Drill
 	var p *planFlags
 	cmd, p := flowCommand(env, run, "drill", noArgs, func([]string) ([]wizard.Step, error) {
-			if p.lab == "" && (len(p.hosts) > 0 || p.hostsFile != "" || p.config != "") {
-				// It stops and starts nodes: never on machines given by address.
-				return nil, failure.Usagef("%s", templates.Msg("drill.labonly", nil))
-			}
-			return steps.DrillFlow(d), nil
-		})
+		if p.lab == "" && (len(p.hosts) > 0 || p.hostsFile != "" || p.config != "") {
+			// It stops and starts nodes: never on machines given by address.
+			return nil, failure.Usagef("%s", templates.Msg("drill.labonly", nil))
+		}
+		return steps.DrillFlow(d), nil
+	})
 	cmd.Flags().BoolVarP(&d.Yes, "yes", "y", false, "")
 	return cmd
 }

@@ -16,7 +16,7 @@ import (
 
 func newLab(env *wizard.Env) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "lab",
+		Use: "lab",
 	}
 	var name string
 	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "")
@@ -29,8 +29,8 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 	var nodes, subnet, hostDaemons string
 	var install, recreate bool
 	c := &cobra.Command{
-		Use:   "up",
-		Args:  noArgs,
+		Use:  "up",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := lab.ParseConfig(*name, nodes, subnet)
 			if err != nil {
@@ -66,8 +66,8 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 	var output string
 	c := &cobra.Command{
-		Use:   "status",
-		Args:  noArgs,
+		Use:  "status",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "" && output != "json" {
 				return usage("cli.output", output)
@@ -92,8 +92,8 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
 	var all bool
 	c := &cobra.Command{
-		Use:   "down",
-		Args:  noArgs,
+		Use:  "down",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := lab.CheckHost(); err != nil {
 				return err
@@ -116,8 +116,8 @@ func newLabDown(_ *wizard.Env, name *string) *cobra.Command {
 
 func newLabNode(env *wizard.Env, name *string, verb string) *cobra.Command {
 	return &cobra.Command{
-		Use:   verb + " NODE",
-		Args:  cobra.ExactArgs(1),
+		Use:  verb + " NODE",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := loadLab(*name)
 			if err != nil {
@@ -161,8 +161,8 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 	var install bool
 	var hostDaemons string
 	c := &cobra.Command{
-		Use:   "check",
-		Args:  noArgs,
+		Use:  "check",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkHostDaemons(hostDaemons); err != nil {
 				return err

@@ -127,8 +127,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 
 func newVersion() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Args:  noArgs,
+		Use:  "version",
+		Args: noArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(cmd.OutOrStdout(), "swarmwiz", version)
 		},
