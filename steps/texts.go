@@ -47,7 +47,7 @@ func planRole(st *wizard.State, n *wizard.Node) string {
 	case len(n.Stale) > 0:
 		return msg("role.stale", string(n.Role))
 	}
-	return string(n.Role)
+	return msg("role.word", string(n.Role))
 }
 
 // QuorumText is the Raft quorum table for 1 to max managers.

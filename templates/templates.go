@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"text/template"
+	"text/template/parse"
 )
 
 //go:embed lab/*.tmpl docker/*.tmpl messages/*.tmpl text/*.tmpl bench/*.tmpl os/*.tmpl
@@ -184,3 +185,69 @@ func (s Sentence) Error() string { return Msg(string(s), nil) }
 
 // Has says whether the catalog or the templates define name.
 func Has(name string) bool { return current.Load().t.Lookup(name) != nil }
+
+// Phrases are runs of four or more plain words from lang's catalog that no other catalog
+// has: the words a screen shows only in that language. The tests look for English ones on a
+// Korean screen; commands and names shared by every catalog are never among them.
+func Phrases(lang string) []string {
+	t, ok := sets[lang]
+	if !ok {
+		return nil
+	}
+	var others []string
+	for l := range sets {
+		if l != lang {
+			b, _ := files.ReadFile("messages/" + l + ".tmpl")
+			others = append(others, string(b))
+		}
+	}
+	own, _ := files.ReadFile("messages/" + lang + ".tmpl")
+	seen := map[string]bool{}
+	var out []string
+	for _, part := range strings.Split(string(own), `{{define "`)[1:] {
+		tmpl := t.Lookup(part[:strings.IndexByte(part, '"')])
+		if tmpl == nil || tmpl.Tree == nil {
+			continue
+		}
+		for _, text := range textNodes(tmpl.Tree.Root) {
+			for _, p := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune("`:;(),.\"!?\n—{}[]<>=/", r) }) {
+				p = strings.Join(strings.Fields(p), " ")
+				if len(strings.Fields(p)) < 4 || seen[p] || strings.ContainsAny(p, "0123456789$*|&~@#+") {
+					continue
+				}
+				shared := false
+				for _, o := range others {
+					shared = shared || strings.Contains(o, p)
+				}
+				if !shared {
+					seen[p] = true
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// textNodes are the literal texts of a template, outside its actions.
+func textNodes(n parse.Node) []string {
+	var out []string
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n != nil {
+			for _, c := range n.Nodes {
+				out = append(out, textNodes(c)...)
+			}
+		}
+	case *parse.TextNode:
+		out = append(out, string(n.Text))
+	case *parse.IfNode:
+		out = append(append(out, textNodes(n.List)...), textNodes(n.ElseList)...)
+	case *parse.RangeNode:
+		out = append(append(out, textNodes(n.List)...), textNodes(n.ElseList)...)
+	case *parse.WithNode:
+		out = append(append(out, textNodes(n.List)...), textNodes(n.ElseList)...)
+	}
+	return out
+}

@@ -204,14 +204,14 @@ func checkNode(n Node, o Options) []Finding {
 			}
 			switch {
 			case n.WillLeave:
-				add(Note, "swarm", msg("pf.other", manager), msg("pf.other.fix.leave", nil))
+				add(Note, msg("pf.check.swarm", nil), msg("pf.other", manager), msg("pf.other.fix.leave", nil))
 			case o.Interactive:
-				add(Error, "swarm", msg("pf.other", manager), msg("pf.other.fix.ask", nil))
+				add(Error, msg("pf.check.swarm", nil), msg("pf.other", manager), msg("pf.other.fix.ask", nil))
 			default:
-				add(Error, "swarm", msg("pf.other", manager), msg("pf.other.fix.flag", nil))
+				add(Error, msg("pf.check.swarm", nil), msg("pf.other", manager), msg("pf.other.fix.flag", nil))
 			}
 		case "pending", "error", "locked":
-			add(Error, "swarm", msg("pf.stuck", s), msg("pf.stuck.fix", nil))
+			add(Error, msg("pf.check.swarm", nil), msg("pf.stuck", s), msg("pf.stuck.fix", nil))
 		}
 	}
 	if strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running" {
