@@ -18,8 +18,10 @@ import (
 // koGoldens are the main texts in Korean, rendered when the test runs (after the language
 // is set), each from the program's own function and types.
 var koGoldens = map[string]func() string{
-	"summary":      func() string { return steps.SummaryText(koSummaryState()) },
-	"preflight":    func() string { return steps.PreflightText(preflight.Check(koPreflightNodes(), "10.0.2.15", preflight.Options{})) },
+	"summary": func() string { return steps.SummaryText(koSummaryState()) },
+	"preflight": func() string {
+		return steps.PreflightText(preflight.Check(koPreflightNodes(), "10.0.2.15", preflight.Options{}))
+	},
 	"quorum-table": func() string { return steps.QuorumText(5) },
 	"managers-seen": func() string {
 		return steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", templates.Msg("status.answers.yes", nil)}, {"swarm-manager-03.example.lan", "198.18.0.4", templates.Msg("status.answers.no", nil)}})
