@@ -149,6 +149,7 @@ func TestCheckNamesBlockedVXLAN(t *testing.T) {
 func startCheck(t *testing.T, manager labNode) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd := exec.Command(bin, "check", "--lab", labName)
+	cmd.Env = englishEnv()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -80,6 +80,18 @@ func removeLeftovers() {
 	}
 }
 
+// englishEnv is this process's environment in the C locale: the tests read English unless
+// they ask for another language, whatever the machine running them speaks.
+func englishEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); k != "LANG" && k != "LANGUAGE" && !strings.HasPrefix(k, "LC_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, "LANG=C.UTF-8")
+}
+
 // result is one run of the binary.
 type result struct {
 	out, err string
@@ -97,6 +109,7 @@ func swarmwiz(t *testing.T, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = englishEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -68,6 +68,7 @@ func TestCreateWithoutTerminalListsFlags(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "create")
+	cmd.Env = englishEnv()
 	cmd.Stdin = nil // /dev/null
 	t0 := time.Now()
 	out, err := cmd.CombinedOutput()

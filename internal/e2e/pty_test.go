@@ -71,7 +71,7 @@ func startPTY(t *testing.T, env []string, args ...string) *session {
 	_ = pty.Setsize(c.Tty(), &pty.Winsize{Cols: 200, Rows: 60})
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Tty(), c.Tty(), c.Tty()
-	cmd.Env = append(append(os.Environ(), "TERM=xterm-256color"), env...)
+	cmd.Env = append(append(englishEnv(), "TERM=xterm-256color"), env...)
 	// The pty is swarmwiz's controlling terminal, as a real one is: a Ctrl-C typed while the
 	// terminal is not in raw mode then arrives as SIGINT, exactly as for a user.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}

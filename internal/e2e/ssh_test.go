@@ -42,7 +42,7 @@ func statusWith(t *testing.T, env []string, args ...string) result {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"status"}, args...)...)
-	cmd.Env = append(os.Environ(), append([]string{"HOME=" + t.TempDir(), "SSH_AUTH_SOCK="}, env...)...)
+	cmd.Env = append(englishEnv(), append([]string{"HOME=" + t.TempDir(), "SSH_AUTH_SOCK="}, env...)...)
 	out, err := cmd.Output()
 	r := result{out: string(out)}
 	if ee, ok := err.(*exec.ExitError); ok {

@@ -43,6 +43,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		}
 	}
 	watch := exec.Command(bin, "status", "--watch", "--lab", labName)
+	watch.Env = englishEnv()
 	var out lockedBuffer
 	watch.Stdout, watch.Stderr = &out, &out
 	if err := watch.Start(); err != nil {
