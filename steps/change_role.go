@@ -83,7 +83,7 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		if n := nodeByHostname(st, r.Hostname); err == nil && n != nil && !env.DryRun {
 			err = waitReachable(ctx, env, manager, n)
 		}
-		rep.Item(r.Hostname, err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
+		rep.Item(r.Hostname, err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
 		rep.Stop()
 		if err != nil {
 			return err

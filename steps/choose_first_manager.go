@@ -115,7 +115,7 @@ func sameSwarm(nodes []*wizard.Node, m *wizard.Node) int {
 func chooseAdvertise(env *wizard.Env, st *wizard.State) error {
 	n := st.First
 	cands := n.Facts.AdvertiseCandidates()
-	if err := needTerminal(env, "--advertise-addr IP (or advertiseAddr in the plan)"); err != nil {
+	if err := needTerminal(env, msg("advertise.flag", nil)); err != nil {
 		// Off a terminal nothing is guessed: a wrong address breaks the swarm for good.
 		return err
 	}

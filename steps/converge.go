@@ -101,7 +101,7 @@ func (ChangeRoles) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if err == nil && !env.DryRun {
 			err = waitReachable(ctx, env, st.First, n)
 		}
-		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
+		rep.Item(n.Name(), err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
 		rep.Stop()
 		if err != nil {
 			return err

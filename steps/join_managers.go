@@ -30,7 +30,7 @@ func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		rep := progress.Start(changeProgress(env), msg("managers.join.progress", n.Name()), 1)
 		t0 := time.Now()
 		err := joinManager(ctx, env, st, n)
-		rep.Item(n.Name(), err, fmt.Sprintf("reachable after %.1fs", time.Since(t0).Seconds()))
+		rep.Item(n.Name(), err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
 		rep.Stop()
 		if err != nil {
 			if ctx.Err() != nil {

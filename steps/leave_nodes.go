@@ -53,7 +53,7 @@ func (l LeaveNodes) choose(env *wizard.Env, rows []docker.Node) ([]string, error
 		}
 		return l.Names, nil
 	}
-	if err := needTerminal(env, "the hostnames to remove, as arguments"); err != nil {
+	if err := needTerminal(env, msg("leave.args", nil)); err != nil {
 		return nil, err
 	}
 	env.Println(NodeTableText(rows))

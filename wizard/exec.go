@@ -59,7 +59,7 @@ func (e *Env) ChangeBy(ctx context.Context, st *State, n *Node, shown, why, done
 
 func (e *Env) change(ctx context.Context, st *State, n *Node, shown, why, done string, do func(context.Context) (string, error)) (string, error) {
 	if e.DryRun {
-		e.Printf("  would run on %s: %s\n", n.Name(), e.Mask(shown))
+		e.Println("  " + templates.Msg("dryrun.would", map[string]string{"Node": n.Name(), "Cmd": e.Mask(shown)}))
 		e.Record.Command(n.Name(), shown, why, templates.Msg("runbook.planned", nil), nil)
 		return "", nil
 	}

@@ -4,6 +4,8 @@
 package progress
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"fmt"
 	"io"
 	"os"
@@ -154,5 +156,6 @@ func (r *Reporter) Stop() {
 	if r.failed > 0 {
 		mark = "✗"
 	}
-	fmt.Fprintf(r.con.Out(), "%s %s: %d of %d done in %.1fs\n", mark, r.title, r.finished-r.failed, r.total, time.Since(r.started).Seconds())
+	fmt.Fprintln(r.con.Out(), templates.Msg("progress.done", map[string]any{"Mark": mark, "Title": r.title, "Done": r.finished - r.failed,
+		"Total": r.total, "Seconds": fmt.Sprintf("%.1f", time.Since(r.started).Seconds())}))
 }

@@ -1,6 +1,8 @@
 package remote
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -20,8 +22,7 @@ type HostKeyChangedError struct {
 }
 
 func (e *HostKeyChangedError) Error() string {
-	return fmt.Sprintf("host key of %s has CHANGED (known %s, now %s); refusing to connect. If the machine was reinstalled, check the new key, then run: ssh-keygen -f %s -R %s",
-		e.Host, e.Old, e.New, e.KnownHostsFile, e.Host)
+	return templates.Msg("hostkey.changed", e)
 }
 
 // HostKeyTypeError is a known host that no longer offers any key of the types known_hosts
@@ -32,8 +33,7 @@ type HostKeyTypeError struct {
 }
 
 func (e *HostKeyTypeError) Error() string {
-	return fmt.Sprintf("host key of %s has CHANGED: it offers no key of the type %s has for it (%s); refusing to connect. If the machine was reinstalled, check its keys, then run: ssh-keygen -f %s -R %s",
-		e.Host, e.KnownHostsFile, strings.Join(e.Known, ", "), e.KnownHostsFile, e.Host)
+	return templates.Msg("hostkey.type", e)
 }
 
 // UnknownHostError is a host not in known_hosts that was not accepted. Key is what it
@@ -44,7 +44,7 @@ type UnknownHostError struct {
 }
 
 func (e *UnknownHostError) Error() string {
-	return fmt.Sprintf("host key of %s (%s %s) is not known and was not accepted", e.Host, e.Key.Type(), e.Fingerprint)
+	return templates.Msg("hostkey.unknown", map[string]string{"Host": e.Host, "Type": e.Key.Type(), "Fingerprint": e.Fingerprint})
 }
 
 // Type is the key's algorithm as ssh names it (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa).
