@@ -22,7 +22,7 @@ func (JoinWorkers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	workers := st.ToJoin(wizard.Worker)
 	if env.Explain && !env.DryRun {
 		// One explanation for all: the command is the same on every worker.
-		env.Printf("  (each worker)$ %s\n    why: %s\n", env.Mask(docker.Join(st.Tokens.Worker, managerAddr(st), "")), msg("join.worker.why", nil))
+		env.Printf("  %s$ %s\n    %s\n", msg("explain.eachworker", nil), env.Mask(docker.Join(st.Tokens.Worker, managerAddr(st), "")), msg("explain.why", msg("join.worker.why", nil)))
 	}
 	rep := progress.Start(changeProgress(env), msg("workers.join.progress", nil), len(workers))
 	errs := eachNode(env, workers, func(_ int, n *wizard.Node) error {

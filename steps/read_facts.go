@@ -63,7 +63,7 @@ func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 		return readFactsByClient(ctx, env, n)
 	}
 	if env.Verbose {
-		env.Printf("  %s: docker info (asked of the daemon's API through the SSH connection)\n", n.Name())
+		env.Printf("  %s\n", msg("facts.verbose.info", n.Name()))
 	}
 	api := docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return ud.DialUnix(ctx, remote.DockerSocket) }}
 	var fromAPI facts.Facts

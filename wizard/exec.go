@@ -101,7 +101,7 @@ func (n *Node) Docker() docker.API {
 func (e *Env) ExplainCmd(n *Node, cmd, why string) {
 	e.Printf("  %s$ %s\n", n.Name(), e.Mask(cmd))
 	if why != "" {
-		e.Printf("    why: %s\n", why)
+		e.Printf("    %s\n", templates.Msg("explain.why", why))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -46,7 +47,7 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 			}
 			inv, err := lab.Up(cmd.Context(), cfg, recreate, env.Progress())
 			if errors.Is(err, lab.ErrAlreadyUp) {
-				fmt.Fprintf(env.Out, "Practice lab %q is already up and healthy with %d nodes; nothing to do (--recreate rebuilds it).\n", inv.Name, len(inv.Nodes))
+				fmt.Fprintln(env.Out, templates.Msg("lab.up.already", map[string]any{"Name": inv.Name, "Nodes": len(inv.Nodes)}))
 				return nil
 			}
 			if err != nil {
@@ -175,7 +176,7 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 				err = lab.CheckHost()
 			}
 			if err == nil {
-				fmt.Fprintln(cmd.OutOrStdout(), "This machine can run a practice lab.")
+				fmt.Fprintln(cmd.OutOrStdout(), templates.Msg("lab.check.ok", nil))
 			}
 			return err
 		},
