@@ -3,6 +3,8 @@
 package lab
 
 import (
+	"github.com/swarmwiz/swarmwiz/templates"
+
 	"fmt"
 	"net"
 	"net/netip"
@@ -41,17 +43,16 @@ func ParseConfig(name, nodes, subnet string) (Config, error) {
 	}
 	n, err := strconv.Atoi(nodes)
 	if err != nil || n < 1 || n > MaxNodes {
-		return Config{}, failure.Usagef("--nodes %q: give a whole number from 1 to %d", nodes, MaxNodes)
+		return Config{}, failure.Usagef("%s", templates.Msg("lab.cfg.nodes", map[string]any{"Value": nodes, "Max": MaxNodes}))
 	}
 	p, err := netip.ParsePrefix(subnet)
 	if err != nil || !p.Addr().Is4() {
-		return Config{}, failure.Usagef("--subnet %q: give an IPv4 network in CIDR form, like %s", subnet, DefaultSubnet)
+		return Config{}, failure.Usagef("%s", templates.Msg("lab.cfg.subnet", map[string]any{"Value": subnet, "Example": DefaultSubnet}))
 	}
 	p = p.Masked()
 	// The host takes the first address; network and broadcast addresses are not usable.
 	if usable := (1 << (32 - p.Bits())) - 2; usable < n+1 {
-		return Config{}, failure.Usagef("--subnet %s holds %d addresses, %d nodes need %d (the host takes one): choose a larger subnet, like %s",
-			p, max(usable, 0), n, n+1, DefaultSubnet)
+		return Config{}, failure.Usagef("%s", templates.Msg("lab.cfg.small", map[string]any{"Subnet": p.String(), "Holds": max(usable, 0), "Nodes": n, "Need": n + 1, "Example": DefaultSubnet}))
 	}
 	return Config{Name: name, Nodes: n, Subnet: p}, nil
 }
@@ -59,7 +60,7 @@ func ParseConfig(name, nodes, subnet string) (Config, error) {
 // ValidName checks a lab name.
 func ValidName(name string) error {
 	if !nameRE.MatchString(name) {
-		return failure.Usagef("--name %q: use 1 to 8 lowercase letters and digits, starting with a letter", name)
+		return failure.Usagef("%s", templates.Msg("lab.cfg.name", name))
 	}
 	return nil
 }
@@ -113,8 +114,7 @@ func checkFree(cfg Config) error {
 				continue
 			}
 			if p.Overlaps(cfg.Subnet) {
-				return failure.Usagef("--subnet %s overlaps %s on %s, a network this machine is on: choose another, like %s",
-					cfg.Subnet, p.Masked(), ifc.Name, DefaultSubnet)
+				return failure.Usagef("%s", templates.Msg("lab.cfg.overlap", map[string]any{"Subnet": cfg.Subnet.String(), "Net": p.Masked().String(), "Iface": ifc.Name, "Example": DefaultSubnet}))
 			}
 		}
 	}

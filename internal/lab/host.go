@@ -42,10 +42,10 @@ var programs = []struct{ name, path string }{
 // CheckHost says, in one line, why this machine cannot run a lab, or nil.
 func CheckHost() error {
 	if runtime.GOOS != "linux" {
-		return failure.Usagef("the practice lab needs Linux (network namespaces); this is %s", runtime.GOOS)
+		return failure.Usagef("%s", templates.Msg("lab.host.linux", runtime.GOOS))
 	}
 	if os.Geteuid() != 0 {
-		return failure.Usagef("the practice lab needs root (it creates network namespaces): run it with sudo")
+		return failure.Usagef("%s", templates.Msg("lab.host.root", nil))
 	}
 	var missing []string
 	for _, p := range programs {
@@ -62,8 +62,7 @@ func CheckHost() error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return failure.Usagef("missing %s: install them with `%s`, or run `swarmwiz lab up --install`",
-		strings.Join(missing, ", "), installHint(osFamily()))
+	return failure.Usagef("%s", templates.Msg("lab.host.missing", map[string]string{"Missing": strings.Join(missing, ", "), "Hint": installHint(osFamily())}))
 }
 
 func installHint(family string) string {
@@ -152,7 +151,7 @@ type InstallOptions struct {
 // log's last lines.
 func Install(ctx context.Context, o InstallOptions) error {
 	if osFamily() != "debian" {
-		return failure.Usagef("--install knows Debian and Ubuntu only; here, install them with `%s`", installHint(osFamily()))
+		return failure.Usagef("%s", templates.Msg("lab.host.noinstall", installHint(osFamily())))
 	}
 	if o.Run == nil {
 		o.Run = BashRunner
@@ -183,7 +182,7 @@ type InstallError struct {
 }
 
 func (e *InstallError) Error() string {
-	return fmt.Sprintf("installing the lab's packages: %v (the whole log: %s)", e.Err, e.Log)
+	return templates.Msg("lab.install.failed", map[string]string{"Err": e.Err.Error(), "Log": e.Log})
 }
 
 // tail is the last n lines of the file at path.
