@@ -37,6 +37,9 @@ func localizeSurvey() {
 		&survey.ConfirmQuestionTemplate, &survey.PasswordQuestionTemplate, &survey.ErrorTemplate} {
 		*t = r.Replace(*t)
 	}
+	// A confirmation's answer is shown as survey's "Yes" or "No": said in the language too.
+	survey.ConfirmQuestionTemplate = strings.Replace(survey.ConfirmQuestionTemplate, "{{.Answer}}",
+		`{{if eq .Answer "Yes"}}`+templates.Msg("survey.yes", nil)+`{{else}}`+templates.Msg("survey.no", nil)+`{{end}}`, 1)
 }
 
 // Prompter asks the user things. Steps see only this narrow interface; the survey-backed one
