@@ -24,7 +24,7 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		if !env.Quiet {
 			say(env, "init.already", n.Name())
 		}
-	} else if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise), msg("init.why", nil),
+	} else if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise, st.Init), msg("init.why", nil),
 		msg("init.done", map[string]string{"Node": n.Name(), "Addr": st.Advertise})); err != nil {
 		return err
 	}

@@ -120,8 +120,12 @@ func accountJoins(env *wizard.Env, st *wizard.State, nodes []*wizard.Node, role 
 // node would show it. What the learner sees, and can type by hand, is the docker command.
 func join(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node, token, why, done string) error {
 	manager := managerAddr(st)
-	return env.ChangeBy(ctx, st, n, docker.Join(token, manager, ""), why, done, func(ctx context.Context) error {
-		return n.Docker().SwarmJoin(ctx, token, manager, "")
+	availability := "" // workers run the tasks; only managers may be drained
+	if n.Role == wizard.Manager {
+		availability = st.Init.Availability
+	}
+	return env.ChangeBy(ctx, st, n, docker.JoinAs(token, manager, "", availability), why, done, func(ctx context.Context) error {
+		return n.Docker().SwarmJoinAs(ctx, token, manager, "", availability)
 	})
 }
 

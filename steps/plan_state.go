@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -11,6 +12,11 @@ func FromPlan(p *plan.Plan) *wizard.State {
 	st.SSH = wizard.SSH{User: p.SSH.User, KnownHosts: p.SSH.KnownHosts, Port: p.SSH.Port}
 	if p.SSH.Key != "" {
 		st.SSH.KeyFiles = []string{p.SSH.Key}
+	}
+	st.Init, _ = p.Init.Options() // validated when the plan was loaded
+	st.PoolGiven = len(st.Init.Pools) > 0
+	if p.Init != nil {
+		st.UnlockKeyFile = p.Init.UnlockKeyFile
 	}
 	first := p.First()
 	for i := range p.Nodes {
@@ -30,6 +36,13 @@ func ToPlan(st *wizard.State) *plan.Plan {
 	p.SSH = plan.SSH{User: st.SSH.User, KnownHosts: st.SSH.KnownHosts, Port: st.SSH.Port}
 	if len(st.SSH.KeyFiles) > 0 {
 		p.SSH.Key = st.SSH.KeyFiles[0]
+	}
+	if o := st.Init; o.Changed() || st.UnlockKeyFile != "" {
+		p.Init = &plan.Init{DefaultAddrPool: o.Pools, DefaultAddrPoolMaskLength: o.PoolMaskLen, DataPathPort: o.DataPathPort,
+			ManagerAvailability: o.Availability, Autolock: o.Autolock, UnlockKeyFile: st.UnlockKeyFile}
+		if o.CertExpiry != 0 {
+			p.Init.CertExpiry = docker.Hours(o.CertExpiry)
+		}
 	}
 	// The first manager goes first: it is where init runs when the plan is replayed.
 	p.Nodes = append(p.Nodes, planNode(st.First))

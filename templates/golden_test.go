@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -46,10 +47,11 @@ var goldens = map[string]func() (string, error){
 		inv := labInv(4)
 		return lab.ByHandScript(inv, "198.18.0.2", []string{"198.18.0.3", "198.18.0.4"}, []string{"198.18.0.5"})
 	},
-	"facts.sh":            ok(facts.Command(true)),
-	"swarm-init":          ok(docker.Init("10.0.0.11")),
+	"facts.sh": ok(facts.Command(true)),
+	"swarm-init": ok(docker.Init("10.0.0.11", docker.InitOptions{}) + "\n" + docker.Init("10.0.0.11", docker.InitOptions{Pools: []string{"10.200.0.0/16"},
+		PoolMaskLen: 26, DataPathPort: 5789, Availability: "drain", Autolock: true, CertExpiry: 720 * time.Hour})),
 	"join-token":          ok(docker.JoinToken("worker")),
-	"swarm-join":          ok(docker.Join("SWMTKN-1-abc-def", "10.0.0.11:2377", "")),
+	"swarm-join":          ok(docker.Join("SWMTKN-1-abc-def", "10.0.0.11:2377", "") + "\n" + docker.JoinAs("SWMTKN-1-abc-def", "10.0.0.11:2377", "", "drain")),
 	"node-ls":             ok(docker.NodeLs()),
 	"swarm-leave":         ok(docker.Leave(true)),
 	"node-demote":         ok(docker.Demote("node3")),

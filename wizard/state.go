@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 )
@@ -66,7 +67,13 @@ type State struct {
 	Advertise string // the first manager's advertise address
 	Managers  int    // how many managers, the first included
 	EvenOK    bool   // an even manager count was confirmed in advance (plan or flag)
-	Tokens    struct{ Manager, Worker string }
+	// Init are the options only `docker swarm init` takes (flags, the plan's init section, or
+	// the wizard's proposal); PoolGiven: the address pool was given, not proposed.
+	Init      docker.InitOptions
+	PoolGiven bool
+	// UnlockKeyFile is where the unlock key of an autolocked swarm is written (0600), once.
+	UnlockKeyFile string
+	Tokens        struct{ Manager, Worker string }
 	// SwarmEnded: the last manager left, so there is no node table to show.
 	SwarmEnded bool
 	// Changed: this run changed some node (a re-run of a finished plan changes none).

@@ -26,6 +26,7 @@ type planFlags struct {
 	hosts, managerHosts, workerHosts                                          []string
 	managers, sshPort                                                         int
 	allowEven                                                                 bool
+	init                                                                      initFlags
 	flags                                                                     *pflag.FlagSet // to tell a flag given as 0 from one not given
 	output                                                                    string         // --output, where the command has it
 }
@@ -50,6 +51,13 @@ func (p *planFlags) add(c *cobra.Command, full bool) {
 		f.StringArrayVar(&p.managerHosts, "manager", nil, "")
 		f.StringArrayVar(&p.workerHosts, "worker", nil, "")
 		f.BoolVar(&p.allowEven, "allow-even-managers", false, "")
+		f.StringArrayVar(&p.init.pools, "default-addr-pool", nil, "")
+		f.IntVar(&p.init.poolMask, "default-addr-pool-mask-length", 0, "")
+		f.IntVar(&p.init.dataPathPort, "data-path-port", 0, "")
+		f.StringVar(&p.init.availability, "manager-availability", "", "")
+		f.BoolVar(&p.init.autolock, "autolock", false, "")
+		f.StringVar(&p.init.unlockKeyFile, "unlock-key-file", "", "")
+		f.DurationVar(&p.init.certExpiry, "cert-expiry", 0, "")
 	}
 }
 
@@ -79,6 +87,9 @@ func (p *planFlags) state() (*wizard.State, error) {
 		st.Managers = p.managers
 	}
 	st.EvenOK = st.EvenOK || p.allowEven
+	if err := p.init.apply(p.flags, st); err != nil {
+		return nil, err
+	}
 	if p.sshUser != "" {
 		st.SSH.User = p.sshUser
 	}
@@ -376,4 +387,53 @@ func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
 	})
 	cmd.Flags().BoolVarP(&d.Yes, "yes", "y", false, "")
 	return cmd
+}
+
+// initFlags are what only `docker swarm init` can be told; a flag wins over the plan's init
+// section.
+type initFlags struct {
+	pools                  []string
+	poolMask, dataPathPort int
+	availability           string
+	autolock               bool
+	unlockKeyFile          string
+	certExpiry             time.Duration
+}
+
+func (i *initFlags) apply(f *pflag.FlagSet, st *wizard.State) error {
+	if f.Lookup("autolock") == nil {
+		return nil // a command on a running swarm: its init is long done
+	}
+	o := &st.Init
+	if f.Changed("default-addr-pool") {
+		o.Pools, st.PoolGiven = i.pools, true
+	}
+	if f.Changed("default-addr-pool-mask-length") {
+		o.PoolMaskLen = i.poolMask
+	}
+	if f.Changed("data-path-port") {
+		o.DataPathPort = i.dataPathPort
+	}
+	if f.Changed("manager-availability") {
+		o.Availability = i.availability
+	}
+	if f.Changed("autolock") {
+		o.Autolock = i.autolock
+	}
+	if f.Changed("cert-expiry") {
+		if i.certExpiry == 0 {
+			i.certExpiry = -1 // given as 0: refused below, not taken for docker's default
+		}
+		o.CertExpiry = i.certExpiry
+	}
+	if i.unlockKeyFile != "" {
+		st.UnlockKeyFile = i.unlockKeyFile
+	}
+	if err := o.Validate(); err != nil {
+		return failure.Usagef("%v", err)
+	}
+	if st.UnlockKeyFile != "" && !o.Autolock {
+		return usage("cli.unlockkey.noautolock", st.UnlockKeyFile)
+	}
+	return nil
 }

@@ -129,3 +129,44 @@ func TestStatusTakesQuiet(t *testing.T) {
 		t.Errorf("status -q: exit %d %s", code, errOut)
 	}
 }
+
+// The init options are checked before anything runs: a bad value is one line naming the
+// flag and what would be accepted, exit 2; good ones reach the State.
+func TestInitOptionsFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data-path-port", "80"}, "--data-path-port 80: give a UDP port from 1024 to 49151"},
+		{[]string{"--default-addr-pool", "10.300.0.0/16"}, `--default-addr-pool "10.300.0.0/16": give an IPv4 network in CIDR form`},
+		{[]string{"--default-addr-pool", "10.200.0.1/16"}, `--default-addr-pool "10.200.0.1/16"`},
+		{[]string{"--default-addr-pool", "10.200.0.0/16", "--default-addr-pool-mask-length", "12"}, "--default-addr-pool-mask-length 12: give a prefix length from 16"},
+		{[]string{"--manager-availability", "pause"}, `--manager-availability "pause": give active or drain`},
+		{[]string{"--cert-expiry", "30m"}, `--cert-expiry "30m0s": give a duration of at least 1h`},
+		{[]string{"--cert-expiry", "0"}, `--cert-expiry`},
+		{[]string{"--unlock-key-file", "/tmp/k"}, "there is a key only with --autolock"},
+	} {
+		code, _, _, errOut := call(t, append([]string{"create", "--lab", "lab"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d, %q; want exit 2 and one line with %q", c.args, code, errOut, c.want)
+		}
+	}
+	code, st, _, errOut := call(t, "create", "--lab", "lab", "--default-addr-pool", "10.200.0.0/16", "--data-path-port", "5789",
+		"--manager-availability", "drain", "--autolock", "--unlock-key-file", "/tmp/k", "--cert-expiry", "720h")
+	if code != 0 || st == nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if o := st.Init; len(o.Pools) != 1 || o.DataPathPort != 5789 || o.Availability != "drain" || !o.Autolock || o.CertExpiry != 720*time.Hour || !st.PoolGiven || st.UnlockKeyFile != "/tmp/k" {
+		t.Errorf("the options did not reach the State: %+v", st.Init)
+	}
+	// The plan's init section, and a flag over it.
+	f := writePlan(t, planText+"init:\n  dataPathPort: 5789\n  autolock: true\n  certExpiry: 48h\n")
+	code, st, _, errOut = call(t, "create", "--config", f, "--data-path-port", "6789")
+	if code != 0 || st.Init.DataPathPort != 6789 || !st.Init.Autolock || st.Init.CertExpiry != 48*time.Hour {
+		t.Errorf("plan init: exit %d %s %+v", code, errOut, st.Init)
+	}
+	f = writePlan(t, planText+"init:\n  autolock: true\n  dataPathPort: 80\n")
+	if code, _, _, errOut := call(t, "create", "--config", f); code != 2 || !strings.Contains(errOut, ":13: init: --data-path-port 80") {
+		t.Errorf("a bad dataPathPort in the plan: exit %d %q, want its line (13)", code, errOut)
+	}
+}

@@ -121,11 +121,17 @@ type JoinRequest struct {
 	AdvertiseAddr string `json:",omitempty"`
 	RemoteAddrs   []string
 	JoinToken     string
+	Availability  string `json:",omitempty"`
 }
 
 // SwarmJoin joins the daemon to the swarm at manager (host:2377) with token, as `docker swarm
 // join --token TOKEN MANAGER` does, with the token in the request body only.
 func (a API) SwarmJoin(ctx context.Context, token, manager, advertise string) error {
+	return a.SwarmJoinAs(ctx, token, manager, advertise, "")
+}
+
+// SwarmJoinAs is SwarmJoin with the node's availability ("": active).
+func (a API) SwarmJoinAs(ctx context.Context, token, manager, advertise, availability string) error {
 	return a.Post(ctx, "/swarm/join", JoinRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: advertise,
-		RemoteAddrs: []string{manager}, JoinToken: token}, nil)
+		RemoteAddrs: []string{manager}, JoinToken: token, Availability: availability}, nil)
 }

@@ -20,14 +20,29 @@ func Cmd(name string, data any) string {
 }
 
 // Init is `docker swarm init --advertise-addr addr`.
-func Init(addr string) string { return Cmd("swarm-init", map[string]string{"Addr": addr}) }
+func Init(addr string, o InitOptions) string {
+	expiry := ""
+	if o.CertExpiry != 0 {
+		expiry = Hours(o.CertExpiry)
+	}
+	return Cmd("swarm-init", struct {
+		Addr string
+		InitOptions
+		Expiry string
+	}{addr, o, expiry})
+}
 
 // JoinToken is `docker swarm join-token -q ROLE`.
 func JoinToken(role string) string { return Cmd("join-token", map[string]string{"Role": role}) }
 
 // Join is `docker swarm join --token TOKEN MANAGER:2377`.
 func Join(token, manager, advertise string) string {
-	return Cmd("swarm-join", map[string]string{"Token": token, "Manager": manager, "Advertise": advertise})
+	return JoinAs(token, manager, advertise, "")
+}
+
+// JoinAs is Join with the node's --availability ("": docker's active).
+func JoinAs(token, manager, advertise, availability string) string {
+	return Cmd("swarm-join", map[string]string{"Token": token, "Manager": manager, "Advertise": advertise, "Availability": availability})
 }
 
 // NodeLs is `docker node ls` as JSON lines.

@@ -38,7 +38,7 @@ func TestQuorum(t *testing.T) {
 }
 
 func TestCommandsQuoteValues(t *testing.T) {
-	if got := Init("10.0.0.1; rm -rf /"); !strings.Contains(got, "'10.0.0.1; rm -rf /'") {
+	if got := Init("10.0.0.1; rm -rf /", InitOptions{}); !strings.Contains(got, "'10.0.0.1; rm -rf /'") {
 		t.Errorf("unquoted value: %s", got)
 	}
 }

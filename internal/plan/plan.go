@@ -13,11 +13,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 // APIVersion is the only version this swarmwiz reads and writes.
@@ -29,9 +32,40 @@ type Plan struct {
 	AdvertiseAddr string `yaml:"advertiseAddr,omitempty"`
 	// AllowEvenManagers confirms an even manager count in advance, as the wizard's question
 	// does: an even count tolerates no more failures than one fewer.
-	AllowEvenManagers bool   `yaml:"allowEvenManagers,omitempty"`
-	SSH               SSH    `yaml:"ssh,omitempty"`
-	Nodes             []Node `yaml:"nodes"`
+	AllowEvenManagers bool `yaml:"allowEvenManagers,omitempty"`
+	SSH               SSH  `yaml:"ssh,omitempty"`
+	// Init holds what only `docker swarm init` can be told; absent: docker's defaults.
+	Init  *Init  `yaml:"init,omitempty"`
+	Nodes []Node `yaml:"nodes"`
+}
+
+// Init is the plan's init section. UnlockKeyFile names where an autolocked swarm's unlock
+// key is written (0600): the key itself never goes in the plan.
+type Init struct {
+	DefaultAddrPool           []string `yaml:"defaultAddrPool,omitempty"`
+	DefaultAddrPoolMaskLength int      `yaml:"defaultAddrPoolMaskLength,omitempty"`
+	DataPathPort              int      `yaml:"dataPathPort,omitempty"`
+	ManagerAvailability       string   `yaml:"managerAvailability,omitempty"`
+	Autolock                  bool     `yaml:"autolock,omitempty"`
+	UnlockKeyFile             string   `yaml:"unlockKeyFile,omitempty"`
+	CertExpiry                string   `yaml:"certExpiry,omitempty"` // a duration: 2160h
+}
+
+// Options are the init section as docker's options.
+func (i *Init) Options() (docker.InitOptions, error) {
+	if i == nil {
+		return docker.InitOptions{}, nil
+	}
+	o := docker.InitOptions{Pools: i.DefaultAddrPool, PoolMaskLen: i.DefaultAddrPoolMaskLength, DataPathPort: i.DataPathPort,
+		Availability: i.ManagerAvailability, Autolock: i.Autolock}
+	if i.CertExpiry != "" {
+		d, err := time.ParseDuration(i.CertExpiry)
+		if err != nil {
+			return o, errors.New(templates.Msg("init.bad.certexpiry", i.CertExpiry))
+		}
+		o.CertExpiry = d
+	}
+	return o, o.Validate()
 }
 
 // SSH is how every node is logged in to.
@@ -147,6 +181,9 @@ func (p *Plan) validate(name string, l lines) error {
 	if _, given := l["ssh.port"]; given && (p.SSH.Port < 1 || p.SSH.Port > 65535) {
 		return refuse(name, l.at("ssh.port"), "ssh.port %d: give a port from 1 to 65535", p.SSH.Port)
 	}
+	if _, err := p.Init.Options(); err != nil {
+		return refuse(name, l.at(initKey(err)), "init: %v", err)
+	}
 	if len(p.Nodes) == 0 {
 		return refuse(name, l.at("nodes"), "no nodes: list at least one, like\n  nodes:\n    - host: 10.0.0.11\n      role: manager")
 	}
@@ -201,7 +238,7 @@ func yamlMsg(err error) string {
 	s = strings.TrimLeft(strings.Join(strings.Fields(s), " "), ": ")
 	if strings.Contains(s, "not found in type") {
 		field := strings.Fields(s)[1]
-		return fmt.Sprintf("unknown key %s: the keys are apiVersion, advertiseAddr, allowEvenManagers, ssh (user, key, port, knownHosts) and nodes (host, role, user, port)", field)
+		return fmt.Sprintf("unknown key %s: the keys are apiVersion, advertiseAddr, allowEvenManagers, ssh (user, key, port, knownHosts), init (defaultAddrPool, defaultAddrPoolMaskLength, dataPathPort, managerAvailability, autolock, unlockKeyFile, certExpiry) and nodes (host, role, user, port)", field)
 	}
 	return s
 }
@@ -248,4 +285,16 @@ func lineIndex(n *yaml.Node) lines {
 	}
 	walk("", n)
 	return l
+}
+
+// initKey is the init key a refusal of the options is about, for its line number: the
+// flag named in the sentence (--data-path-port) is the key's (dataPathPort).
+func initKey(err error) string {
+	for flag, key := range map[string]string{"--default-addr-pool-mask-length": "defaultAddrPoolMaskLength", "--default-addr-pool ": "defaultAddrPool",
+		"--data-path-port": "dataPathPort", "--manager-availability": "managerAvailability", "--cert-expiry": "certExpiry"} {
+		if strings.Contains(err.Error(), flag) {
+			return "init." + key
+		}
+	}
+	return "init"
 }
