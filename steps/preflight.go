@@ -64,7 +64,7 @@ func preflightNodes(st *wizard.State) []preflight.Node {
 
 // checkOptions say where the advice will be read: on a terminal or not, in a lab or not.
 func checkOptions(env *wizard.Env, st *wizard.State) preflight.Options {
-	return preflight.Options{Interactive: env.Interactive, Lab: st.LabName}
+	return preflight.Options{Interactive: env.Interactive, Lab: st.LabName, VXLANPort: st.Init.DataPathPort}
 }
 
 // probePorts checks, from every node that will join, the first manager's swarm ports.
@@ -211,7 +211,7 @@ func offerScript(ctx context.Context, env *wizard.Env, st *wizard.State, n *wiza
 		}
 		script, question, done = s, msg("preflight.install.question", n.Name()), msg("preflight.install.done", n.Name())
 	case fw != "" && !n.Member:
-		s, err := preflight.FirewallScript(fw)
+		s, err := preflight.FirewallScript(fw, st.Init.DataPathPort)
 		if err != nil {
 			return err
 		}

@@ -78,6 +78,8 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 		ans("Which address does n1 advertise?", ""),
 		ans("How many managers (1 to 4)?", ""),
 		ans("Choose 2 more managers", ""),
+		ans("Take overlay subnets from 10.200.0.0/16?", "y"), // the nodes are on 10.0.0.0/24
+		ans("Should the managers run containers too?", "No, managers only manage (drain)"),
 		ans("Build this swarm now?", "y"),
 		ans("Save this plan", "n"),
 		ans("Prove the swarm works now", "n"),
@@ -88,13 +90,16 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	if err := wizard.Run(context.Background(), env, st, Create(Options{})); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if got := nodes["10.0.0.1"].Commands(); !contains(got, "docker swarm init --advertise-addr 10.0.0.1") {
+	if got := nodes["10.0.0.1"].Commands(); !contains(got, "docker swarm init --advertise-addr 10.0.0.1 --default-addr-pool 10.200.0.0/16 --availability drain") {
 		t.Errorf("n1 ran %q", got)
 	}
 	// Joins go through the docker API with the token in the request body: the token is on
 	// no node's command line.
 	for a, token := range map[string]string{"10.0.0.2": mgrToken, "10.0.0.3": mgrToken, "10.0.0.4": wrkToken} {
 		want := `POST /swarm/join {"ListenAddr":"0.0.0.0:2377","RemoteAddrs":["10.0.0.1:2377"],"JoinToken":"` + token + `"}`
+		if token == mgrToken { // drained, as chosen; the worker runs the tasks
+			want = strings.TrimSuffix(want, "}") + `,"Availability":"drain"}`
+		}
 		if !contains(nodes[a].APIRequests(), want) {
 			t.Errorf("%s: API requests %q, want %q", a, nodes[a].APIRequests(), want)
 		}
@@ -158,7 +163,7 @@ func TestCountManagersRefusesAndWarns(t *testing.T) {
 func TestCheckAdvertise(t *testing.T) {
 	n := &wizard.Node{Host: "10.0.0.1"}
 	n.Facts.Hostname = "n1"
-	n.Facts.Addrs = append(n.Facts.Addrs, struct{ Iface, IP string }{"eth0", "10.0.0.1"})
+	n.Facts.Addrs = append(n.Facts.Addrs, facts.Addr{Iface: "eth0", IP: "10.0.0.1"})
 	for in, want := range map[string]string{
 		"10.0.0.1": "", "abc": "is not an IP address", "10.9.9.9": "is not an address of n1", "127.0.0.1": "is not an address of n1",
 	} {

@@ -24,8 +24,9 @@ func SummaryText(st *wizard.State) string {
 		Rows                                 [][]string
 		First, Advertise                     string
 		Managers, Quorum, Tolerates, Workers int
+		Init                                 string
 	}{rows, st.First.Name(), st.Advertise, st.Managers, docker.Quorum(st.Managers), docker.Tolerates(st.Managers),
-		len(st.Nodes) - st.Managers})
+		len(st.Nodes) - st.Managers, initSummary(st.Init)})
 }
 
 // planRole is what the summary says of a node's role: the plan, and where the swarm differs,

@@ -218,7 +218,7 @@ func TestLeaveOtherSwarmWaitsForYes(t *testing.T) {
 	s.send(keyEnter)
 	s.expect("Choose 2 more managers")
 	s.send(keyEnter) // node2 and node3
-	s.expect("What should node3 do?")
+	availability(s, "What should node3 do?")
 	s.send(keyEnter) // leave that swarm
 	s.expect("Build this swarm now?")
 	s.send("n", keyEnter)

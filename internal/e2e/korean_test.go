@@ -38,6 +38,8 @@ func TestWizardInKorean(t *testing.T) {
 	s.send("\x7f", "3", keyEnter)
 	s.expect("매니저를 2개 더 고르세요")
 	s.send(keyEnter)
+	s.expect("매니저도 컨테이너를 실행할까요?")
+	s.send(keyEnter)
 	s.expect("이 스웜을 지금 만들까요?")
 	s.send("y", keyEnter)
 	s.expect("이 계획을 파일로 저장해")

@@ -134,7 +134,7 @@ func TestPreflightOtherSwarmLeaves(t *testing.T) {
 	s.send(keyEnter)
 	s.expect("Choose 2 more managers")
 	s.send(keyEnter)
-	s.expect("already a manager of another swarm")
+	availability(s, "already a manager of another swarm")
 	s.expect("node7 is already in another swarm, as a manager: leaving takes --force")
 	s.expect("What should node7 do?")
 	s.send(keyEnter) // leave that swarm

@@ -30,6 +30,16 @@ func chooseLab(s *session) {
 	}
 }
 
+// availability answers the managers' availability question (active) where it is asked, then
+// waits for next.
+func availability(s *session, next string) {
+	s.t.Helper()
+	if s.expectAny("Should the managers run containers too?", next) != next {
+		s.send(keyEnter)
+		s.expect(next)
+	}
+}
+
 var tableHeader = regexp.MustCompile(`ID +HOSTNAME +STATUS`)
 
 // tableRows reads the node table swarmwiz printed last: docker's columns, one row a node.
@@ -75,6 +85,8 @@ func TestWizardBuildsSeedTopology(t *testing.T) {
 	s.send(keyEnter) // the default, 3
 	s.expect("Choose 2 more managers")
 	s.send(keyEnter) // node2 and node3, preselected
+	s.expect("Should the managers run containers too?")
+	s.send(keyEnter) // yes (active), as in the guide
 	s.expect("Build this swarm now?")
 	s.send("y", keyEnter)
 	s.expect("Save this plan to a file")
@@ -232,7 +244,7 @@ func TestWizardDropsUnreachableNode(t *testing.T) {
 	s.send(keyEnter)
 	s.expect("Choose 2 more managers")
 	s.send(keyEnter)
-	s.expect("Build this swarm now?")
+	availability(s, "Build this swarm now?")
 	s.send("y", keyEnter)
 	s.expect("Save this plan to a file")
 	s.send("n", keyEnter)

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,12 +32,49 @@ type Facts struct {
 	SELinux         string         // Enforcing, Permissive, Disabled; "" when absent
 	Arch            string         // the machine, as `uname -m` says it: x86_64, aarch64 ...
 	MTU             map[string]int // by interface
+	Routes          []Route
+	Vendor          string   // DMI system vendor: "VMware, Inc." on a VMware guest
+	NICDrivers      []string // vmxnet3 on VMware
+}
+
+// VMware says whether the node looks like a VMware guest, where NSX may use 4789/udp.
+func (f Facts) VMware() bool {
+	return strings.Contains(strings.ToLower(f.Vendor), "vmware") || slices.Contains(f.NICDrivers, "vmxnet3")
+}
+
+// Networks are the IPv4 networks the node is on or routes to, docker's own bridges and
+// loopback left out: an overlay subnet that overlaps one of them makes containers lose
+// the way to that network.
+func (f Facts) Networks() []Route {
+	var out []Route
+	own := func(iface string) bool {
+		return iface == "lo" || iface == "docker0" || iface == "docker_gwbridge" || strings.HasPrefix(iface, "veth") || strings.HasPrefix(iface, "br-")
+	}
+	for _, a := range f.Addrs {
+		if a.Net.IsValid() && !own(a.Iface) {
+			out = append(out, Route{a.Iface, a.Net})
+		}
+	}
+	for _, r := range f.Routes {
+		if !own(r.Iface) && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Addr is one IPv4 address of a node's interface.
 type Addr struct {
 	Iface string
 	IP    string
+	Net   netip.Prefix // the interface's network (10.0.0.0/24 for 10.0.0.11/24)
+}
+
+// Route is a network the node reaches through an interface (its routing table, default
+// route left out).
+type Route struct {
+	Iface string
+	Net   netip.Prefix
 }
 
 // DockerAnswers says whether the daemon answered.
@@ -125,10 +163,19 @@ func Parse(out string) (Facts, error) {
 				}
 				f.MTU[iface] = mtu
 			}
+		case "route":
+			iface, cidr, _ := strings.Cut(v, " ")
+			if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is4() {
+				f.Routes = append(f.Routes, Route{iface, p.Masked()})
+			}
+		case "vendor":
+			f.Vendor = strings.TrimSpace(v)
+		case "nic_driver":
+			f.NICDrivers = append(f.NICDrivers, strings.TrimSpace(v))
 		case "addr":
 			iface, cidr, _ := strings.Cut(v, " ")
 			if p, err := netip.ParsePrefix(cidr); err == nil {
-				f.Addrs = append(f.Addrs, Addr{Iface: iface, IP: p.Addr().String()})
+				f.Addrs = append(f.Addrs, Addr{Iface: iface, IP: p.Addr().String(), Net: p.Masked()})
 			}
 		}
 	}

@@ -53,6 +53,14 @@ type Node struct {
 type Options struct {
 	Interactive bool   // a terminal: swarmwiz can offer fixes and ask
 	Lab         string // the nodes are this practice lab's ("": real machines)
+	VXLANPort   int    // the overlay's UDP port (--data-path-port); 0: 4789
+}
+
+func (o Options) vxlan() int {
+	if o.VXLANPort == 0 {
+		return 4789
+	}
+	return o.VXLANPort
 }
 
 // An overlay network wraps each packet in VXLAN: 50 bytes more. Docker gives containers on
@@ -215,13 +223,13 @@ func checkNode(n Node, o Options) []Finding {
 		}
 	}
 	if strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running" {
-		add(Warn, msg("pf.check.firewall", nil), msg("pf.firewalld", nil), msg("pf.firewall.fix", nil))
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.firewalld", nil), msg("pf.firewall.fix", o.vxlan()))
 	}
 	if strings.Contains(f.UFW, "Status: active") {
-		add(Warn, msg("pf.check.firewall", nil), msg("pf.ufw", nil), msg("pf.firewall.fix", nil))
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.ufw", nil), msg("pf.firewall.fix", o.vxlan()))
 	}
 	if strings.Contains(f.IptablesInput, "-P INPUT DROP") || strings.Contains(f.IptablesInput, "-P INPUT REJECT") {
-		add(Warn, msg("pf.check.firewall", nil), msg("pf.iptables", nil), msg("pf.firewall.fix", nil))
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.iptables", nil), msg("pf.firewall.fix", o.vxlan()))
 	}
 	if iface := f.IfaceOf(n.Addr); f.MTU[iface] > 0 && f.MTU[iface] < OverlayMTU+OverlayOverhead {
 		mtu := f.MTU[iface]
@@ -324,8 +332,11 @@ func Firewall(f facts.Facts) string {
 }
 
 // FirewallScript opens the swarm ports with the given firewall.
-func FirewallScript(firewall string) (string, error) {
-	return templates.Render("firewall-open.sh.tmpl", map[string]string{"Firewall": firewall})
+func FirewallScript(firewall string, vxlanPort int) (string, error) {
+	if vxlanPort == 0 {
+		vxlanPort = 4789
+	}
+	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort)})
 }
 
 // ProbeScript checks from one node whether addr's ports can be reached (the swarm ports,

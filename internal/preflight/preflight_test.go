@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"flag"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +54,7 @@ func TestScriptsGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		fw, err := FirewallScript(typicalFirewall[name])
+		fw, err := FirewallScript(typicalFirewall[name], 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,5 +190,34 @@ func TestCheckWarnsSmallMTU(t *testing.T) {
 		if f.Check == "mtu" {
 			t.Errorf("MTU 1500 is fine: %+v", f)
 		}
+	}
+}
+
+// A node on a 10.x network makes docker's default pool unsafe: a pool that overlaps none of
+// the nodes' networks (addresses and routes) is proposed, and the overlap is named.
+func TestPoolProposal(t *testing.T) {
+	node := func(name string, nets ...string) Node {
+		var f facts.Facts
+		for _, n := range nets {
+			p := netip.MustParsePrefix(n)
+			f.Addrs = append(f.Addrs, facts.Addr{Iface: "eth0", IP: p.Addr().String(), Net: p.Masked()})
+		}
+		return Node{Name: name, Facts: f}
+	}
+	lan := []Node{node("node1", "192.168.56.11/24"), node("node2", "192.168.56.12/24")}
+	if o := PoolOverlaps(lan, nil); len(o) != 0 {
+		t.Errorf("a 192.168 LAN does not overlap 10.0.0.0/8: %v", o)
+	}
+	office := []Node{node("node1", "10.123.0.2/24"), node("node2", "10.123.0.3/24")}
+	office[1].Facts.Routes = []facts.Route{{Iface: "eth0", Net: netip.MustParsePrefix("10.200.0.0/16")}}
+	o := PoolOverlaps(office, nil)
+	if len(o) != 3 || o[0].Node != "node1" || o[0].Net.String() != "10.123.0.0/24" || o[2].Net.String() != "10.200.0.0/16" {
+		t.Errorf("overlaps: %v", o)
+	}
+	if p := ProposePool(office, 0); p != "10.201.0.0/16" {
+		t.Errorf("proposed %q, want 10.201.0.0/16 (10.200.0.0/16 is routed by node2)", p)
+	}
+	if o := PoolOverlaps(office, []string{"10.123.0.0/16"}); len(o) != 2 {
+		t.Errorf("a given pool over the nodes' network: %v", o)
 	}
 }
