@@ -24,6 +24,9 @@ func (InitChoices) SkipIn(env *wizard.Env, st *wizard.State) bool {
 	if st.First == nil || st.First.Member {
 		return true
 	}
+	if st.Init.Autolock && st.UnlockKeyFile == "" && !env.Interactive {
+		return false // refused in Run, before anything changes
+	}
 	nodes := preflightNodes(st)
 	return !st.PoolGiven && len(preflight.PoolOverlaps(nodes, nil)) == 0 &&
 		!(st.Init.DataPathPort == 0 && anyVMware(st)) && !askAvailability(env, st)
@@ -38,6 +41,12 @@ func anyVMware(st *wizard.State) bool {
 }
 
 func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if st.Init.Autolock && st.UnlockKeyFile == "" {
+		// The key is shown once: off a terminal it would land in a log; it needs a file.
+		if err := needTerminal(env, "--unlock-key-file FILE (with --autolock)"); err != nil {
+			return err
+		}
+	}
 	nodes := preflightNodes(st)
 	if st.PoolGiven {
 		// A pool the user gave that overlaps a node's network is refused before anything runs.

@@ -32,6 +32,15 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		st.Tokens.Manager, st.Tokens.Worker = "SWMTKN-1-manager-token", "SWMTKN-1-worker-token"
 		return nil
 	}
+	if st.Init.Autolock && !n.Member {
+		key, err := unlockKey(ctx, n)
+		if err != nil {
+			return env.NodeErr(n, docker.Cmd("unlock-key", nil), err)
+		}
+		if err := keepUnlockKey(env, st, n, key); err != nil {
+			return err
+		}
+	}
 	// Both tokens at once: two sessions on the one connection.
 	tokens := []*string{&st.Tokens.Manager, &st.Tokens.Worker}
 	errs := make([]error, 2)

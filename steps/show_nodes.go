@@ -54,11 +54,13 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	h := Health(rows)
 	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", h))
 	var verdict *failure.StatusError
+	var certs []CertInfo
 	if s.Verdict {
 		verdict = statusVerdict(rows, h)
+		certs = nodeCerts(ctx, env, st)
 	}
 	if env.JSON != nil {
-		if err := writeStatusJSON(env, st, rows, h, nil, nil, verdict); err != nil {
+		if err := writeStatusJSON(env, st, rows, h, nil, nil, verdict, certs); err != nil {
 			return err
 		}
 		return asError(verdict)
@@ -70,8 +72,14 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", h)
+	for _, a := range advisories(st, certs, time.Now()) {
+		env.Println(a)
+	}
 	if s.Next {
 		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName, probe.Ref(env.Version)))
+		if env.Interactive {
+			say(env, "rotate.remind", st.LabName)
+		}
 	}
 	if verdict != nil && verdict.Code == failure.ExitQuorumLost {
 		say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})
@@ -108,7 +116,7 @@ func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []do
 
 // writeStatusJSON is --output json: the node list (or, with no leader, the managers the
 // nodes know), quorum health and the verdict, for scripts. It is printed in every case.
-func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h HealthInfo, seen []managerSeen, cause error, verdict *failure.StatusError) error {
+func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h HealthInfo, seen []managerSeen, cause error, verdict *failure.StatusError, certs []CertInfo) error {
 	type node struct {
 		ID            string `json:"id"`
 		Hostname      string `json:"hostname"`
@@ -130,8 +138,15 @@ func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h He
 		Error      string        `json:"error,omitempty"`
 		Seen       []managerSeen `json:"managersSeen,omitempty"`
 		Changed    bool          `json:"changed"`
-	}{Nodes: []node{}, Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
+		Locked     []string      `json:"locked,omitempty"`
+		Certs      []CertInfo    `json:"certificates,omitempty"`
+	}{Certs: certs, Nodes: []node{}, Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
 		Healthy: verdict == nil && h.OK(), QuorumLost: h.Managers > 0 && !h.OK(), Seen: seen, Changed: st.Changed}
+	for _, n := range st.Nodes {
+		if n.Conn != nil && n.Facts.Swarm.LocalNodeState == "locked" {
+			out.Locked = append(out.Locked, n.Name())
+		}
+	}
 	if verdict != nil {
 		out.Verdict = verdict.Msg
 	}

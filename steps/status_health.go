@@ -94,7 +94,7 @@ func showLeaderless(env *wizard.Env, st *wizard.State, cause error) error {
 		verdict = &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.electing", nil)}
 	}
 	if env.JSON != nil {
-		if err := writeStatusJSON(env, st, nil, h, managers, cause, verdict); err != nil {
+		if err := writeStatusJSON(env, st, nil, h, managers, cause, verdict, nil); err != nil {
 			return err
 		}
 		return verdict

@@ -60,6 +60,12 @@ var goldens = map[string]func() (string, error){
 	"node-addr":           ok(docker.NodeAddr("abc123")),
 	"node-rm":             ok(docker.Rm("node3", false)),
 	"node-manager-status": ok(docker.ManagerStatus("abc123")),
+	"node-cert":           ok(docker.Cmd("node-cert", "/var/lib/docker/swarm/certificates/swarm-node.crt")),
+	"join-token-rotate":   ok(docker.Cmd("join-token-rotate", "worker")),
+	"unlock-key-rotate":   ok(docker.Cmd("unlock-key-rotate", nil)),
+	"unlock-key":          ok(docker.Cmd("unlock-key", nil)),
+	"swarm-unlock":        ok(docker.Cmd("swarm-unlock", nil)),
+	"swarm-inspect":       ok(docker.Cmd("swarm-inspect", nil)),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),
 	"install-docker-rhel.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Rocky Linux 9.3 (Blue Onyx)", OSID: "rocky", OSVersion: "9.3"})

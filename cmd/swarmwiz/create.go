@@ -437,3 +437,26 @@ func (i *initFlags) apply(f *pflag.FlagSet, st *wizard.State) error {
 	}
 	return nil
 }
+
+func newUnlock(env *wizard.Env, run flowRunner) *cobra.Command {
+	var u steps.Unlock
+	cmd, _ := flowCommand(env, run, "unlock", noArgs, func([]string) ([]wizard.Step, error) { return steps.UnlockFlow(u), nil })
+	cmd.Flags().StringVar(&u.KeyFile, "unlock-key-file", "", "")
+	return cmd
+}
+
+func newRotateTokens(env *wizard.Env, run flowRunner) *cobra.Command {
+	var r steps.RotateTokens
+	cmd, _ := flowCommand(env, run, "rotate-tokens", noArgs, func([]string) ([]wizard.Step, error) {
+		if r.KeyFile != "" && !r.UnlockKey {
+			return nil, usage("cli.unlockkey.norotate", r.KeyFile)
+		}
+		return steps.RotateTokensFlow(r), nil
+	})
+	cmd.Flags().BoolVar(&r.Manager, "manager", false, "")
+	cmd.Flags().BoolVar(&r.Worker, "worker", false, "")
+	cmd.Flags().BoolVar(&r.UnlockKey, "rotate-unlock-key", false, "")
+	cmd.Flags().StringVar(&r.KeyFile, "unlock-key-file", "", "")
+	cmd.Flags().BoolVar(&env.DryRun, "dry-run", false, "")
+	return cmd
+}

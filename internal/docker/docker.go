@@ -189,9 +189,14 @@ func ParseManagerStatus(out string) (*ManagerStatusOf, error) {
 // tokenRE matches a swarm join token: SWMTKN-1-<cluster hash>-<secret>.
 var tokenRE = regexp.MustCompile(`SWMTKN-1-[0-9A-Za-z]+-[0-9A-Za-z]+`)
 
-// MaskToken hides every join token in s: SWMTKN-1-****. The prefix stays so the learner sees
-// what kind of string it is.
-func MaskToken(s string) string { return tokenRE.ReplaceAllString(s, "SWMTKN-1-****") }
+// unlockKeyRE matches an autolocked swarm's unlock key: SWMKEY-1-<secret>.
+var unlockKeyRE = regexp.MustCompile(`SWMKEY-1-[0-9A-Za-z+/=]+`)
+
+// MaskToken hides every join token and unlock key in s: SWMTKN-1-****, SWMKEY-1-****. The
+// prefix stays so the learner sees what kind of string it is.
+func MaskToken(s string) string {
+	return unlockKeyRE.ReplaceAllString(tokenRE.ReplaceAllString(s, "SWMTKN-1-****"), "SWMKEY-1-****")
+}
 
 // Quorum is how many managers must be up for a swarm of n managers to make decisions.
 func Quorum(n int) int { return n/2 + 1 }

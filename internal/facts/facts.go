@@ -33,6 +33,7 @@ type Facts struct {
 	Arch            string         // the machine, as `uname -m` says it: x86_64, aarch64 ...
 	MTU             map[string]int // by interface
 	Routes          []Route
+	DockerRoot      string   // the daemon's data root, where its swarm certificates are
 	Vendor          string   // DMI system vendor: "VMware, Inc." on a VMware guest
 	NICDrivers      []string // vmxnet3 on VMware
 }
@@ -97,6 +98,7 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 	var info struct {
 		ServerVersion string
 		ID            string
+		DockerRootDir string
 		Swarm         docker.Swarm
 	}
 	if err := api.Get(ctx, "/info", &info); err != nil {
@@ -105,7 +107,7 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 	if err := info.Swarm.Validate(); err != nil {
 		return err
 	}
-	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm = true, info.ServerVersion, info.ID, info.Swarm
+	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm, f.DockerRoot = true, info.ServerVersion, info.ID, info.Swarm, info.DockerRootDir
 	return nil
 }
 

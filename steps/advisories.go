@@ -1,0 +1,93 @@
+package steps
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"path"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// CertWindow is how soon before its certificate expires a node is warned about.
+const CertWindow = 14 * 24 * time.Hour
+
+// CertInfo is when a node's swarm certificate expires.
+type CertInfo struct {
+	Node    string    `json:"node"`
+	Expires time.Time `json:"expires"`
+}
+
+// nodeCerts reads every connected member's swarm certificate (a public certificate, not a
+// secret) from its docker data root and says when each expires.
+func nodeCerts(ctx context.Context, env *wizard.Env, st *wizard.State) []CertInfo {
+	out := make([]*CertInfo, len(st.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range st.Nodes {
+		if n.Conn == nil || n.Facts.Swarm.LocalNodeState != "active" && n.Facts.Swarm.LocalNodeState != "locked" {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			root := n.Facts.DockerRoot
+			if root == "" {
+				root = "/var/lib/docker"
+			}
+			pemText, err := env.Read(ctx, n, docker.Cmd("node-cert", path.Join(root, "swarm/certificates/swarm-node.crt")))
+			if err != nil {
+				return
+			}
+			if b, _ := pem.Decode([]byte(pemText)); b != nil {
+				if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+					out[i] = &CertInfo{Node: n.Name(), Expires: c.NotAfter}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var certs []CertInfo
+	for _, c := range out {
+		if c != nil {
+			certs = append(certs, *c)
+		}
+	}
+	return certs
+}
+
+// advisories are what status says beyond the table: locked managers of an autolocked swarm,
+// and certificates that expire soon or have expired.
+func advisories(st *wizard.State, certs []CertInfo, now time.Time) []string {
+	var out []string
+	for _, n := range st.Nodes {
+		if n.Conn != nil && n.Facts.Swarm.LocalNodeState == "locked" {
+			out = append(out, msg("status.locked", map[string]string{"Node": n.Name(), "Lab": st.LabName}))
+		}
+	}
+	for _, c := range certs {
+		left := c.Expires.Sub(now)
+		data := map[string]any{"Node": c.Node, "At": c.Expires.UTC().Format("2006-01-02 15:04 UTC"), "Left": roundLeft(left)}
+		switch {
+		case left <= 0:
+			out = append(out, msg("status.cert.expired", data))
+		case left < CertWindow:
+			out = append(out, msg("status.cert.soon", data))
+		}
+	}
+	return out
+}
+
+// roundLeft says a time left the way a person would: 59m, 13h, 9d.
+func roundLeft(d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + "m"
+	case d < 48*time.Hour:
+		return docker.Hours(d.Round(time.Hour))
+	}
+	return strconv.Itoa(int(d.Hours()/24)) + "d"
+}
