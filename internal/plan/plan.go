@@ -93,10 +93,10 @@ func Load(r io.Reader, name string) (*Plan, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, refuse(name, yamlLine(err), "not valid YAML (%s): see the example in the README", yamlMsg(err))
+		return nil, refuse(name, yamlLine(err), "%s", templates.Msg("plan.yaml", yamlMsg(err)))
 	}
 	if len(root.Content) == 0 {
-		return nil, refuse(name, 1, "the file is empty: start with apiVersion: %s", APIVersion)
+		return nil, refuse(name, 1, "%s", templates.Msg("plan.empty", APIVersion))
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -170,46 +170,46 @@ func (p *Plan) Managers() int {
 
 func (p *Plan) validate(name string, l lines) error {
 	if p.APIVersion != APIVersion {
-		return refuse(name, l.at("apiVersion"), "apiVersion %q: this swarmwiz reads %s", p.APIVersion, APIVersion)
+		return refuse(name, l.at("apiVersion"), "%s", templates.Msg("plan.apiversion", []string{p.APIVersion, APIVersion}))
 	}
 	if p.AdvertiseAddr != "" {
 		if _, err := netip.ParseAddr(p.AdvertiseAddr); err != nil {
-			return refuse(name, l.at("advertiseAddr"), "advertiseAddr %q is not an IP address: give the first manager's, like 10.0.0.11", p.AdvertiseAddr)
+			return refuse(name, l.at("advertiseAddr"), "%s", templates.Msg("plan.advertise", p.AdvertiseAddr))
 		}
 	}
 	// A port that is written must be a port: 0 is not "the default" (leave the key out for 22).
 	if _, given := l["ssh.port"]; given && (p.SSH.Port < 1 || p.SSH.Port > 65535) {
-		return refuse(name, l.at("ssh.port"), "ssh.port %d: give a port from 1 to 65535", p.SSH.Port)
+		return refuse(name, l.at("ssh.port"), "%s", templates.Msg("plan.sshport", p.SSH.Port))
 	}
 	if _, err := p.Init.Options(); err != nil {
 		return refuse(name, l.at(initKey(err)), "init: %v", err)
 	}
 	if len(p.Nodes) == 0 {
-		return refuse(name, l.at("nodes"), "no nodes: list at least one, like\n  nodes:\n    - host: 10.0.0.11\n      role: manager")
+		return refuse(name, l.at("nodes"), "%s", templates.Msg("plan.nonodes", nil))
 	}
 	seen := map[string]int{}
 	for i, n := range p.Nodes {
 		at := func(field string) int { return l.at(fmt.Sprintf("nodes.%d.%s", i, field)) }
 		if !remote.ValidHost(n.Host) {
-			return refuse(name, at("host"), "node %d: host %q: give an address or name, like 10.0.0.11", i+1, n.Host)
+			return refuse(name, at("host"), "%s", templates.Msg("plan.host", map[string]any{"N": i + 1, "Host": n.Host}))
 		}
 		if n.Role != "manager" && n.Role != "worker" {
-			return refuse(name, at("role"), "node %s: role %q: use manager or worker", n.Host, n.Role)
+			return refuse(name, at("role"), "%s", templates.Msg("plan.role", []string{n.Host, n.Role}))
 		}
 		if _, given := l[fmt.Sprintf("nodes.%d.port", i)]; given && (n.Port < 1 || n.Port > 65535) {
-			return refuse(name, at("port"), "node %s: port %d: give a port from 1 to 65535", n.Host, n.Port)
+			return refuse(name, at("port"), "%s", templates.Msg("plan.port", map[string]any{"Host": n.Host, "Port": n.Port}))
 		}
 		key := n.Host + ":" + strconv.Itoa(n.Port)
 		if first, dup := seen[key]; dup {
-			return refuse(name, at("host"), "node %s is listed twice (first at line %d): give each node once", n.Host, first)
+			return refuse(name, at("host"), "%s", templates.Msg("plan.twice", map[string]any{"Host": n.Host, "First": first}))
 		}
 		seen[key] = at("host")
 	}
 	if p.First() == nil {
-		return refuse(name, l.at("nodes"), "no node has role manager: the first manager listed is where the swarm starts")
+		return refuse(name, l.at("nodes"), "%s", templates.Msg("plan.nomanager", nil))
 	}
 	if m := p.Managers(); m%2 == 0 && !p.AllowEvenManagers {
-		return refuse(name, l.at("nodes"), "%d managers tolerate no more failures than %d: use an odd count, or add allowEvenManagers: true", m, m-1)
+		return refuse(name, l.at("nodes"), "%s", templates.Msg("plan.even", m))
 	}
 	return nil
 }
