@@ -59,10 +59,32 @@ func nodeCerts(ctx context.Context, env *wizard.Env, st *wizard.State) []CertInf
 	return certs
 }
 
+// certLifetime is the lifetime the swarm gives the certificates it issues (--cert-expiry),
+// as a manager's docker API says; 0 when none answers. Docker applies it when it renews a
+// certificate: the ones issued at init and join keep docker's 90 days until then (measured
+// in the lab), so a short lifetime is told apart from the certificates' own dates.
+func certLifetime(ctx context.Context, st *wizard.State) time.Duration {
+	mgr := checkManager(st)
+	if mgr == nil || mgr.Conn == nil || !mgr.Facts.Swarm.ControlAvailable {
+		return 0
+	}
+	var sw struct {
+		Spec struct{ CAConfig struct{ NodeCertExpiry int64 } }
+	}
+	if err := mgr.Docker().Get(ctx, "/swarm", &sw); err != nil {
+		return 0
+	}
+	return time.Duration(sw.Spec.CAConfig.NodeCertExpiry)
+}
+
 // advisories are what status says beyond the table: locked managers of an autolocked swarm,
-// and certificates that expire soon or have expired.
-func advisories(st *wizard.State, certs []CertInfo, now time.Time) []string {
+// a certificate lifetime shorter than the warning window, and certificates that expire soon
+// or have expired.
+func advisories(st *wizard.State, lifetime time.Duration, certs []CertInfo, now time.Time) []string {
 	var out []string
+	if lifetime > 0 && lifetime < CertWindow {
+		out = append(out, msg("status.cert.short", roundLeft(lifetime)))
+	}
 	for _, n := range st.Nodes {
 		if n.Conn != nil && n.Facts.Swarm.LocalNodeState == "locked" {
 			out = append(out, msg("status.locked", map[string]string{"Node": n.Name(), "Lab": st.LabName}))

@@ -55,9 +55,11 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", h))
 	var verdict *failure.StatusError
 	var certs []CertInfo
+	var lifetime time.Duration
 	if s.Verdict {
 		verdict = statusVerdict(rows, h)
 		certs = nodeCerts(ctx, env, st)
+		lifetime = certLifetime(ctx, st)
 	}
 	if env.JSON != nil {
 		if err := writeStatusJSON(env, st, rows, h, nil, nil, verdict, certs); err != nil {
@@ -72,7 +74,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", h)
-	for _, a := range advisories(st, certs, time.Now()) {
+	for _, a := range advisories(st, lifetime, certs, time.Now()) {
 		env.Println(a)
 	}
 	if s.Next {

@@ -26,7 +26,7 @@ func TestAddressPoolAvoidsTheNodesNetwork(t *testing.T) {
 		{"--default-addr-pool", "10.300.0.0/16"},
 		{"--data-path-port", "80"},
 	} {
-		r := swarmwiz(t, append([]string{"create", "--lab", name, "--managers", "1", "--yes", "--check=false"}, args...)...)
+		r := swarmwiz(t, append([]string{"create", "--lab", name, "--managers", "1", "--yes", "--check=false", "--advertise-addr", nodes[0].Address}, args...)...)
 		if r.code != 2 || strings.Count(strings.TrimSpace(r.err), "\n") != 0 {
 			t.Errorf("%v: want exit 2 and one line: %s", args, r)
 		}
@@ -34,7 +34,7 @@ func TestAddressPoolAvoidsTheNodesNetwork(t *testing.T) {
 			t.Fatalf("%v changed node1: its swarm state is %s", args, s)
 		}
 	}
-	r := swarmwiz(t, "create", "--lab", name, "--managers", "1", "--yes", "--check=false")
+	r := swarmwiz(t, "create", "--lab", name, "--managers", "1", "--yes", "--check=false", "--advertise-addr", nodes[0].Address)
 	if r.code != 0 || !strings.Contains(r.out, "overlaps node1's network "+subnet) || !strings.Contains(r.out, "swarmwiz proposes 10.200.0.0/16") {
 		t.Fatalf("create on a 10.x lab: want the pool proposed: %s", r)
 	}
@@ -84,7 +84,7 @@ func TestInitOptionsInTheLab(t *testing.T) {
 	if c := swarmwiz(t, "check", "--lab", labName); c.code != 0 || !strings.Contains(c.out+c.err, "✓ 12 of 12 directed pairs work over the overlay") {
 		t.Errorf("check on VXLAN port 5789, the 4 workers only: %s", c)
 	}
-	if s := swarmwiz(t, "status", "--lab", labName); !strings.Contains(s.out+s.err, "swarm certificate expires in") {
+	if s := swarmwiz(t, "status", "--lab", labName); !strings.Contains(s.out+s.err, "This swarm's certificates last 1h (--cert-expiry)") {
 		t.Errorf("status with 1h certificates: no warning: %s", s)
 	}
 
