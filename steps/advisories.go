@@ -69,7 +69,9 @@ func certLifetime(ctx context.Context, st *wizard.State) time.Duration {
 		return 0
 	}
 	var sw struct {
-		Spec struct{ CAConfig struct{ NodeCertExpiry int64 } }
+		Spec struct {
+			CAConfig struct{ NodeCertExpiry int64 }
+		}
 	}
 	if err := mgr.Docker().Get(ctx, "/swarm", &sw); err != nil {
 		return 0
