@@ -8,6 +8,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/private"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -53,18 +54,7 @@ func keepUnlockKey(env *wizard.Env, st *wizard.State, n *wizard.Node, key string
 }
 
 // writeSecret writes a secret to path, mode 0600 (an existing file is tightened too).
-func writeSecret(path, secret string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	_, err = f.WriteString(secret + "\n")
-	return err
-}
+func writeSecret(path, secret string) error { return private.WriteFile(path, []byte(secret+"\n")) }
 
 // Unlock unlocks every locked manager of an autolocked swarm with the unlock key, asked at a
 // prompt (never echoed) or read from --unlock-key-file; the key goes to each manager's docker

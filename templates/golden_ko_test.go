@@ -1,8 +1,6 @@
 package templates_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,19 +67,7 @@ func TestKoreanGolden(t *testing.T) {
 	for name, render := range koGoldens {
 		t.Run(name, func(t *testing.T) {
 			got := render()
-			golden := filepath.Join("testdata", name+".ko.golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, golden, got, want)
-			}
+			compareGolden(t, name+".ko.golden", got)
 			if english := catalogEnglish(got); english != "" {
 				t.Errorf("%s in Korean still shows English of the catalog: %q", name, english)
 			}

@@ -152,20 +152,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				os.MkdirAll("testdata", 0o755)
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, golden, got, want)
-			}
+			compareGolden(t, name+".golden", got)
 			if strings.HasSuffix(name, ".sh") || strings.HasPrefix(f, "docker/") {
 				if out, err := exec.Command("bash", "-n", "-c", got).CombinedOutput(); err != nil {
 					t.Errorf("bash -n: %v %s", err, out)
@@ -177,6 +164,25 @@ func TestGolden(t *testing.T) {
 		t.Errorf("goldens has %d producers for %d templates: remove the stale ones", len(goldens), len(files))
 	}
 	_ = templates.Quote
+}
+
+// compareGolden checks got against testdata/file, or with -update writes it there.
+func compareGolden(t *testing.T, file, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", file)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", file, golden, got, want)
+	}
 }
 
 func must[T any](v T, err error) T {

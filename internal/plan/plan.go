@@ -19,6 +19,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/private"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/templates"
 )
@@ -134,17 +135,7 @@ func Save(p *Plan, path string) error {
 	if err := enc.Encode(p); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	// O_CREATE's mode applies only to a new file: an existing one is tightened too.
-	if err := f.Chmod(0o600); err != nil {
-		return err
-	}
-	_, err = f.Write(b.Bytes())
-	return err
+	return private.WriteFile(path, b.Bytes())
 }
 
 // First is the first manager: the first node listed as a manager.

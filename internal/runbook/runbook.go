@@ -6,6 +6,8 @@
 package runbook
 
 import (
+	"github.com/swarmwiz/swarmwiz/internal/private"
+
 	"fmt"
 	"os"
 	"strings"
@@ -28,13 +30,8 @@ type Book struct {
 
 // Create starts the runbook at path (mode 0600, replacing what was there) for command.
 func Create(path, command, version string, now time.Time) (*Book, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := private.Create(path)
 	if err != nil {
-		return nil, err
-	}
-	// A file that existed keeps its mode through O_TRUNC: make it private too.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
 		return nil, err
 	}
 	b := &Book{f: f}
