@@ -139,4 +139,24 @@ func TestInitOptionsInTheLab(t *testing.T) {
 		t.Errorf("the old worker token still joins: %s", out)
 	}
 	ssh(t, nodes[6], "docker swarm join --token "+fresh+" "+nodes[0].Address+":2377")
+
+	// A new unlock key on a terminal: shown once, then written where the user says (0600).
+	p = startPTY(t, nil, "rotate-tokens", "--lab", labName, "--rotate-unlock-key")
+	p.expect("The unlock key, shown this once (it is never printed again): ")
+	p.expect("Also write the unlock key to a file")
+	newFile := filepath.Join(t.TempDir(), "new.key")
+	p.send(strings.Split(newFile, "")...)
+	p.send(keyEnter)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("rotate-tokens --rotate-unlock-key: exit %d\n%s", code, p.text())
+	}
+	b, _ = os.ReadFile(newFile)
+	newKey := strings.TrimSpace(string(b))
+	info, err = os.Stat(newFile)
+	if err != nil || info.Mode().Perm() != 0o600 || !strings.HasPrefix(newKey, "SWMKEY-1-") || newKey == key {
+		t.Fatalf("the new unlock key file: %v %v %q", info, err, newKey)
+	}
+	if n := strings.Count(p.text(), newKey); n != 1 {
+		t.Errorf("the new unlock key is on the screen %d times, want once:\n%s", n, p.text())
+	}
 }
