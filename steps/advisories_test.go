@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -42,5 +43,36 @@ func TestUnlockKeyMasked(t *testing.T) {
 	s := docker.MaskToken("key SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8 and SWMTKN-1-abc-def")
 	if s != "key SWMKEY-1-**** and SWMTKN-1-****" {
 		t.Errorf("masked: %q", s)
+	}
+}
+
+// On a VMware guest the wizard suggests another VXLAN port and asks; a node on a 10.x network
+// gets a pool proposed; off a terminal, autolock without a key file is refused before anything
+// changes.
+func TestInitChoices(t *testing.T) {
+	st := hostsState(2)
+	for i, n := range st.Nodes {
+		n.Facts.Hostname = "n" + string(rune('1'+i))
+		n.Facts.NICDrivers = []string{"vmxnet3"}
+	}
+	st.First, st.Managers = st.Nodes[0], 1
+	p := &wizard.Scripted{Script: []wizard.Answer{
+		ans("Use 5789/udp for the overlay's traffic instead of 4789?", "y"),
+		ans("Should the managers run containers too?", "Yes, managers run containers too (active)"),
+	}}
+	env, out := testEnv(p, nil, true)
+	if (InitChoices{}).SkipIn(env, st) {
+		t.Fatal("skipped on VMware guests")
+	}
+	if err := (InitChoices{}).Run(context.Background(), env, st); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if st.Init.DataPathPort != 5789 || st.Init.Availability != "active" || !strings.Contains(out.String(), "VMware NSX also uses 4789/udp") {
+		t.Errorf("init %+v\n%s", st.Init, out)
+	}
+	st.Init = docker.InitOptions{Autolock: true}
+	env, _ = testEnv(&wizard.Scripted{}, nil, false)
+	if err := (InitChoices{}).Run(context.Background(), env, st); err == nil || !strings.Contains(err.Error(), "--unlock-key-file FILE") {
+		t.Errorf("autolock off a terminal without a key file: %v", err)
 	}
 }

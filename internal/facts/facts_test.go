@@ -57,3 +57,37 @@ func TestParseRefusesAddressThatIsNotAnIP(t *testing.T) {
 		t.Errorf("a good address refused: %v", err)
 	}
 }
+
+// The networks a node is on and routes to (docker's own bridges left out), and the signs of a
+// VMware guest: the DMI vendor or a vmxnet3 NIC.
+func TestNetworksAndVMware(t *testing.T) {
+	f, err := Parse(`hostname=node1
+addr=lo 127.0.0.1/8
+addr=ens192 10.20.30.11/24
+addr=docker0 172.17.0.1/16
+route=ens192 10.20.30.0/24
+route=ens192 10.8.0.0/16
+route=docker_gwbridge 172.18.0.0/16
+vendor=VMware, Inc.
+nic_driver=vmxnet3
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nets []string
+	for _, r := range f.Networks() {
+		nets = append(nets, r.Iface+" "+r.Net.String())
+	}
+	if strings.Join(nets, ", ") != "ens192 10.20.30.0/24, ens192 10.8.0.0/16" {
+		t.Errorf("networks: %v", nets)
+	}
+	if !f.VMware() {
+		t.Error("a VMware guest not recognised")
+	}
+	if g, _ := Parse("nic_driver=vmxnet3\n"); !g.VMware() {
+		t.Error("a vmxnet3 NIC alone is a VMware guest")
+	}
+	if g, _ := Parse("vendor=QEMU\nnic_driver=virtio_net\n"); g.VMware() {
+		t.Error("a QEMU guest is not VMware")
+	}
+}
