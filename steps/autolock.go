@@ -27,7 +27,9 @@ func unlockKey(ctx context.Context, n *wizard.Node) (string, error) {
 // shown in full this once, then a file if the user names one. It is never printed again.
 func keepUnlockKey(env *wizard.Env, st *wizard.State, n *wizard.Node, key string) error {
 	env.Teach(n, docker.Cmd("unlock-key", nil), msg("autolock.key.why", nil), docker.MaskToken(key))
-	say(env, "autolock.explain", nil)
+	if !env.Quiet {
+		say(env, "autolock.explain", nil)
+	}
 	if st.UnlockKeyFile != "" {
 		if err := writeSecret(st.UnlockKeyFile, key); err != nil {
 			return &failure.NodeError{Node: n.Name(), Err: err}

@@ -58,7 +58,9 @@ func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if pool == "" {
 			return failure.Usagef("%s", msg("pool.none", o[0]))
 		}
-		say(env, "pool.proposed", map[string]any{"Overlap": o[0], "Others": len(o) - 1, "Pool": pool})
+		if !env.Quiet || env.Interactive {
+			say(env, "pool.proposed", map[string]any{"Overlap": o[0], "Others": len(o) - 1, "Pool": pool})
+		}
 		use := true
 		if env.Interactive {
 			var err error
@@ -74,7 +76,9 @@ func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	if st.Init.DataPathPort == 0 && anyVMware(st) {
 		const port = 5789
-		say(env, "vxlan.vmware", port)
+		if !env.Quiet || env.Interactive {
+			say(env, "vxlan.vmware", port)
+		}
 		if env.Interactive {
 			ok, err := env.Prompter.Confirm(msg("vxlan.question", port), msg("vxlan.help", nil), true)
 			if err != nil {
