@@ -14,13 +14,16 @@ import (
 // the overlay address pool when the nodes' own networks overlap docker's default (a pool is
 // proposed that overlaps none of them), the VXLAN port on VMware guests (NSX uses 4789), and,
 // on a terminal with workers to run the tasks, whether managers run workloads too. A swarm
-// that already exists keeps what its init chose.
-type InitChoices struct{}
+// that already exists keeps what its init chose. With Yes (--yes: the run is meant to go
+// unattended) nothing is asked: a proposal is taken and said, the managers stay active.
+type InitChoices struct {
+	Yes bool
+}
 
 func (InitChoices) Title() string { return msg("initopts.title", nil) }
 
 // SkipIn: nothing to settle, or a swarm whose init is long done.
-func (InitChoices) SkipIn(env *wizard.Env, st *wizard.State) bool {
+func (c InitChoices) SkipIn(env *wizard.Env, st *wizard.State) bool {
 	if st.First == nil || st.First.Member {
 		return true
 	}
@@ -29,18 +32,20 @@ func (InitChoices) SkipIn(env *wizard.Env, st *wizard.State) bool {
 	}
 	nodes := preflightNodes(st)
 	return !st.PoolGiven && len(preflight.PoolOverlaps(nodes, nil)) == 0 &&
-		!(st.Init.DataPathPort == 0 && anyVMware(st)) && !askAvailability(env, st)
+		!(st.Init.DataPathPort == 0 && anyVMware(st)) && !c.askAvailability(env, st)
 }
 
-func askAvailability(env *wizard.Env, st *wizard.State) bool {
-	return env.Interactive && st.Init.Availability == "" && st.Managers < len(st.Nodes)
+func (c InitChoices) asks(env *wizard.Env) bool { return env.Interactive && !c.Yes }
+
+func (c InitChoices) askAvailability(env *wizard.Env, st *wizard.State) bool {
+	return c.asks(env) && st.Init.Availability == "" && st.Managers < len(st.Nodes)
 }
 
 func anyVMware(st *wizard.State) bool {
 	return slices.ContainsFunc(st.Nodes, func(n *wizard.Node) bool { return n.Facts.VMware() })
 }
 
-func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+func (c InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	if st.Init.Autolock && st.UnlockKeyFile == "" {
 		// The key is shown once: off a terminal it would land in a log; it needs a file.
 		if err := needTerminal(env, "--unlock-key-file FILE (with --autolock)"); err != nil {
@@ -62,7 +67,7 @@ func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 			say(env, "pool.proposed", map[string]any{"Overlap": o[0], "Others": len(o) - 1, "Pool": pool})
 		}
 		use := true
-		if env.Interactive {
+		if c.asks(env) {
 			var err error
 			if use, err = env.Prompter.Confirm(msg("pool.question", pool), msg("pool.help", nil), true); err != nil {
 				return err
@@ -79,7 +84,7 @@ func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if !env.Quiet || env.Interactive {
 			say(env, "vxlan.vmware", port)
 		}
-		if env.Interactive {
+		if c.asks(env) {
 			ok, err := env.Prompter.Confirm(msg("vxlan.question", port), msg("vxlan.help", nil), true)
 			if err != nil {
 				return err
@@ -89,7 +94,7 @@ func (InitChoices) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 			}
 		}
 	}
-	if askAvailability(env, st) {
+	if c.askAvailability(env, st) {
 		options := []string{msg("availability.active", nil), msg("availability.drain", nil)}
 		i, err := env.Prompter.Select(msg("availability.question", nil), msg("availability.help", nil), options, options[0])
 		if err != nil {
