@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,9 +125,14 @@ func TestCheckNamesBlockedVXLAN(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("want exit 1 with 4789/udp blocked on node5: %s", r)
 	}
+	// A pair from the blocked node may also miss DNS while its gossip catches up (seen once in
+	// CI): the cause named is the same.
+	for _, pair := range []string{"node1 → node5", "node5 → node7"} {
+		if !regexp.MustCompile(pair + `: TCP, UDP(, DNS)? failed: VXLAN 4789/udp is blocked on node5`).MatchString(r.out) {
+			t.Errorf("missing %s's line naming VXLAN blocked on node5:\n%s", pair, r.out)
+		}
+	}
 	for _, want := range []string{
-		"node1 → node5: TCP, UDP failed: VXLAN 4789/udp is blocked on node5",
-		"node5 → node7: TCP, UDP failed: VXLAN 4789/udp is blocked on node5",
 		"node5: the overlay fails while the nodes reach each other on 7946/tcp, so VXLAN 4789/udp, which carries the overlay's traffic, is blocked on node5. Fix: open 4789/udp on node5: iptables -I INPUT -p udp --dport 4789 -j ACCEPT",
 		"✗ 30 of 42 directed pairs work over the overlay",
 	} {
