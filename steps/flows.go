@@ -61,3 +61,13 @@ func RecoverFlow(r Recover) []wizard.Step {
 func DrillFlow(d Drill) []wizard.Step {
 	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{}, d, ShowNodes{}}
 }
+
+// RotateTokensFlow is `swarmwiz rotate-tokens`.
+func RotateTokensFlow(r RotateTokens) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, r}
+}
+
+// UnlockFlow is `swarmwiz unlock`.
+func UnlockFlow(u Unlock) []wizard.Step {
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, u, ShowNodes{}}
+}

@@ -66,13 +66,3 @@ func (r RotateTokens) Run(ctx context.Context, env *wizard.Env, st *wizard.State
 	}
 	return nil
 }
-
-// RotateTokensFlow is `swarmwiz rotate-tokens`.
-func RotateTokensFlow(r RotateTokens) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, r}
-}
-
-// UnlockFlow is `swarmwiz unlock`.
-func UnlockFlow(u Unlock) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, u, ShowNodes{}}
-}
