@@ -35,13 +35,16 @@ type Check struct {
 	Offer, Yes, Declined bool
 }
 
-// TaskTimeout bounds the wait for a probe task on every node, and grows with the node count:
-// a swarm of 30 nodes whose daemons have just started (2 shared cores) took over 40 s.
+// TaskTimeout is how long the wait for the probe tasks goes on without one more of them
+// starting (or failing): a node whose task is not running by then is named. While tasks keep
+// starting the wait goes on, up to taskLimit: 30 nodes whose daemons share 2 cores start
+// their tasks one after another over a minute and a half, each node a little later.
 var TaskTimeout = 40 * time.Second
 
-// taskTimeout is TaskTimeout plus two seconds a node beyond ten.
-func taskTimeout(nodes int) time.Duration {
-	return TaskTimeout + time.Duration(max(0, nodes-10))*2*time.Second
+// taskLimit bounds the whole wait: TaskTimeout and ten seconds a node. The first task may
+// take TaskTimeout and two seconds a node.
+func taskLimit(nodes int) time.Duration {
+	return TaskTimeout + time.Duration(nodes)*10*time.Second
 }
 
 func (Check) Title() string { return msg("check.title", nil) }
@@ -276,8 +279,8 @@ func loadProbe(ctx context.Context, env *wizard.Env, targets []*probeTarget) (st
 		have, err := api.ImageID(ctx, img.Ref)
 		note := msg("check.image.had", nil)
 		if err == nil && have != img.ID {
-			err = api.LoadImage(ctx, bytes.NewReader(img.Archive))
-			note = msg("check.image.loaded", len(img.Archive)>>20)
+			err = api.LoadImage(ctx, bytes.NewReader(img.Archive()))
+			note = msg("check.image.loaded", len(img.Archive())>>20)
 		}
 		if err != nil {
 			err = env.NodeErr(n, "docker load", err)
@@ -294,13 +297,15 @@ func loadProbe(ctx context.Context, env *wizard.Env, targets []*probeTarget) (st
 func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name string, targets []*probeTarget) []CheckSkip {
 	api := mgr.Docker()
 	why := map[string]string{}
-	poll.Until(ctx, taskTimeout(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	// The first task also waits for the manager to place them all: two more seconds a node.
+	settled, lastChange, stalled := 0, time.Now().Add(time.Duration(len(targets))*2*time.Second), false
+	poll.Until(ctx, taskLimit(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			tasks, err := api.Tasks(ctx, name)
 			if err != nil {
 				return false, nil
 			}
-			done := true
+			done, n := true, 0
 			for _, t := range targets {
 				t.container, t.ip = "", ""
 				for _, task := range tasks {
@@ -314,16 +319,24 @@ func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name stri
 						why[t.row.Hostname] = task.Status.State + ": " + task.Status.Err
 					}
 				}
-				done = done && (t.container != "" || why[t.row.Hostname] != "")
+				if t.container != "" || why[t.row.Hostname] != "" {
+					n++
+				} else {
+					done = false
+				}
 			}
-			return done, nil
+			if n > settled {
+				settled, lastChange = n, time.Now()
+			}
+			stalled = time.Since(lastChange) > TaskTimeout
+			return done || stalled, nil
 		})
 	var out []CheckSkip
 	for _, t := range targets {
 		if t.container == "" || t.ip == "" {
 			w := why[t.row.Hostname]
 			if w == "" {
-				w = msg("check.task.timeout", taskTimeout(len(targets)))
+				w = msg("check.task.timeout", TaskTimeout)
 			}
 			out = append(out, CheckSkip{t.row.Hostname, w})
 			t.container = ""

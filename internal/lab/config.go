@@ -21,9 +21,11 @@ const (
 	DefaultNodes  = 7
 	DefaultSubnet = "198.18.0.0/24"
 	MaxNodes      = 60
-	// StateRoot holds one folder per lab: keys, known_hosts, node folders, the inventory.
-	StateRoot = "/var/lib/swarmwiz/lab"
 )
+
+// StateRoot holds one folder per lab: keys, known_hosts, node folders, the inventory (a
+// variable for the tests).
+var StateRoot = "/var/lib/swarmwiz/lab"
 
 // Link names are at most 15 bytes: "swb-" + 8 and "sw-" + 8 + "-" + 2 both fit.
 var nameRE = regexp.MustCompile(`^[a-z][a-z0-9]{0,7}$`)

@@ -37,6 +37,9 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := checkFree(cfg); err != nil {
 		return nil, err
 	}
+	if err := raiseNeigh(nodesInLabs(cfg.Name) + cfg.Nodes); err != nil {
+		return nil, err
+	}
 	if old, err := Load(cfg.Name); err == nil && !recreate {
 		if old.Subnet == cfg.Subnet.String() && len(old.Nodes) == cfg.Nodes && healthy(ctx, old) {
 			return old, ErrAlreadyUp
@@ -49,6 +52,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := writeState(&inv); err != nil {
 		return nil, err
 	}
+
 	if err := runScript(ctx)(NetUpScript(&inv)); err != nil {
 		return nil, err
 	}
@@ -225,7 +229,10 @@ func Down(ctx context.Context, name string) error {
 	if err := runScript(ctx)(DownScript(name)); err != nil {
 		return err
 	}
-	return os.RemoveAll(Dir(name))
+	if err := os.RemoveAll(Dir(name)); err != nil {
+		return err
+	}
+	return restoreNeigh()
 }
 
 // Stop stops one node's daemons; its namespace and address stay.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -24,10 +25,14 @@ const Path = "/swarmwiz"
 // Image is the probe image made of one executable: a one-layer archive as `docker save`
 // writes it, for `docker load` on every node.
 type Image struct {
-	Ref     string // swarmwiz-probe:VERSION
-	ID      string // sha256 of its config: what a daemon reports once it has the image
-	Arch    string // the architecture it runs on, as `uname -m` says it
-	Archive []byte // gzipped
+	Ref  string // swarmwiz-probe:VERSION
+	ID   string // sha256 of its config: what a daemon reports once it has the image
+	Arch string // the architecture it runs on, as `uname -m` says it
+
+	layer, config []byte
+	diffID        string // the layer's sha256, hex
+	once          sync.Once
+	archive       []byte
 }
 
 // NotStaticError is an executable that needs a dynamic loader: it cannot run in an image
@@ -126,32 +131,33 @@ func (img *Image) pack(bin []byte, version string) error {
 		return err
 	}
 	sum := sha256.Sum256(config)
-	id := hex.EncodeToString(sum[:])
-	img.ID = "sha256:" + id
-	layerName := hex.EncodeToString(diff[:]) + "/layer.tar"
-	manifest, _ := json.Marshal([]map[string]any{{"Config": id + ".json", "RepoTags": []string{img.Ref}, "Layers": []string{layerName}}})
-	var out bytes.Buffer
-	tw := tar.NewWriter(&out)
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{id + ".json", config}, {layerName, layer.Bytes()}, {"manifest.json", manifest}} {
-		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: epoch, Typeflag: tar.TypeReg}); err != nil {
-			return err
-		}
-		tw.Write(f.data)
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
-	// Compressed, since it crosses the network to every node (a workshop's Wi-Fi): docker load
-	// takes a gzipped archive as it is.
-	var gz bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
-	zw.Write(out.Bytes())
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	img.Archive = gz.Bytes()
+	img.ID = "sha256:" + hex.EncodeToString(sum[:])
+	img.layer, img.config, img.diffID = layer.Bytes(), config, hex.EncodeToString(diff[:])
 	return nil
+}
+
+// Archive is the image as `docker save` writes it, gzipped. It is made on first use only: a
+// check whose nodes all have the image already (the ID tells) never spends the time.
+func (img *Image) Archive() []byte {
+	img.once.Do(func() {
+		id := img.ID[len("sha256:"):]
+		layerName := img.diffID + "/layer.tar"
+		manifest, _ := json.Marshal([]map[string]any{{"Config": id + ".json", "RepoTags": []string{img.Ref}, "Layers": []string{layerName}}})
+		// Compressed, since it crosses the network to every node (a workshop's Wi-Fi): docker
+		// load takes a gzipped archive as it is. Writing to memory cannot fail.
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		tw := tar.NewWriter(zw)
+		for _, f := range []struct {
+			name string
+			data []byte
+		}{{id + ".json", img.config}, {layerName, img.layer}, {"manifest.json", manifest}} {
+			tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: epoch, Typeflag: tar.TypeReg})
+			tw.Write(f.data)
+		}
+		tw.Close()
+		zw.Close()
+		img.archive = gz.Bytes()
+	})
+	return img.archive
 }

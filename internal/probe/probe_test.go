@@ -88,7 +88,7 @@ func TestImageFromExecutable(t *testing.T) {
 		t.Errorf("ref %q", img.Ref)
 	}
 	files := map[string][]byte{}
-	zr, err := gzip.NewReader(bytes.NewReader(img.Archive))
+	zr, err := gzip.NewReader(bytes.NewReader(img.Archive()))
 	if err != nil {
 		t.Fatal(err)
 	}
