@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/lab"
 )
 
 // Each node answers over real SSH, with strict host key checking against the lab's
@@ -134,4 +139,37 @@ func netState(t *testing.T) string {
 		b.Write(out)
 	}
 	return b.String()
+}
+
+// All lab nodes share this machine's kernel and its one neighbour table: labs of many nodes
+// in all raise its limits (30 nodes overflowed the default 1024 and dropped overlay packets
+// between random pairs), and keep this machine's own values to put back after the last lab.
+func TestLabRaisesTheSharedNeighbourTable(t *testing.T) {
+	defer swarmwiz(t, "lab", "down", "--name", "e2edown")
+	if r := swarmwiz(t, "lab", "up", "--name", "e2edown", "--nodes", "12", "--subnet", "198.19.0.0/24"); r.code != 0 {
+		t.Fatalf("lab up: %s", r)
+	}
+	total := 0
+	for _, name := range lab.Names() {
+		if inv, err := lab.Load(name); err == nil {
+			total += len(inv.Nodes)
+		}
+	}
+	need := lab.NeighNeed(total)
+	var got [3]int
+	for i, k := range []string{"gc_thresh1", "gc_thresh2", "gc_thresh3"} {
+		b, err := os.ReadFile("/proc/sys/net/ipv4/neigh/default/" + k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[i], _ = strconv.Atoi(strings.TrimSpace(string(b))); got[i] < need[i] {
+			t.Errorf("%d lab nodes in all: %s is %d, want at least %d", total, k, got[i], need[i])
+		}
+	}
+	saved, err := os.ReadFile(filepath.Join(lab.StateRoot, "neigh-limits"))
+	// Where the lab raised them (they are exactly what it needs), this machine's own are kept.
+	if got == need && err != nil {
+		t.Errorf("the machine's own limits were not kept to put back: %v", err)
+	}
+	t.Logf("%d nodes in all; kept: %s", total, strings.TrimSpace(string(saved)))
 }
