@@ -37,15 +37,19 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := checkFree(cfg); err != nil {
 		return nil, err
 	}
-	if err := raiseNeigh(nodesInLabs(cfg.Name) + cfg.Nodes); err != nil {
-		return nil, err
-	}
 	if old, err := Load(cfg.Name); err == nil && !recreate {
 		if old.Subnet == cfg.Subnet.String() && len(old.Nodes) == cfg.Nodes && healthy(ctx, old) {
+			if err := raiseNeigh(nodesInLabs("")); err != nil {
+				return nil, err
+			}
 			return old, ErrAlreadyUp
 		}
 	}
 	if err := Down(ctx, cfg.Name); err != nil {
+		return nil, err
+	}
+	// After Down: the last lab going down puts this machine's limits back.
+	if err := raiseNeigh(nodesInLabs(cfg.Name) + cfg.Nodes); err != nil {
 		return nil, err
 	}
 	inv := Plan(cfg)
