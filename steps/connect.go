@@ -103,6 +103,11 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		if !errors.As(err, &unknown) {
 			rep.Item(n.Host, err, "")
 		}
+		// Reading (it changes nothing) starts at once on this node, without waiting for the
+		// slowest node's connection; ReadFacts reports it.
+		if err == nil && readsAhead(env, st, n) {
+			n.ReadAheadErr, n.ReadAhead = readNode(ctx, env, n), true
+		}
 		return err
 	})
 	rep.Stop()

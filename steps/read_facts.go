@@ -24,13 +24,11 @@ func (ReadFacts) Title() string { return msg("facts.title", nil) }
 func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	rep := progress.Start(env.Progress(), msg("facts.progress", nil), len(st.Nodes))
 	errs := eachNode(env, st.Nodes, func(_ int, n *wizard.Node) error {
-		t0 := time.Now()
-		err := readFacts(ctx, env, n)
-		// The node read its clock somewhere between t0 and now: the midpoint is fair to a
-		// second on any network a swarm runs on.
-		mid := t0.Add(time.Since(t0) / 2)
-		if n.Facts.Time != 0 {
-			n.Skew = n.Facts.Time - mid.Unix()
+		var err error
+		if n.ReadAhead {
+			err, n.ReadAhead = n.ReadAheadErr, false
+		} else {
+			err = readNode(ctx, env, n)
 		}
 		rep.Item(n.Name(), err, factsNote(n))
 		return err
@@ -40,6 +38,30 @@ func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		return err
 	}
 	return nil
+}
+
+// readNode reads n's facts and how far its clock is from this machine's.
+func readNode(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
+	t0 := time.Now()
+	err := readFacts(ctx, env, n)
+	// The node read its clock somewhere between t0 and now: the midpoint is fair to a second
+	// on any network a swarm runs on.
+	mid := t0.Add(time.Since(t0) / 2)
+	if n.Facts.Time != 0 {
+		n.Skew = n.Facts.Time - mid.Unix()
+	}
+	return err
+}
+
+// readsAhead says whether Connect may read n's facts as soon as its connection is open,
+// instead of after every node's: where no sudo is needed (root; SudoAccess has nothing to
+// ask) and no verbose output would mix the two steps' lines.
+func readsAhead(env *wizard.Env, st *wizard.State, n *wizard.Node) bool {
+	user := n.User
+	if user == "" {
+		user = st.SSH.User
+	}
+	return user == "root" && !env.Verbose
 }
 
 // factsNote is what the progress line says of a node read: its OS and docker, or that docker

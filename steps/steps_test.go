@@ -409,3 +409,48 @@ func TestLabInstallShowsOneLine(t *testing.T) {
 		t.Errorf("a failure shows the log's last lines and its path: %v\n%s", err, text)
 	}
 }
+
+// Connect reads each root node's facts as soon as its own connection opens; ReadFacts then
+// reports them without a second read, and a node whose facts cannot be trusted fails there,
+// named, as before.
+func TestFactsReadAheadOnceRightAfterConnect(t *testing.T) {
+	nodes := fakeCluster(3)
+	nodes["10.0.0.3"].Replies["# Reads what swarmwiz needs"] = remotetest.Reply{Out: "hostname=n3\ndocker_installed=yes\ndocker=24.0.7\n" +
+		`swarm={"NodeID":"x","NodeAddr":"not-an-ip","LocalNodeState":"active","ControlAvailable":true}` + "\n"}
+	env, out := testEnv(&wizard.Scripted{}, nodes, false)
+	st := hostsState(3)
+	if err := (Connect{}).Run(context.Background(), env, st); err != nil {
+		t.Fatalf("connect: %v\n%s", err, out)
+	}
+	reads := func(a string) int {
+		n := 0
+		for _, c := range nodes[a].Commands() {
+			if strings.HasPrefix(c, "# Reads what swarmwiz needs") {
+				n++
+			}
+		}
+		return n
+	}
+	for _, n := range st.Nodes {
+		if !n.ReadAhead || reads(n.Host) != 1 {
+			t.Errorf("%s: read ahead %v, facts read %d times after connect", n.Host, n.ReadAhead, reads(n.Host))
+		}
+	}
+	err := (ReadFacts{}).Run(context.Background(), env, st)
+	if err == nil || !strings.Contains(err.Error(), "n3") || !strings.Contains(err.Error(), "not an IP address") {
+		t.Fatalf("ReadFacts: %v, want n3's address refused\n%s", err, out)
+	}
+	for _, n := range st.Nodes {
+		if reads(n.Host) != 1 || n.ReadAhead {
+			t.Errorf("%s: facts read %d times in all, read ahead still %v", n.Host, reads(n.Host), n.ReadAhead)
+		}
+	}
+	if st.Nodes[0].Facts.Hostname != "n1" || !strings.Contains(out.String(), "n1") {
+		t.Errorf("n1's facts not kept or not reported:\n%s", out)
+	}
+	// A second ReadFacts (a flow that reads again) reads anew.
+	(ReadFacts{}).Run(context.Background(), env, st)
+	if reads("10.0.0.1") != 2 {
+		t.Errorf("a second ReadFacts did not read again: %d reads", reads("10.0.0.1"))
+	}
+}

@@ -38,6 +38,10 @@ type Node struct {
 	Stale []string
 	// Skew is the node's clock minus this machine's, in seconds, when the facts were read.
 	Skew int64
+	// ReadAhead: Connect already read the facts, right after this node's connection opened
+	// (ReadAheadErr: how that went); ReadFacts takes them instead of reading again.
+	ReadAhead    bool
+	ReadAheadErr error
 }
 
 // Name is how the user knows the node: its hostname once read, its address before.
