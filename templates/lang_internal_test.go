@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"text/template"
 	"text/template/parse"
 )
 
@@ -37,8 +38,8 @@ func TestCatalogsMatchEnglish(t *testing.T) {
 			if !en[k] {
 				continue
 			}
-			want := fields(sets["en"].Lookup(k).Tree.Root)
-			for f := range fields(sets[lang].Lookup(k).Tree.Root) {
+			want := fields(mustSet(t, "en").Lookup(k).Tree.Root)
+			for f := range fields(mustSet(t, lang).Lookup(k).Tree.Root) {
 				if !want[f] {
 					t.Errorf("%s.tmpl %q uses %s, which the English sentence does not: it would render <no value>", lang, k, f)
 				}
@@ -143,4 +144,13 @@ func TestSetLang(t *testing.T) {
 	if l := Langs(); !sort.StringsAreSorted(l[1:]) || l[0] != "en" {
 		t.Errorf("Langs() = %v", l)
 	}
+}
+
+func mustSet(t *testing.T, lang string) *template.Template {
+	t.Helper()
+	s, ok := set(lang)
+	if !ok {
+		t.Fatalf("no catalog for %s", lang)
+	}
+	return s
 }

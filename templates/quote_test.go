@@ -35,7 +35,7 @@ func TestShellTemplatesQuoteEveryValue(t *testing.T) {
 			continue
 		}
 		checked++
-		tmpl := base.Lookup(filepath.Base(f))
+		tmpl := base().Lookup(filepath.Base(f))
 		if tmpl == nil || tmpl.Tree == nil {
 			t.Fatalf("%s: not parsed", f)
 		}

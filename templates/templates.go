@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"text/template"
 	"text/template/parse"
@@ -40,24 +41,34 @@ var funcs = template.FuncMap{
 	"table": Table,
 	// list makes a header: {{table (list "NODE" "ADDRESS") .Rows}}.
 	"list": func(cells ...string) []string { return cells },
-	// msg is a catalog sentence inside a text, in the user's language: {{msg "key" .}}.
-	"msg": func(key string, data ...any) string {
+}
+
+// msg is a catalog sentence inside a text, in the user's language: {{msg "key" .}}. Added at
+// init: it renders through the sets that funcs itself builds.
+func init() {
+	funcs["msg"] = func(key string, data ...any) string {
 		var d any
 		if len(data) > 0 {
 			d = data[0]
 		}
 		return Msg(key, d)
-	},
+	}
 }
 
 // base is every template with the English catalog; each other messages/<lang>.tmpl is a
-// copy of base with that catalog parsed over it, so a key it lacks stays English.
-var base = template.Must(template.New("").Funcs(funcs).ParseFS(files,
-	"lab/*.tmpl", "docker/*.tmpl", "messages/en.tmpl", "text/*.tmpl", "bench/*.tmpl", "os/*.tmpl"))
+// copy of base with that catalog parsed over it, so a key it lacks stays English. Each set is
+// parsed when first used: `swarmwiz version` and an English run never parse the others.
+var base = sync.OnceValue(parseEnglish)
 
-// sets are the template sets by language; current is the one Render uses.
+func parseEnglish() *template.Template {
+	return template.Must(template.New("").Funcs(funcs).ParseFS(files,
+		"lab/*.tmpl", "docker/*.tmpl", "messages/en.tmpl", "text/*.tmpl", "bench/*.tmpl", "os/*.tmpl"))
+}
+
+// sets are the template sets by language, each parsed once on first use; current is the
+// set Render uses (nil: English, not parsed yet).
 var (
-	sets    = loadLangs()
+	sets    = langSets()
 	current atomic.Pointer[langSet]
 )
 
@@ -66,19 +77,38 @@ type langSet struct {
 	t    *template.Template
 }
 
-func init() { current.Store(&langSet{"en", sets["en"]}) }
+// set is lang's template set; ok is false for a language without a catalog.
+func set(lang string) (t *template.Template, ok bool) {
+	load, ok := sets[lang]
+	if !ok {
+		return nil, false
+	}
+	return load(), true
+}
 
-func loadLangs() map[string]*template.Template {
-	out := map[string]*template.Template{"en": base}
+// cur is the set in use, and its language.
+func cur() *langSet {
+	if c := current.Load(); c != nil {
+		return c
+	}
+	c := &langSet{"en", base()}
+	current.CompareAndSwap(nil, c)
+	return current.Load()
+}
+
+func langSets() map[string]func() *template.Template {
+	out := map[string]func() *template.Template{"en": base}
 	names, _ := fs.Glob(files, "messages/*.tmpl")
 	for _, name := range names {
 		lang := strings.TrimSuffix(path.Base(name), ".tmpl")
 		if lang == "en" {
 			continue
 		}
-		// Cloned before any template ran: text/template refuses a clone after Execute.
-		t := template.Must(template.Must(base.Clone()).ParseFS(files, name))
-		out[lang] = t
+		// Parsed anew rather than cloned from base: text/template refuses to clone a set
+		// that has already run, and English may have run by then.
+		out[lang] = sync.OnceValue(func() *template.Template {
+			return template.Must(parseEnglish().ParseFS(files, name))
+		})
 	}
 	return out
 }
@@ -99,16 +129,16 @@ func Langs() []string {
 // that is: a language without a catalog is English, with no error.
 func SetLang(lang string) string {
 	lang = strings.ToLower(strings.TrimSpace(lang))
-	t, ok := sets[lang]
+	t, ok := set(lang)
 	if !ok {
-		lang, t = "en", sets["en"]
+		lang, t = "en", base()
 	}
 	current.Store(&langSet{lang, t})
 	return lang
 }
 
 // Lang is the language in use.
-func Lang() string { return current.Load().lang }
+func Lang() string { return cur().lang }
 
 // LangFromEnv is the language the environment asks for, as gettext reads it: the locale is
 // the first set of LC_ALL, LC_MESSAGES, LANG ("ko_KR.UTF-8" is Korean); in the C or POSIX
@@ -144,7 +174,7 @@ func langOf(locale string) string {
 // {{define}} name) with data.
 func Render(name string, data any) (string, error) {
 	var b bytes.Buffer
-	if err := current.Load().t.ExecuteTemplate(&b, name, data); err != nil {
+	if err := cur().t.ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("template %s: %w", name, err)
 	}
 	return b.String(), nil
@@ -184,13 +214,13 @@ type Sentence string
 func (s Sentence) Error() string { return Msg(string(s), nil) }
 
 // Has says whether the catalog or the templates define name.
-func Has(name string) bool { return current.Load().t.Lookup(name) != nil }
+func Has(name string) bool { return cur().t.Lookup(name) != nil }
 
 // Phrases are runs of four or more plain words from lang's catalog that no other catalog
 // has: the words a screen shows only in that language. The tests look for English ones on a
 // Korean screen; commands and names shared by every catalog are never among them.
 func Phrases(lang string) []string {
-	t, ok := sets[lang]
+	t, ok := set(lang)
 	if !ok {
 		return nil
 	}
