@@ -117,11 +117,28 @@ func size(bin string, n, runs int) error {
 		wiz, base, ratios = append(wiz, a), append(base, b), append(ratios, a/b)
 		fmt.Printf("  %d nodes, run %d: swarmwiz %.2fs, baseline %.2fs, ratio %.2f\n", n, i+1, a, b, a/b)
 	}
+	// The fastest order, for what the wizard's checks cost (see bare).
+	var bares []float64
+	for i := 0; i < runs; i++ {
+		if err := reset(inv); err != nil {
+			return err
+		}
+		d, err := bare(inv, 3)
+		if err != nil {
+			return fmt.Errorf("bare: %w", err)
+		}
+		bares = append(bares, d.Seconds())
+	}
+	fmt.Printf("bare %d nodes (connect, init, joins only; no facts, preflight or verify): median %.2fs; swarmwiz spends %.2fs more (%.0f%% of its time)\n",
+		n, median(bares), median(wiz)-median(bares), 100*(median(wiz)-median(bares))/median(wiz))
 	var ph []string
 	for _, p := range phases {
 		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
 	}
 	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
+	checks := median(perPhase["steps.ReadFacts"]) + median(perPhase["steps.Preflight"])
+	fmt.Printf("checks %d nodes: facts + preflight %.2fs, %.0f%% of swarmwiz's median (facts are read during connect where the node needs no sudo)\n",
+		n, checks, 100*checks/median(wiz))
 	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
 		n, n-3, median(wiz), median(base), median(ratios))
 	if err := reset(inv); err != nil {

@@ -294,3 +294,42 @@ func TestStatusFindsTheOnlyLab(t *testing.T) {
 		t.Errorf("status with two labs should name its own flags: %s", r)
 	}
 }
+
+// A worker that goes down while the managers are still joining does not stop them: the
+// managers complete, the other workers join, the stopped worker is named with what failed,
+// and once it is back a re-run finishes the cluster.
+func TestWorkerStoppedWhileManagersJoin(t *testing.T) {
+	nodes := sharedLab(t)
+	s := startPTY(t, nil, "create", "--lab", labName, "--managers", "3", "--advertise-addr", nodes[0].Address, "--yes")
+	s.expect("Which node starts")
+	s.send(keyEnter) // node1
+	s.expect("Choose 2 more managers")
+	s.send(keyEnter) // node2 and node3
+	s.expect("joining as a manager")
+	stopNode(t, "node7")
+	code := s.wait()
+	out := s.text()
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "node7") || !strings.Contains(out, "swarm join") {
+		t.Errorf("the stopped worker and its command are not named:\n%s", out)
+	}
+	managers, workers := 0, map[string]bool{}
+	for _, r := range nodeLs(t, nodes[0]) {
+		switch ms, _ := r["ManagerStatus"].(string); {
+		case ms == "Leader" || ms == "Reachable":
+			managers++
+		case ms == "":
+			workers[r["Hostname"].(string)] = true
+		}
+	}
+	if managers != 3 || len(workers) != 3 || workers["node7"] {
+		t.Errorf("want 3 managers reachable and node4-6 as workers, got %d managers, workers %v\n%s", managers, workers, out)
+	}
+	if r := swarmwiz(t, "lab", "start", "--name", labName, "node7"); r.code != 0 {
+		t.Fatal(r)
+	}
+	createSeed(t)
+	planned(t, nodes[0], nodes, 3)
+}
