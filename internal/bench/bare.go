@@ -46,7 +46,9 @@ func bare(inv *lab.Inventory, managers int) (time.Duration, error) {
 	if err := apis[0].Post(ctx, "/swarm/init", map[string]string{"ListenAddr": "0.0.0.0:2377", "AdvertiseAddr": first}, nil); err != nil {
 		return 0, fmt.Errorf("init: %w", err)
 	}
-	var sw struct{ JoinTokens struct{ Worker, Manager string } }
+	var sw struct {
+		JoinTokens struct{ Worker, Manager string }
+	}
 	if err := apis[0].Get(ctx, "/swarm", &sw); err != nil {
 		return 0, err
 	}
