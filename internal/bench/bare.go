@@ -22,25 +22,14 @@ func bare(inv *lab.Inventory, managers int) (time.Duration, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	t0 := time.Now()
-	apis := make([]docker.API, len(inv.Nodes))
-	errs := make([]error, len(inv.Nodes))
-	var wg sync.WaitGroup
-	for i, n := range inv.Nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := remote.Dial(ctx, remote.Target{Host: n.Address, User: inv.User, IdentityFiles: []string{inv.IdentityFile}, KnownHostsFile: inv.KnownHostsFile})
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			context.AfterFunc(ctx, func() { c.Close() })
-			apis[i] = docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return c.DialUnix(ctx, remote.DockerSocket) }}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	clients, err := dialNodes(ctx, inv)
+	if err != nil {
 		return 0, err
+	}
+	apis := make([]docker.API, len(clients))
+	for i, c := range clients {
+		defer c.Close()
+		apis[i] = docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return c.DialUnix(ctx, remote.DockerSocket) }}
 	}
 	first := inv.Nodes[0].Address
 	if err := apis[0].Post(ctx, "/swarm/init", map[string]string{"ListenAddr": "0.0.0.0:2377", "AdvertiseAddr": first}, nil); err != nil {
@@ -58,6 +47,8 @@ func bare(inv *lab.Inventory, managers int) (time.Duration, error) {
 			return 0, fmt.Errorf("%s: %w", inv.Nodes[i].Name, err)
 		}
 	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(inv.Nodes))
 	for i := managers; i < len(inv.Nodes); i++ {
 		wg.Add(1)
 		go func() {

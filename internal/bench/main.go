@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -244,29 +245,46 @@ func writeInputs(dir string, inv *lab.Inventory) (string, string, error) {
 func reset(inv *lab.Inventory) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	clients, err := dialNodes(ctx, inv)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
-	errs := make([]error, len(inv.Nodes))
-	for i, n := range inv.Nodes {
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := remote.Dial(ctx, remote.Target{Host: n.Address, User: inv.User, IdentityFiles: []string{inv.IdentityFile}, KnownHostsFile: inv.KnownHostsFile})
-			if err != nil {
-				errs[i] = err
-				return
-			}
 			defer c.Close()
 			// Ignore "not part of a swarm": the node is already out.
 			c.Run(ctx, "docker swarm leave --force")
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
 	return nil
+}
+
+// dialNodes opens one SSH connection to every node of the lab, all at once.
+func dialNodes(ctx context.Context, inv *lab.Inventory) ([]*remote.Client, error) {
+	clients := make([]*remote.Client, len(inv.Nodes))
+	errs := make([]error, len(inv.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range inv.Nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			clients[i], errs[i] = remote.Dial(ctx, remote.Target{Host: n.Address, User: inv.User, IdentityFiles: []string{inv.IdentityFile}, KnownHostsFile: inv.KnownHostsFile})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, c := range clients {
+			if c != nil {
+				c.Close()
+			}
+		}
+		return nil, err
+	}
+	return clients, nil
 }
 
 func median(xs []float64) float64 {
