@@ -298,7 +298,7 @@ func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name stri
 	api := mgr.Docker()
 	why := map[string]string{}
 	// The first task also waits for the manager to place them all: two more seconds a node.
-	settled, lastChange, stalled := 0, time.Now().Add(time.Duration(len(targets))*2*time.Second), false
+	settled, lastChange := 0, time.Now().Add(time.Duration(len(targets))*2*time.Second)
 	poll.Until(ctx, taskLimit(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			tasks, err := api.Tasks(ctx, name)
@@ -328,8 +328,7 @@ func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name stri
 			if n > settled {
 				settled, lastChange = n, time.Now()
 			}
-			stalled = time.Since(lastChange) > TaskTimeout
-			return done || stalled, nil
+			return done || time.Since(lastChange) > TaskTimeout, nil
 		})
 	var out []CheckSkip
 	for _, t := range targets {

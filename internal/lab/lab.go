@@ -56,7 +56,6 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := writeState(&inv); err != nil {
 		return nil, err
 	}
-
 	if err := runScript(ctx)(NetUpScript(&inv)); err != nil {
 		return nil, err
 	}
