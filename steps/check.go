@@ -41,8 +41,11 @@ type Check struct {
 // their tasks one after another over a minute and a half, each node a little later.
 var TaskTimeout = 40 * time.Second
 
-// taskLimit bounds the whole wait: TaskTimeout and ten seconds a node. The first task may
-// take TaskTimeout and two seconds a node.
+// PlacePerNode is what the first task may take beyond TaskTimeout, per node: the manager
+// places them all before any starts.
+var PlacePerNode = 2 * time.Second
+
+// taskLimit bounds the whole wait: TaskTimeout and ten seconds a node.
 func taskLimit(nodes int) time.Duration {
 	return TaskTimeout + time.Duration(nodes)*10*time.Second
 }
@@ -297,8 +300,7 @@ func loadProbe(ctx context.Context, env *wizard.Env, targets []*probeTarget) (st
 func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name string, targets []*probeTarget) []CheckSkip {
 	api := mgr.Docker()
 	why := map[string]string{}
-	// The first task also waits for the manager to place them all: two more seconds a node.
-	settled, lastChange := 0, time.Now().Add(time.Duration(len(targets))*2*time.Second)
+	settled, lastChange := 0, time.Now().Add(time.Duration(len(targets))*PlacePerNode)
 	poll.Until(ctx, taskLimit(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			tasks, err := api.Tasks(ctx, name)

@@ -1,12 +1,15 @@
 package steps
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/probe"
+	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -138,5 +141,35 @@ func TestCheckOffered(t *testing.T) {
 		if got := tc.c.SkipIn(env, st); got != tc.skip {
 			t.Errorf("%+v interactive=%v dry=%v: skip %v, want %v", tc.c, tc.interactive, tc.dry, got, tc.skip)
 		}
+	}
+}
+
+// The wait for the probe tasks ends once none has started for TaskTimeout: the node whose
+// task never starts is named with why, the one that runs is tested.
+func TestWaitTasksEndsWhenTasksStopStarting(t *testing.T) {
+	oldWait, oldPlace := TaskTimeout, PlacePerNode
+	TaskTimeout, PlacePerNode = 300*time.Millisecond, 0
+	defer func() { TaskTimeout, PlacePerNode = oldWait, oldPlace }()
+	mgr := &remotetest.Node{Replies: map[string]remotetest.Reply{
+		"API GET /tasks": {Out: `[{"NodeID":"id1","Status":{"State":"running","ContainerStatus":{"ContainerID":"c1"}},` +
+			`"NetworksAttachments":[{"Network":{"Spec":{"Name":"probe"}},"Addresses":["10.0.9.2/24"]}]},` +
+			`{"NodeID":"id2","Status":{"State":"preparing"}}]`},
+	}}
+	env, _ := testEnv(&wizard.Scripted{}, nil, false)
+	n := &wizard.Node{Host: "10.0.0.1", Conn: mgr}
+	targets := []*probeTarget{
+		{row: docker.Node{ID: "id1", Hostname: "n1"}, node: n},
+		{row: docker.Node{ID: "id2", Hostname: "n2"}},
+	}
+	t0 := time.Now()
+	skipped := waitTasks(context.Background(), env, n, "probe", targets)
+	if took := time.Since(t0); took > 5*time.Second {
+		t.Errorf("the wait went on for %v after the tasks stopped starting", took)
+	}
+	if len(skipped) != 1 || skipped[0].Node != "n2" || !strings.Contains(skipped[0].Why, "did not start") {
+		t.Errorf("want n2 named as not started, got %+v", skipped)
+	}
+	if targets[0].container != "c1" || targets[0].ip != "10.0.9.2" {
+		t.Errorf("n1's task not taken: %+v", targets[0])
 	}
 }
