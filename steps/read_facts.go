@@ -57,11 +57,7 @@ func readNode(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 // instead of after every node's: where no sudo is needed (root; SudoAccess has nothing to
 // ask) and no verbose output would mix the two steps' lines.
 func readsAhead(env *wizard.Env, st *wizard.State, n *wizard.Node) bool {
-	user := n.User
-	if user == "" {
-		user = st.SSH.User
-	}
-	return user == "root" && !env.Verbose
+	return asRoot(st, n) && !env.Verbose
 }
 
 // factsNote is what the progress line says of a node read: its OS and docker, or that docker

@@ -20,11 +20,19 @@ func (SudoAccess) Title() string { return msg("sudo.title", nil) }
 
 func (SudoAccess) Skip(st *wizard.State) bool {
 	for _, n := range st.Nodes {
-		if n.User != "" && n.User != "root" || n.User == "" && st.SSH.User != "root" {
+		if !asRoot(st, n) {
 			return false
 		}
 	}
 	return true
+}
+
+// asRoot says whether the run logs in to n as root: its own user, else the run's.
+func asRoot(st *wizard.State, n *wizard.Node) bool {
+	if n.User != "" {
+		return n.User == "root"
+	}
+	return st.SSH.User == "root"
 }
 
 func (SudoAccess) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {

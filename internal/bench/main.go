@@ -137,9 +137,6 @@ func size(bin string, n, runs int) error {
 		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
 	}
 	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
-	checks := median(perPhase["steps.ReadFacts"]) + median(perPhase["steps.Preflight"])
-	fmt.Printf("checks %d nodes: facts + preflight %.2fs, %.0f%% of swarmwiz's median (facts are read during connect where the node needs no sudo)\n",
-		n, checks, 100*checks/median(wiz))
 	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
 		n, n-3, median(wiz), median(base), median(ratios))
 	if err := reset(inv); err != nil {
