@@ -2,7 +2,10 @@ package steps
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +103,15 @@ func TestDiagnose(t *testing.T) {
 			"node2 → node4: DNS failed: the swarm's DNS does not list node4's task",
 			"Fix: open 7946/udp on node4: ufw allow 7946/udp",
 		}},
+		{name: "UDP only", res: pairs(names, func(from, to string) CheckPair {
+			if from == "node3" && to == "node4" {
+				return CheckPair{UDP: "no answer to a 32-byte datagram", UDPLarge: probe.NotTried}
+			}
+			return CheckPair{}
+		}), problems: 1, want: []string{
+			"node3 → node4: UDP failed: UDP gets no answer while TCP works",
+			"node3 → node4: TCP crosses the overlay, so VXLAN 4789/udp, which carries both, is open",
+		}},
 		{name: "encrypted", res: pairs(names, cut3), encrypted: true, problems: 6, want: []string{
 			"An encrypted overlay also needs ESP (IP protocol 50) between the nodes",
 		}},
@@ -171,5 +183,51 @@ func TestWaitTasksEndsWhenTasksStopStarting(t *testing.T) {
 	}
 	if targets[0].container != "c1" || targets[0].ip != "10.0.9.2" {
 		t.Errorf("n1's task not taken: %+v", targets[0])
+	}
+}
+
+// A link that fails once is tried again on its own; one that passes then counts as working
+// and is counted as passed on a second try, one that fails again stays failed.
+func TestRetryFailedTriesOnlyFailedLinksAgain(t *testing.T) {
+	names := []string{"n1", "n2", "n3"}
+	live := targetsOf(names, nil)
+	for i, tg := range live {
+		tg.ip = fmt.Sprintf("10.0.9.%d", i+2)
+	}
+	bad := probe.Link{UDP: "no answer to a 32-byte datagram", UDPLarge: probe.NotTried}
+	link := func(node string, l probe.Link) probe.Link { l.Peer = probe.Peer{Node: node}; return l }
+	reports := []probe.Report{
+		{Node: "n1", Links: []probe.Link{link("n2", bad), link("n3", probe.Link{})}},
+		{Node: "n2", Links: []probe.Link{link("n1", probe.Link{}), link("n3", probe.Link{})}},
+		{Node: "n3", Links: []probe.Link{link("n1", bad), link("n2", probe.Link{})}},
+	}
+	var mu sync.Mutex
+	asked := map[int][]string{}
+	try := func(i int, peers []string, r *probe.Report) error {
+		mu.Lock()
+		asked[i] = peers
+		mu.Unlock()
+		r.Node = names[i]
+		if i == 0 { // n1 → n2 passes this time, n3 → n1 fails again
+			r.Links = []probe.Link{link("n2", probe.Link{})}
+		} else {
+			r.Links = []probe.Link{link("n1", bad)}
+		}
+		return nil
+	}
+	env, _ := testEnv(&wizard.Scripted{}, nil, false)
+	res := &CheckResult{}
+	if err := retryFailed(context.Background(), env, live, reports, res, try); err != nil {
+		t.Fatal(err)
+	}
+	want := map[int][]string{0: {"n2=10.0.9.3"}, 2: {"n1=10.0.9.2"}}
+	if !reflect.DeepEqual(asked, want) {
+		t.Errorf("tried again: %v, want only the failed links %v", asked, want)
+	}
+	if res.Retried != 1 || !reports[0].Links[0].OK() || reports[2].Links[0].OK() || !reports[0].Links[1].OK() {
+		t.Errorf("retried %d, reports %+v", res.Retried, reports)
+	}
+	if got := CheckText(&CheckResult{Retried: 1, Network: "overlay"}); !strings.Contains(got, "1 pair passed only on a second try") {
+		t.Errorf("the matrix does not say a pair passed on a second try:\n%s", got)
 	}
 }

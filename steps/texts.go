@@ -163,6 +163,9 @@ func CheckText(r *CheckResult) string {
 	for _, f := range r.Fixes {
 		lines = append(lines, "  • "+f)
 	}
+	if r.Retried > 0 {
+		lines = append(lines, msg("check.retried", r.Retried))
+	}
 	if r.Mesh != "" {
 		lines = append(lines, msg("check.mesh", r.Mesh))
 	}
