@@ -6,7 +6,7 @@ BIN      := bin/swarmwiz
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Labs the end-to-end tests create; removed before and after every run.
-E2E_LABS := e2e e2edown e2epool
+E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3
 
 .PHONY: build test unit e2e prereqs clean-labs bench fuzz
 
@@ -27,9 +27,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/plan
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNodeLs$$' -fuzztime $(FUZZTIME) ./internal/docker
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSwarm$$' -fuzztime $(FUZZTIME) ./internal/docker
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/classroom
 
+# The classroom's end-to-end test drives a real browser: Debian's chromium, headless.
 prereqs: build
-	@if [ "$$(id -u)" = 0 ]; then $(BIN) lab check --install --host-daemons stop; fi
+	@if [ "$$(id -u)" = 0 ]; then $(BIN) lab check --install --host-daemons stop; \
+	  command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; fi
 
 clean-labs: build
 	@if [ "$$(id -u)" = 0 ]; then for l in $(E2E_LABS); do $(BIN) lab down --name $$l; done; fi

@@ -76,6 +76,7 @@ func (c Check) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 	if err != nil {
 		return err
 	}
+	env.Class.Check(res.Working, res.Total, res.Problems)
 	if env.JSON != nil && !c.Offer {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintln(env.JSON, string(b))

@@ -33,6 +33,11 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return nil
 	}
 	env.Println(PreflightText(findings))
+	for _, f := range findings {
+		if f.Level == preflight.Error {
+			env.Class.Problem(f.Node, f.Check+": "+f.Result, f.Fix)
+		}
+	}
 	changes, nodes := len(st.Done), len(st.Nodes)
 	if err := p.resolve(ctx, env, st); err != nil {
 		return err

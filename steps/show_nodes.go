@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/swarmwiz/swarmwiz/internal/classroom"
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
@@ -52,6 +53,7 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		return err
 	}
 	h := Health(rows)
+	env.Class.Nodes(classRows(rows))
 	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", h))
 	var verdict *failure.StatusError
 	var certs []CertInfo
@@ -164,4 +166,13 @@ func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h He
 	}
 	_, err = fmt.Fprintln(env.JSON, string(b))
 	return err
+}
+
+// classRows is the node table as the classroom page shows it.
+func classRows(rows []docker.Node) []classroom.NodeRow {
+	out := make([]classroom.NodeRow, len(rows))
+	for i, r := range rows {
+		out[i] = classroom.NodeRow{Hostname: r.Hostname, Status: r.Status, Availability: r.Availability, Manager: r.ManagerStatus}
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/swarmwiz/swarmwiz/internal/classroom"
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
@@ -87,7 +88,8 @@ var goldens = map[string]func() (string, error){
 	"open-port": ok(strings.Join([]string{docker.Cmd("open-port", map[string]string{"Firewall": "firewalld", "Port": "4789/udp", "Proto": "udp", "Number": "4789"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "ufw", "Port": "7946/tcp", "Proto": "tcp", "Number": "7946"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "", "Port": "4789/udp", "Proto": "udp", "Number": "4789"})}, "\n")),
-	"managers-seen": ok(steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", "yes"}, {"?", "198.18.0.3", "no"}, {"swarm-manager-03.example.lan", "198.18.0.4", "no"}})),
+	"managers-seen":       ok(steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", "yes"}, {"?", "198.18.0.3", "no"}, {"swarm-manager-03.example.lan", "198.18.0.4", "no"}})),
+	"classroom-report.md": func() (string, error) { return classroom.Markdown(sampleRoom(), sampleNow) },
 	"check-matrix": ok(steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"node1", "swarm-worker-01.example.lan", "node3"},
 		Pairs: []steps.CheckPair{{From: "node1", To: "swarm-worker-01.example.lan", OK: true}, {From: "node1", To: "node3", OK: false},
 			{From: "swarm-worker-01.example.lan", To: "node1", OK: true}, {From: "swarm-worker-01.example.lan", To: "node3", OK: false},
@@ -190,4 +192,33 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+var sampleNow = time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+
+// sampleRoom is a classroom of two learners as their events leave it: one finished, one
+// stopped by preflight.
+func sampleRoom() *classroom.Room {
+	r := classroom.NewRoom()
+	at := func(s int) time.Time { return sampleNow.Add(time.Duration(s-600) * time.Second) }
+	for _, e := range []struct {
+		s int
+		e classroom.Event
+	}{
+		{0, classroom.Event{Learner: "minji", Kind: classroom.KindStart, Command: "create"}},
+		{1, classroom.Event{Learner: "minji", Kind: classroom.KindStep, Step: 1, Title: "Connect to the nodes"}},
+		{3, classroom.Event{Learner: "minji", Kind: classroom.KindStep, Step: 2, Title: "Join the workers"}},
+		{8, classroom.Event{Learner: "minji", Kind: classroom.KindNodes, Nodes: []classroom.NodeRow{
+			{Hostname: "node1", Status: "Ready", Availability: "Active", Manager: "Leader"},
+			{Hostname: "node2", Status: "Ready", Availability: "Active"}}}},
+		{9, classroom.Event{Learner: "minji", Kind: classroom.KindEnd, OK: true}},
+		{0, classroom.Event{Learner: "tom | 2", Kind: classroom.KindStart, Command: "create"}},
+		{2, classroom.Event{Learner: "tom | 2", Kind: classroom.KindStep, Step: 1, Title: "Connect to the nodes"}},
+		{6, classroom.Event{Learner: "tom | 2", Kind: classroom.KindStep, Step: 2, Title: "Check before any change"}},
+		{7, classroom.Event{Learner: "tom | 2", Kind: classroom.KindProblem, Node: "node2", Text: "port 2377/tcp: blocked", Fix: "on node1, let 2377/tcp in"}},
+		{7, classroom.Event{Learner: "tom | 2", Kind: classroom.KindEnd, Error: "Check before any change: preflight found 1 problem"}},
+	} {
+		r.Apply(e.e, at(e.s))
+	}
+	return r
 }

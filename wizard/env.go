@@ -13,6 +13,7 @@ import (
 	"github.com/AlecAivazis/survey/v2/core"
 	"github.com/mattn/go-isatty"
 
+	"github.com/swarmwiz/swarmwiz/internal/classroom"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/runbook"
 )
@@ -37,6 +38,10 @@ type Env struct {
 	Self        string        // the running swarmwiz executable: the probe image is made of it
 	RecordFile  string        // --record FILE
 	Record      *runbook.Book // the runbook being written to RecordFile; nil: none
+	// The classroom this run reports to (--classroom, --classroom-code, --name), and its
+	// sender; Class is nil when there is none.
+	ClassroomURL, ClassroomCode, Learner string
+	Class                                *classroom.Client
 
 	con *progress.Console // the one writer of Out and Err; made at the first line
 }

@@ -48,6 +48,7 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 			env.Printf("\n[%d] %s\n", n, s.Title())
 		}
 		env.Record.Step(n, s.Title())
+		env.Class.Step(n, s.Title())
 		t0 := time.Now()
 		err := s.Run(ctx, env, st)
 		if env.Timings != nil {

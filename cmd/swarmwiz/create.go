@@ -29,6 +29,7 @@ type planFlags struct {
 	init                                                                      initFlags
 	flags                                                                     *pflag.FlagSet // to tell a flag given as 0 from one not given
 	output                                                                    string         // --output, where the command has it
+	loaded                                                                    *plan.Plan     // the plan file, once read
 }
 
 func (p *planFlags) add(c *cobra.Command, full bool) {
@@ -70,6 +71,7 @@ func (p *planFlags) state() (*wizard.State, error) {
 			return nil, err
 		}
 		st = steps.FromPlan(pl)
+		p.loaded = pl
 	}
 	if p.lab != "" {
 		st.LabName = p.lab
@@ -203,6 +205,9 @@ func teachFlags(c *cobra.Command, env *wizard.Env) {
 	f.BoolVarP(&env.Quiet, "quiet", "q", false, "")
 	f.BoolVarP(&env.Verbose, "verbose", "v", false, "")
 	f.StringVar(&env.RecordFile, "record", "", "")
+	f.StringVar(&env.ClassroomURL, "classroom", "", "")
+	f.StringVar(&env.ClassroomCode, "classroom-code", "", "")
+	f.StringVar(&env.Learner, "name", "", "")
 }
 
 // outputFlag adds --output; json sends the result to stdout and everything else to stderr.
@@ -311,7 +316,21 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		// A run that stops closes the runbook with its account; one that finishes, here.
 		defer env.Record.Close("")
 	}
-	return run(cmd.Context(), env, st, flow)
+	if err := joinClassroom(env, p.loaded); err != nil {
+		return err
+	}
+	if env.Class == nil {
+		return run(cmd.Context(), env, st, flow)
+	}
+	name := cmd.Name()
+	if !cmd.HasParent() {
+		name = "create"
+	}
+	env.Class.Start(name)
+	err = run(cmd.Context(), env, st, flow)
+	env.Class.End(err)
+	env.Class.Close()
+	return err
 }
 
 func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {

@@ -54,9 +54,15 @@ func describeFlag(c *cobra.Command, f *pflag.Flag) {
 	if path == "" {
 		path = ".create" // `swarmwiz` alone runs create, with its flags
 	}
-	if s, ok := catalog("flag"+path+"."+f.Name, flagData); ok {
-		f.Usage = s
-	} else if s, ok := catalog("flag."+f.Name, flagData); ok {
+	// The command's own sentence, else its parent's (a lab's --name on every lab command), else
+	// the one for every command.
+	for p := path; p != ""; p = p[:strings.LastIndex(p, ".")] {
+		if s, ok := catalog("flag"+p+"."+f.Name, flagData); ok {
+			f.Usage = s
+			return
+		}
+	}
+	if s, ok := catalog("flag."+f.Name, flagData); ok {
 		f.Usage = s
 	}
 }

@@ -95,7 +95,7 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	var lang string
 	// Read before cobra parses (langFromArgs); declared so that every command accepts it.
 	root.PersistentFlags().StringVar(&lang, "lang", "", "")
-	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newChangeRole(env, run, wizard.Manager), newChangeRole(env, run, wizard.Worker), newRecover(env, run), newDrill(env, run), newUnlock(env, run), newRotateTokens(env, run), newLab(env), newProbe())
+	root.AddCommand(newVersion(), create, newStatus(env, run), newLeave(env, run), newCheck(env, run), newChangeRole(env, run, wizard.Manager), newChangeRole(env, run, wizard.Worker), newRecover(env, run), newDrill(env, run), newUnlock(env, run), newRotateTokens(env, run), newLab(env), newProbe(), newClassroom(env))
 	describe(root)
 	return root
 }

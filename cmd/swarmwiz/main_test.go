@@ -170,3 +170,20 @@ func TestInitOptionsFlags(t *testing.T) {
 		t.Errorf("a bad dataPathPort in the plan: exit %d %q, want its line (13)", code, errOut)
 	}
 }
+
+// An instructor's plan carries the classroom; a flag beside it wins; a classroom without a
+// name is refused before anything runs, naming the flag.
+func TestClassroomFromPlanAndFlags(t *testing.T) {
+	f := writePlan(t, planText+"classroom:\n  url: http://127.0.0.1:1\n  code: ABC234\n  name: from-plan\n")
+	code, st, env, errOut := call(t, "create", "--config", f, "--name", "Minji")
+	if code != 0 || st == nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if env.ClassroomURL != "http://127.0.0.1:1" || env.ClassroomCode != "ABC234" || env.Learner != "Minji" {
+		t.Errorf("classroom: %q %q %q", env.ClassroomURL, env.ClassroomCode, env.Learner)
+	}
+	code, st, _, errOut = call(t, "status", "--host", "10.0.0.11", "--classroom", "http://127.0.0.1:1", "--classroom-code", "X")
+	if code != 2 || st != nil || !strings.Contains(errOut, "--classroom needs --name") {
+		t.Errorf("want exit 2 naming --name, nothing run: exit %d %s", code, errOut)
+	}
+}

@@ -13,13 +13,19 @@ import (
 // how a test makes a fault on purpose.
 func inNode(t *testing.T, node int, ns string, args ...string) {
 	t.Helper()
+	inLabNode(t, labName, node, ns, args...)
+}
+
+// inLabNode is inNode in the lab called lab.
+func inLabNode(t *testing.T, lab string, node int, ns string, args ...string) {
+	t.Helper()
 	// A node's processes come and go (an sshd child per connection): enter through a
 	// long-lived one, dockerd where it runs, and try again if the one chosen has just ended.
 	var out []byte
 	var err error
 	var full []string
 	for try := 0; try < 5; try++ {
-		pids, perr := exec.Command("ip", "netns", "pids", "swz-"+labName+"-"+string(rune('0'+node))).Output()
+		pids, perr := exec.Command("ip", "netns", "pids", "swz-"+lab+"-"+string(rune('0'+node))).Output()
 		fields := strings.Fields(string(pids))
 		if perr != nil || len(fields) == 0 {
 			t.Fatalf("node%d has no processes: %v", node, perr)

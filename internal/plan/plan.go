@@ -38,6 +38,16 @@ type Plan struct {
 	// Init holds what only `docker swarm init` can be told; absent: docker's defaults.
 	Init  *Init  `yaml:"init,omitempty"`
 	Nodes []Node `yaml:"nodes"`
+	// Classroom sends the run's progress to an instructor's classroom page.
+	Classroom *Classroom `yaml:"classroom,omitempty"`
+}
+
+// Classroom is where a learner's wizard reports: the page's address, its join code, and the
+// learner's name there.
+type Classroom struct {
+	URL  string `yaml:"url"`
+	Code string `yaml:"code"`
+	Name string `yaml:"name"`
 }
 
 // Init is the plan's init section. UnlockKeyFile names where an autolocked swarm's unlock

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/swarmwiz/swarmwiz/internal/classroom"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/plan"
+	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// joinClassroom starts env's classroom sender when the flags or the plan name a classroom
+// (flags win); a classroom named without its code or the learner's name is bad input.
+func joinClassroom(env *wizard.Env, pl *plan.Plan) error {
+	if pl != nil && pl.Classroom != nil {
+		for _, f := range []struct {
+			flag *string
+			plan string
+		}{
+			{&env.ClassroomURL, pl.Classroom.URL}, {&env.ClassroomCode, pl.Classroom.Code}, {&env.Learner, pl.Classroom.Name},
+		} {
+			if *f.flag == "" {
+				*f.flag = f.plan
+			}
+		}
+	}
+	if env.ClassroomURL == "" {
+		return nil
+	}
+	u, err := url.Parse(env.ClassroomURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usage("classroom.badurl", env.ClassroomURL)
+	}
+	switch {
+	case env.ClassroomCode == "":
+		return usage("classroom.needs", "--classroom-code")
+	case env.Learner == "":
+		return usage("classroom.needs", "--name")
+	}
+	env.Class = classroom.NewClient(env.ClassroomURL, env.ClassroomCode, env.Learner, env.Mask,
+		func(line string) { env.Errorln(line) })
+	return nil
+}
+
+func newClassroom(env *wizard.Env) *cobra.Command {
+	c := &cobra.Command{Use: "classroom", Args: noArgs}
+	c.AddCommand(newClassroomServe(env), newClassroomExport(env))
+	return c
+}
+
+func newClassroomServe(env *wizard.Env) *cobra.Command {
+	var listen, code, state string
+	var stuck time.Duration
+	c := &cobra.Command{
+		Use:  "serve",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, port, err := net.SplitHostPort(listen)
+			if err != nil || port == "" {
+				return usage("classroom.badlisten", listen)
+			}
+			if stuck <= 0 {
+				return usage("cli.flagvalue", map[string]string{"Flag": "stuck-after", "Value": stuck.String(), "Kind": "duration"})
+			}
+			if code == "" {
+				code = classroom.NewCode()
+			}
+			s, err := classroom.NewServer(code, state)
+			if err != nil {
+				return usage("classroom.savefailed", map[string]string{"File": state, "Err": err.Error()})
+			}
+			s.StuckAfter, s.Lang = stuck, templates.Lang()
+			s.Log = func(line string) { env.Errorln(line) }
+			l, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usage("classroom.badlisten", listen+" ("+err.Error()+")")
+			}
+			shown := host
+			if shown == "" || shown == "0.0.0.0" || shown == "::" {
+				shown = outboundIP()
+			}
+			addr := "http://" + net.JoinHostPort(shown, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
+			env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Code": code}))
+			srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				srv.Shutdown(ctx)
+			}()
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			if err := s.Close(); err != nil {
+				return err
+			}
+			// Ctrl-C is how a classroom ends: exit 130, saying where the room is kept.
+			if state != "" {
+				env.Errorln(templates.Msg("classroom.kept", state))
+			}
+			return failure.ErrInterrupted
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&listen, "listen", ":8080", "")
+	f.StringVar(&code, "code", "", "")
+	f.StringVar(&state, "state", "", "")
+	f.DurationVar(&stuck, "stuck-after", 10*time.Minute, "")
+	return c
+}
+
+// outboundIP is the address this machine would use on its network (no packet is sent: a
+// UDP socket only picks a route), so that learners get an address they can type; loopback
+// when there is no network.
+func outboundIP() string {
+	c, err := net.Dial("udp", "192.0.2.1:9")
+	if err != nil {
+		return "127.0.0.1"
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).IP.String()
+}
+
+func newClassroomExport(env *wizard.Env) *cobra.Command {
+	var state, from, out string
+	c := &cobra.Command{
+		Use:  "export",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var room *classroom.Room
+			var err error
+			switch {
+			case state != "":
+				if _, serr := os.Stat(state); serr != nil {
+					return usage("classroom.savefailed", map[string]string{"File": state, "Err": serr.Error()})
+				}
+				room, err = classroom.Load(state)
+			case from != "":
+				room, err = classroom.Fetch(cmd.Context(), from)
+			default:
+				return usage("classroom.export.source", nil)
+			}
+			if err != nil {
+				return err
+			}
+			files, err := classroom.Export(room, out, time.Now())
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				env.Println(templates.Msg("classroom.exported", f))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&state, "state", "", "")
+	f.StringVar(&from, "from", "", "")
+	f.StringVar(&out, "out", ".", "")
+	return c
+}

@@ -1,0 +1,317 @@
+package classroom
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func post(t *testing.T, url, code string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/events", bytes.NewReader(body))
+	req.Header.Set(CodeHeader, code)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func event(e Event) []byte { b, _ := json.Marshal(e); return b }
+
+func get(t *testing.T, url, lang string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return b.String()
+}
+
+// Events with the code change the room and the page; a wrong code, an oversized or malformed
+// event, or too many of them are refused with a 4xx, counted, and change nothing.
+func TestServerTakesEventsAndRefusesBadOnes(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	if c := post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"})); c != http.StatusNoContent {
+		t.Fatalf("a good event: %d", c)
+	}
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStep, Step: 3, Title: "Join the <b>managers</b>"}))
+	page := get(t, srv.URL+"/", "")
+	for _, want := range []string{"<html lang=\"en\">", "minji", "create, step 3: Join the &lt;b&gt;managers&lt;/b&gt;", "Working", "1 learner: 0 finished, 0 stuck"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q:\n%s", want, page)
+		}
+	}
+	before := s.Snapshot()
+	for _, tc := range []struct {
+		code, why string
+		body      []byte
+		status    int
+	}{
+		{"WRONG1", "code", event(Event{Learner: "eve", Kind: KindStart}), http.StatusForbidden},
+		{"ABC234", "size", event(Event{Learner: "eve", Kind: KindProblem, Text: strings.Repeat("x", MaxEventBytes)}), http.StatusRequestEntityTooLarge},
+		{"ABC234", "malformed", []byte(`{"learner":"eve","kind":"start"`), http.StatusBadRequest},
+		{"ABC234", "malformed", []byte(`{"learner":"eve","kind":"reboot"}`), http.StatusBadRequest},
+		{"ABC234", "malformed", []byte(`{"learner":"","kind":"start"}`), http.StatusBadRequest},
+		{"ABC234", "malformed", []byte(`{"learner":"eve","kind":"start","token":"SWMTKN-1-x"}`), http.StatusBadRequest},
+	} {
+		if c := post(t, srv.URL, tc.code, tc.body); c != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.why, c, tc.status)
+		}
+	}
+	after := s.Snapshot()
+	if len(after.Learners) != 1 || after.Learners["minji"].Title != before.Learners["minji"].Title {
+		t.Errorf("refused events changed the room: %+v", after.Learners)
+	}
+	if after.Rejected["code"] != 1 || after.Rejected["size"] != 1 || after.Rejected["malformed"] != 4 {
+		t.Errorf("refusals not counted: %v", after.Rejected)
+	}
+	// A flood from one learner is cut at the burst.
+	limited := 0
+	for i := 0; i < Burst+20; i++ {
+		if post(t, srv.URL, "ABC234", event(Event{Learner: "flood", Kind: KindStep, Step: 1, Title: "x"})) == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited == 0 || s.Snapshot().Rejected["rate"] != limited {
+		t.Errorf("a flood of %d events: %d refused, counted %d", Burst+20, limited, s.Snapshot().Rejected["rate"])
+	}
+	if ko := get(t, srv.URL+"/", "ko-KR,ko;q=0.9,en;q=0.8"); !strings.Contains(ko, `<html lang="ko">`) || !strings.Contains(ko, "swarmwiz 교실") || !strings.Contains(ko, "진행 중") {
+		t.Errorf("a Korean browser does not get the Korean page:\n%s", ko)
+	}
+}
+
+// The page's stream sends the room at once and again when an event arrives.
+func TestEventsStreamTheRoom(t *testing.T) {
+	s, _ := NewServer("C0DE", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	next := func() string {
+		var b strings.Builder
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatal(err)
+			}
+			if line == "\n" {
+				return b.String()
+			}
+			b.WriteString(line)
+		}
+	}
+	if first := next(); !strings.Contains(first, "event: room") || !strings.Contains(first, "No learner has joined yet.") {
+		t.Errorf("first message: %q", first)
+	}
+	post(t, srv.URL, "C0DE", event(Event{Learner: "jun", Kind: KindStart, Command: "create"}))
+	if second := next(); !strings.Contains(second, "jun") {
+		t.Errorf("the stream did not send the new learner: %q", second)
+	}
+}
+
+// A learner's state: working, stuck on an error, finished after a re-run, stuck for time.
+func TestLearnerStates(t *testing.T) {
+	r := NewRoom()
+	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	apply := func(s int, e Event) { e.Learner = "a"; r.Apply(e, t0.Add(time.Duration(s)*time.Second)) }
+	state := func(s int) State { return r.Learners["a"].State(t0.Add(time.Duration(s)*time.Second), time.Minute) }
+	apply(0, Event{Kind: KindStart, Command: "create"})
+	apply(1, Event{Kind: KindStep, Step: 1, Title: "Check before any change"})
+	if st := state(30); st != Working {
+		t.Errorf("30 s into a step: %s", st)
+	}
+	if st := state(120); st != Stuck {
+		t.Errorf("2 minutes on one step (threshold 1m): %s", st)
+	}
+	apply(3, Event{Kind: KindProblem, Node: "node2", Text: "2377/tcp blocked", Fix: "let 2377/tcp in"})
+	apply(3, Event{Kind: KindEnd, Error: "preflight found 1 problem"})
+	if st := state(4); st != Stuck || r.Errors["preflight found 1 problem"] != 1 {
+		t.Errorf("after an error: %s %v", st, r.Errors)
+	}
+	apply(10, Event{Kind: KindStart, Command: "create"})
+	if l := r.Learners["a"]; l.Error != "" || len(l.Problems) != 0 || state(11) != Working {
+		t.Errorf("a re-run keeps the last run's error: %+v", l)
+	}
+	apply(11, Event{Kind: KindStep, Step: 1, Title: "Check before any change"})
+	apply(12, Event{Kind: KindNodes, Nodes: []NodeRow{{"n1", "Ready", "Active", "Leader"}, {"n2", "Ready", "Active", "Reachable"}, {"n3", "Down", "Active", "Unreachable"}}})
+	apply(13, Event{Kind: KindEnd, OK: true})
+	if st := state(500); st != Finished {
+		t.Errorf("after a good create: %s", st)
+	}
+	h := r.Learners["a"].Health()
+	if h != (Health{Nodes: 3, Managers: 3, Reachable: 2, Leader: "n1", Quorum: true}) {
+		t.Errorf("health: %+v", h)
+	}
+	if got := r.Learners["a"].Steps; len(got) != 2 || got[0].Seconds != 2 || got[1].Seconds != 2 {
+		t.Errorf("step times: %+v", got)
+	}
+}
+
+// The room survives a restart of the server (kept 0600), and exports as CSV and Markdown.
+func TestStateFileAndExport(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "room.json")
+	s, err := NewServer("K", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	for _, e := range []Event{{Learner: "b", Kind: KindStart, Command: "create"}, {Learner: "b", Kind: KindStep, Step: 1, Title: "Connect"}, {Learner: "b", Kind: KindEnd, OK: true}} {
+		post(t, srv.URL, "K", event(e))
+	}
+	post(t, srv.URL, "nope", event(Event{Learner: "b", Kind: KindStart}))
+	srv.Close()
+	s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+	again, err := NewServer("K", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := again.Snapshot()
+	if l := r.Learners["b"]; l == nil || !l.Finished || len(l.Steps) != 1 || r.Rejected["code"] != 1 {
+		t.Fatalf("after a restart: %+v", r)
+	}
+	files, err := Export(r, filepath.Join(dir, "out"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := csv.NewReader(strings.NewReader(string(must(os.ReadFile(files[0]))))).ReadAll()
+	if len(rows) != 2 || rows[1][0] != "b" || rows[1][1] != "finished" {
+		t.Errorf("classroom.csv: %v", rows)
+	}
+	steps, _ := csv.NewReader(strings.NewReader(string(must(os.ReadFile(files[1]))))).ReadAll()
+	if len(steps) != 2 || steps[1][0] != "Connect" || steps[1][1] != "1" {
+		t.Errorf("classroom-steps.csv: %v", steps)
+	}
+	if md := string(must(os.ReadFile(files[2]))); !strings.Contains(md, "1 of 1 learners finished.") || !strings.Contains(md, "Events refused: 1") {
+		t.Errorf("classroom.md:\n%s", md)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// A classroom where nothing listens, and one that accepts and never answers: sending never
+// blocks, the end of the run waits at most FlushWait, and the learner is told exactly once.
+func TestClientNeverHoldsUpTheRun(t *testing.T) {
+	hang, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer hang.Close()
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := hang.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // never answered
+		}
+	}()
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	deadURL := "http://" + closed.Addr().String()
+	closed.Close()
+	for name, url := range map[string]string{"nothing listens": deadURL, "hangs": "http://" + hang.Addr().String()} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			var notices []string
+			c := NewClient(url, "X", "learner", nil, func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() })
+			t0 := time.Now()
+			for i := 0; i < 3*QueueSize; i++ {
+				c.Step(i%1000, "a step")
+			}
+			if d := time.Since(t0); d > 100*time.Millisecond {
+				t.Errorf("queueing %d events took %v: sending must not wait for the classroom", 3*QueueSize, d)
+			}
+			time.Sleep(50 * time.Millisecond)
+			c.End(nil)
+			t1 := time.Now()
+			c.Close()
+			if d := time.Since(t1); d > FlushWait+200*time.Millisecond {
+				t.Errorf("the end of the run waited %v for the classroom (at most %v)", d, FlushWait)
+			}
+			c.Step(1, "after close") // no panic, nothing sent
+			mu.Lock()
+			defer mu.Unlock()
+			if len(notices) != 1 || !strings.Contains(notices[0], url) {
+				t.Errorf("want one notice naming %s, got %q", url, notices)
+			}
+		})
+	}
+}
+
+// Secrets never reach the classroom: every text goes through the run's mask.
+func TestClientMasksTexts(t *testing.T) {
+	got := make(chan Event, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, err := Decode(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- e
+	}))
+	defer srv.Close()
+	mask := func(s string) string { return strings.ReplaceAll(s, "SWMTKN-1-secret", "SWMTKN-1-****") }
+	c := NewClient(srv.URL, "X", "l", mask, nil)
+	c.End(&testErr{"join failed: docker swarm join --token SWMTKN-1-secret"})
+	c.Close()
+	if e := <-got; strings.Contains(e.Error, "secret") || e.Learner != "l" || e.Kind != KindEnd {
+		t.Errorf("sent %+v", e)
+	}
+}
+
+type testErr struct{ s string }
+
+func (e *testErr) Error() string { return e.s }
+
+// Whatever arrives, Decode either refuses it or returns an event that the room can take and
+// that survives a round trip; it never panics.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"learner":"a","kind":"start","command":"create"}`))
+	f.Add([]byte(`{"learner":"a","kind":"nodes","nodes":[{"hostname":"n1","status":"Ready","availability":"Active","manager":"Leader"}]}`))
+	f.Add([]byte(`{"learner":"a","kind":"check","working":3,"total":2}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"learner":"a","kind":"end","error":"\xff"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := Decode(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		r := NewRoom()
+		r.Apply(e, time.Now())
+		NewView(r, time.Now(), time.Minute)
+		again, err := Decode(bytes.NewReader(event(e)))
+		if err != nil || again.Learner != e.Learner || again.Kind != e.Kind {
+			t.Errorf("round trip of %q: %+v %v", b, again, err)
+		}
+	})
+}

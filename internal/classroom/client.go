@@ -1,0 +1,197 @@
+package classroom
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Client sends one learner's events to a classroom, in the background: the wizard never waits
+// for the classroom, a classroom that cannot be reached or is slow costs the run at most
+// FlushWait at its end, and the learner is told once. All methods are no-ops on a nil Client.
+type Client struct {
+	url, code, learner string
+	mask               func(string) string
+	notice             func(string)
+	queue              chan Event
+	done               chan struct{}
+	http               *http.Client
+
+	mu      sync.Mutex
+	closed  bool
+	told    bool // the one notice is out
+	failed  bool // the classroom did not take an event: the rest are dropped
+	pending int  // queued or being sent
+	dropped int
+}
+
+// Timings of the background sender. Variables for tests.
+var (
+	// FlushWait is how long the end of a run waits for events still queued.
+	FlushWait = 500 * time.Millisecond
+	// PostTimeout bounds one event's delivery.
+	PostTimeout = 2 * time.Second
+)
+
+// QueueSize is how many events may wait; more are dropped.
+const QueueSize = 256
+
+// NewClient starts sending to the classroom at url as learner. mask hides secrets in every
+// text sent, as on screen (nil: none); notice prints the one line a learner gets when the
+// classroom fails them.
+func NewClient(url, code, learner string, mask func(string) string, notice func(string)) *Client {
+	if mask == nil {
+		mask = func(s string) string { return s }
+	}
+	c := &Client{url: strings.TrimRight(url, "/"), code: code, learner: learner, mask: mask, notice: notice,
+		queue: make(chan Event, QueueSize), done: make(chan struct{}),
+		http: &http.Client{Timeout: PostTimeout}}
+	go c.send()
+	return c
+}
+
+func (c *Client) send() {
+	defer close(c.done)
+	for e := range c.queue {
+		c.mu.Lock()
+		failed := c.failed
+		c.mu.Unlock()
+		if !failed {
+			if err := c.post(e); err != nil {
+				c.mu.Lock()
+				c.failed = true
+				c.mu.Unlock()
+				c.tell(templates.Msg("classroom.notice.unreached", map[string]string{"URL": c.url, "Why": shortWhy(err)}))
+			}
+		}
+		c.mu.Lock()
+		c.pending--
+		c.mu.Unlock()
+	}
+}
+
+func (c *Client) post(e Event) error {
+	b, _ := json.Marshal(e)
+	ctx, cancel := context.WithTimeout(context.Background(), PostTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/api/events", bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(CodeHeader, c.code)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s", resp.Status)
+	}
+	return nil
+}
+
+// shortWhy is an error without Go's request wording: "connection refused", "403 Forbidden".
+func shortWhy(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		s = s[i+2:]
+	}
+	return s
+}
+
+func (c *Client) tell(line string) {
+	c.mu.Lock()
+	told := c.told
+	c.told = true
+	c.mu.Unlock()
+	if !told && c.notice != nil {
+		c.notice(line)
+	}
+}
+
+// put queues e, or drops it when the queue is full.
+func (c *Client) put(e Event) {
+	if c == nil {
+		return
+	}
+	e.Learner, e.Time = c.learner, time.Now()
+	for _, s := range []*string{&e.Title, &e.Node, &e.Text, &e.Fix, &e.Error} {
+		*s = c.mask(*s)
+	}
+	for i := range e.Problems {
+		e.Problems[i] = c.mask(e.Problems[i])
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	select {
+	case c.queue <- e:
+		c.pending++
+	default:
+		c.dropped++
+	}
+}
+
+// Start says a run of command began.
+func (c *Client) Start(command string) { c.put(Event{Kind: KindStart, Command: command}) }
+
+// Step says step n, title, began.
+func (c *Client) Step(n int, title string) { c.put(Event{Kind: KindStep, Step: n, Title: title}) }
+
+// Problem says a problem was shown on node, with its fix.
+func (c *Client) Problem(node, text, fix string) {
+	c.put(Event{Kind: KindProblem, Node: node, Text: text, Fix: fix})
+}
+
+// Nodes sends the node table shown.
+func (c *Client) Nodes(rows []NodeRow) { c.put(Event{Kind: KindNodes, Nodes: rows}) }
+
+// Check sends a check's result.
+func (c *Client) Check(working, total int, problems []string) {
+	c.put(Event{Kind: KindCheck, Working: working, Total: total, Problems: problems})
+}
+
+// End says the run ended: well, or with the error shown.
+func (c *Client) End(err error) {
+	e := Event{Kind: KindEnd, OK: err == nil}
+	if err != nil {
+		e.Error = err.Error()
+	}
+	c.put(e)
+}
+
+// Close waits, at most FlushWait, for queued events to go, and says once what was dropped.
+func (c *Client) Close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	close(c.queue)
+	c.mu.Unlock()
+	select {
+	case <-c.done:
+	case <-time.After(FlushWait):
+	}
+	c.mu.Lock()
+	lost := c.pending + c.dropped
+	failed := c.failed
+	c.mu.Unlock()
+	if lost > 0 && !failed {
+		c.tell(templates.Msg("classroom.notice.late", map[string]any{"URL": c.url, "N": lost}))
+	}
+}

@@ -1,0 +1,258 @@
+package classroom
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htmltmpl "html/template"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// CodeHeader carries the room's join code with every event.
+const CodeHeader = "X-Swarmwiz-Classroom-Code"
+
+// Per learner, events are accepted at Rate a second with bursts of Burst.
+const (
+	Rate  = 20
+	Burst = 100
+)
+
+// Server is `swarmwiz classroom serve`: the room, its page, and the events that feed it.
+type Server struct {
+	Code       string        // the join code learners send
+	StuckAfter time.Duration // the same step this long is stuck
+	Lang       string        // the page's language when the browser asks for none we have
+	StatePath  string        // where the room is kept across restarts; "" in memory only
+	Log        func(string)  // a line for the instructor's terminal; nil: none
+
+	mu      sync.Mutex
+	room    *Room
+	buckets map[string]*bucket
+	subs    map[chan struct{}]bool
+	saveErr error
+	saved   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// NewServer makes a server for code, with the room kept in statePath ("": in memory).
+func NewServer(code, statePath string) (*Server, error) {
+	s := &Server{Code: code, StatePath: statePath, StuckAfter: 10 * time.Minute, Lang: "en",
+		buckets: map[string]*bucket{}, subs: map[chan struct{}]bool{}}
+	var err error
+	if statePath != "" {
+		s.room, err = Load(statePath)
+	} else {
+		s.room = NewRoom()
+	}
+	return s, err
+}
+
+// NewCode is a short join code, easy to read aloud and type: six letters and digits
+// without 0/O and 1/I/L.
+func NewCode() string {
+	const alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 6)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Handler serves the page (/), the room as HTML for the page's updates (/events, server-sent
+// events), the room as JSON (/api/room) and takes events (POST /api/events).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.page)
+	mux.HandleFunc("GET /events", s.events)
+	mux.HandleFunc("GET /api/room", s.roomJSON)
+	mux.HandleFunc("POST /api/events", s.take)
+	return mux
+}
+
+func (s *Server) reject(w http.ResponseWriter, why string, status int, msg string) {
+	s.mu.Lock()
+	s.room.Rejected[why]++
+	n := s.room.Rejected[why]
+	if time.Since(s.saved) > time.Second {
+		s.save() // refusals are kept too, at most once a second: a flood costs no disk
+	}
+	s.mu.Unlock()
+	if s.Log != nil && (n <= 3 || n%100 == 0) {
+		s.Log(templates.Msg("classroom.rejected", map[string]any{"Why": why, "N": n, "Msg": msg}))
+	}
+	http.Error(w, msg, status)
+}
+
+// take is one event from a learner's wizard.
+func (s *Server) take(w http.ResponseWriter, r *http.Request) {
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get(CodeHeader)), []byte(s.Code)) != 1 {
+		s.reject(w, "code", http.StatusForbidden, "wrong join code")
+		return
+	}
+	e, err := Decode(http.MaxBytesReader(w, r.Body, MaxEventBytes+1))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, ErrTooLarge) || errors.As(err, &mbe):
+		s.reject(w, "size", http.StatusRequestEntityTooLarge, fmt.Sprintf("an event is at most %d bytes", MaxEventBytes))
+		return
+	case err != nil:
+		s.reject(w, "malformed", http.StatusBadRequest, err.Error())
+		return
+	}
+	now := time.Now()
+	s.mu.Lock()
+	b := s.buckets[e.Learner]
+	if b == nil {
+		b = &bucket{tokens: Burst, last: now}
+		s.buckets[e.Learner] = b
+	}
+	b.tokens = min(Burst, b.tokens+now.Sub(b.last).Seconds()*Rate)
+	b.last = now
+	if b.tokens < 1 {
+		s.mu.Unlock()
+		s.reject(w, "rate", http.StatusTooManyRequests, "too many events")
+		return
+	}
+	b.tokens--
+	s.room.Apply(e, now)
+	s.save()
+	for c := range s.subs {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// save keeps the room in StatePath, if any; the caller holds mu. A failure is told once.
+func (s *Server) save() {
+	if s.StatePath == "" {
+		return
+	}
+	s.saved = time.Now()
+	err := s.room.Save(s.StatePath)
+	if err != nil && s.saveErr == nil && s.Log != nil {
+		s.Log(templates.Msg("classroom.savefailed", map[string]string{"File": s.StatePath, "Err": err.Error()}))
+	}
+	s.saveErr = err
+}
+
+// Close keeps the room as it is now, for the next start.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.save()
+	return s.saveErr
+}
+
+// Snapshot is a copy of the room, safe to read while events arrive.
+func (s *Server) Snapshot() *Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, _ := json.Marshal(s.room)
+	r := NewRoom()
+	json.Unmarshal(b, r)
+	return r
+}
+
+func (s *Server) roomJSON(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(s.Snapshot())
+}
+
+// lang is the page's language: the first of the browser's languages we have a catalog for.
+func (s *Server) lang(r *http.Request) string {
+	have := templates.Langs()
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		tag = strings.SplitN(tag, "-", 2)[0]
+		for _, l := range have {
+			if l == tag {
+				return l
+			}
+		}
+	}
+	return s.Lang
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	lang := s.lang(r)
+	room, err := s.render(lang, "classroom-room.html")
+	if err == nil {
+		var page string
+		page, err = templates.HTML(lang, "classroom-page.html", map[string]any{"Lang": lang, "Room": room})
+		if err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, page)
+			return
+		}
+	}
+	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
+
+// render is the room as the page shows it, in lang.
+func (s *Server) render(lang, name string) (htmltmpl.HTML, error) {
+	v := NewView(s.Snapshot(), time.Now(), s.StuckAfter)
+	out, err := templates.HTML(lang, name, v)
+	return htmltmpl.HTML(out), err
+}
+
+// events streams the room, as HTML, whenever it changes and every few seconds (the times on
+// the page move on): server-sent events, which the page's few lines of script put in place.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	lang := s.lang(r)
+	c := make(chan struct{}, 1)
+	s.mu.Lock()
+	s.subs[c] = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.subs, c)
+		s.mu.Unlock()
+	}()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	tick := time.NewTicker(Tick)
+	defer tick.Stop()
+	for {
+		html, err := s.render(lang, "classroom-room.html")
+		if err != nil {
+			return
+		}
+		fmt.Fprint(w, "event: room\n")
+		for _, line := range strings.Split(string(html), "\n") {
+			fmt.Fprintf(w, "data: %s\n", line)
+		}
+		fmt.Fprint(w, "\n")
+		fl.Flush()
+		select {
+		case <-r.Context().Done():
+			return
+		case <-c:
+		case <-tick.C:
+		}
+	}
+}
+
+// Tick is how often the page is sent again without a change, so that "for how long" moves.
+var Tick = 5 * time.Second

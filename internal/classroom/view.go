@@ -1,0 +1,42 @@
+package classroom
+
+import "time"
+
+// View is the room as the page shows it at one moment.
+type View struct {
+	Learners   []LearnerView
+	Finished   int
+	Stuck      int
+	StuckAfter string
+}
+
+// LearnerView is one learner's card.
+type LearnerView struct {
+	*Learner
+	State  State
+	For    string // how long on this step, or since the run ended
+	Health Health
+	Slow   bool // stuck only for being on one step too long
+}
+
+// NewView is the room at now, a learner on one step longer than after being stuck.
+func NewView(r *Room, now time.Time, after time.Duration) View {
+	v := View{StuckAfter: after.String()}
+	for _, l := range r.Sorted() {
+		lv := LearnerView{Learner: l, State: l.State(now, after), Health: l.Health()}
+		since := l.Since
+		if l.Ended {
+			since = l.EndedAt
+		}
+		lv.For = now.Sub(since).Round(time.Second).String()
+		lv.Slow = lv.State == Stuck && !l.Ended
+		switch lv.State {
+		case Finished:
+			v.Finished++
+		case Stuck:
+			v.Stuck++
+		}
+		v.Learners = append(v.Learners, lv)
+	}
+	return v
+}
