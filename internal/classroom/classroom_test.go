@@ -282,8 +282,12 @@ func TestClientMasksTexts(t *testing.T) {
 	defer srv.Close()
 	mask := func(s string) string { return strings.ReplaceAll(s, "SWMTKN-1-secret", "SWMTKN-1-****") }
 	c := NewClient(srv.URL, "X", "l", mask, nil)
+	c.Problem("node2", "cannot read /home/minji/.ssh/id_ed25519: permission denied", "chmod 600 ~/work/cluster.pem; see /etc/docker/daemon.json")
 	c.End(&testErr{"join failed: docker swarm join --token SWMTKN-1-secret"})
 	c.Close()
+	if e := <-got; e.Text != "cannot read [a key file]: permission denied" || e.Fix != "chmod 600 [a key file]; see /etc/docker/daemon.json" {
+		t.Errorf("key paths reach the classroom: %+v", e)
+	}
 	if e := <-got; strings.Contains(e.Error, "secret") || e.Learner != "l" || e.Kind != KindEnd {
 		t.Errorf("sent %+v", e)
 	}

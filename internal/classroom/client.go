@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -98,6 +99,23 @@ func (c *Client) post(e Event) error {
 	return nil
 }
 
+// pathRE is a file path in a sentence: from / or ~/ up to a space, quote or a colon.
+var pathRE = regexp.MustCompile(`(?:~|\.{0,2})/[^\s'"`+"`"+`:;,()]+`)
+
+// keyFileRE is what names a key or SSH's own files: under .ssh, id_*, *.pem, *.key, *_key.
+var keyFileRE = regexp.MustCompile(`/\.ssh/|/id_[a-z0-9]+(\.pub)?$|\.pem$|\.key$|_key$`)
+
+// scrubKeyPaths hides the paths of key files (an SSH error names the key it could not read):
+// the classroom sees that a key was the trouble, not where a learner keeps theirs.
+func scrubKeyPaths(s string) string {
+	return pathRE.ReplaceAllStringFunc(s, func(p string) string {
+		if keyFileRE.MatchString(p) {
+			return templates.Msg("classroom.keypath", nil)
+		}
+		return p
+	})
+}
+
 // shortWhy is an error without Go's request wording: "connection refused", "403 Forbidden".
 func shortWhy(err error) string {
 	s := err.Error()
@@ -124,10 +142,10 @@ func (c *Client) put(e Event) {
 	}
 	e.Learner, e.Time = c.learner, time.Now()
 	for _, s := range []*string{&e.Title, &e.Node, &e.Text, &e.Fix, &e.Error} {
-		*s = c.mask(*s)
+		*s = scrubKeyPaths(c.mask(*s))
 	}
 	for i := range e.Problems {
-		e.Problems[i] = c.mask(e.Problems[i])
+		e.Problems[i] = scrubKeyPaths(c.mask(e.Problems[i]))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
