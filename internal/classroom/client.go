@@ -100,7 +100,7 @@ func (c *Client) post(e Event) error {
 }
 
 // pathRE is a file path in a sentence: from / or ~/ up to a space, quote or a colon.
-var pathRE = regexp.MustCompile(`(?:~|\.{0,2})/[^\s'"`+"`"+`:;,()]+`)
+var pathRE = regexp.MustCompile(`(?:~|\.{0,2})/[^\s'"` + "`" + `:;,()]+`)
 
 // keyFileRE is what names a key or SSH's own files: under .ssh, id_*, *.pem, *.key, *_key.
 var keyFileRE = regexp.MustCompile(`/\.ssh/|/id_[a-z0-9]+(\.pub)?$|\.pem$|\.key$|_key$`)
