@@ -7,6 +7,7 @@ type View struct {
 	Learners   []LearnerView
 	Finished   int
 	Stuck      int
+	StuckNames []string // who is stuck, by name: the first thing an instructor looks for
 	StuckAfter string
 }
 
@@ -35,6 +36,7 @@ func NewView(r *Room, now time.Time, after time.Duration) View {
 			v.Finished++
 		case Stuck:
 			v.Stuck++
+			v.StuckNames = append(v.StuckNames, l.Name)
 		}
 		v.Learners = append(v.Learners, lv)
 	}

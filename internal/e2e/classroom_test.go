@@ -140,7 +140,7 @@ func TestClassroomThreeLearners(t *testing.T) {
 	text := func(sel string) string { s, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel))); return s }
 	js := func(expr string) string { s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](expr)); return s }
 	summary := text("#summary")
-	if !strings.Contains(summary, "3 learners: 2 finished, 1 stuck") {
+	if !strings.Contains(summary, "3 learners: 2 finished, 1 stuck (Jun)") {
 		t.Errorf("summary: %q", summary)
 	}
 	for _, name := range []string{"Minji", "Sora"} {
