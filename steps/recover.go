@@ -10,6 +10,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -235,21 +236,33 @@ func (r Recover) rejoin(ctx context.Context, env *wizard.Env, st *wizard.State, 
 // promote makes Ready workers managers until the swarm has target managers, each waited for
 // until Raft counts it reachable.
 func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State, keeper *wizard.Node, target int) error {
-	rows, err := waitList(ctx, env, keeper)
-	if err != nil {
-		return err
-	}
 	// After --force-new-cluster Raft has one member, the keeper. The node list may still say
 	// "Reachable" for managers that are gone (their status is refreshed a moment later), so
 	// it is not what is counted: counting it once left the swarm with 2 managers of 3.
 	have := 1
+	// The workers report to the new cluster a moment after it is forced, and until then they
+	// are not Ready: wait, briefly, until enough are (seen in CI: one Ready worker of four,
+	// and the swarm was left with 2 managers of 3).
 	var workers []docker.Node
-	for _, row := range rows {
-		switch {
-		case row.IsManager():
-		case row.Status == "Ready" && row.Availability == "Active":
-			workers = append(workers, row)
-		}
+	var listErr error
+	poll.Until(ctx, PromoteWait, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			var rows []docker.Node
+			if rows, listErr = waitList(ctx, env, keeper); listErr != nil {
+				return false, nil
+			}
+			workers = workers[:0]
+			for _, row := range rows {
+				if !row.IsManager() && row.Status == "Ready" && row.Availability == "Active" {
+					if n := nodeByHostname(st, row.Hostname); n != nil && n.Conn != nil {
+						workers = append(workers, row)
+					}
+				}
+			}
+			return len(workers) >= target-have, nil
+		})
+	if listErr != nil && len(workers) == 0 {
+		return listErr
 	}
 	slices.SortFunc(workers, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
 	for _, w := range workers {
@@ -272,5 +285,11 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 		}
 		have++
 	}
+	if have < target {
+		say(env, "recover.fewer", map[string]int{"Have": have, "Target": target})
+	}
 	return nil
 }
+
+// PromoteWait bounds the wait for enough Ready workers to promote after a recovery.
+var PromoteWait = 30 * time.Second
