@@ -2,8 +2,10 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -240,38 +242,69 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	// "Reachable" for managers that are gone (their status is refreshed a moment later), so
 	// it is not what is counted: counting it once left the swarm with 2 managers of 3.
 	have := 1
-	// The workers report to the new cluster a moment after it is forced, and until then they
-	// are not Ready: wait, briefly, until enough are (seen in CI: one Ready worker of four,
-	// and the swarm was left with 2 managers of 3).
-	var workers []docker.Node
-	var listErr error
-	poll.Until(ctx, PromoteWait, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
-		func(ctx context.Context) (bool, error) {
-			var rows []docker.Node
-			if rows, listErr = waitList(ctx, env, keeper); listErr != nil {
-				return false, nil
-			}
-			workers = workers[:0]
-			for _, row := range rows {
-				if !row.IsManager() && row.Status == "Ready" && row.Availability == "Active" {
-					if n := nodeByHostname(st, row.Hostname); n != nil && n.Conn != nil {
-						workers = append(workers, row)
-					}
-				}
-			}
-			return len(workers) >= target-have, nil
-		})
-	if listErr != nil && len(workers) == 0 {
-		return listErr
-	}
-	slices.SortFunc(workers, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
-	for _, w := range workers {
-		if have >= target {
-			break
+	live := map[string]bool{} // node IDs of the managers in Raft now
+	liveAddr := map[string]bool{keeper.Facts.Swarm.NodeAddr: true}
+	promoted := map[string]bool{} // hostnames
+	stale := map[string]string{}  // workers left out: hostname → the gone manager they joined through
+	// A worker is promoted once it is Ready in the forced cluster and its agent knows no
+	// manager but those in Raft now. Right after the cluster is forced the workers are not
+	// Ready until they report again (seen in CI: one Ready worker of four, and the swarm was
+	// left with 2 managers of 3); and a worker whose agent still lists a manager that is gone
+	// starts its own manager by asking that one, and retries for minutes (seen in the drill:
+	// node4 kept dialling the stopped node1 after its promotion).
+	// pick is the first worker that can be promoted now; hopeless when no worker ever can
+	// (every one that is left joined through a manager that is gone).
+	via := map[string]string{} // what each worker joined through: read once
+	pick := func(ctx context.Context) (w *docker.Node, n *wizard.Node, hopeless bool) {
+		rows, err := waitList(ctx, env, keeper)
+		if err != nil {
+			return nil, nil, false
 		}
-		n := nodeByHostname(st, w.Hostname)
-		if n == nil || n.Conn == nil {
-			continue
+		slices.SortFunc(rows, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
+		hopeless = true
+		for _, row := range rows {
+			if row.Self {
+				live[row.ID] = true
+			}
+		}
+		for _, row := range rows {
+			if row.IsManager() || promoted[row.Hostname] || row.Availability != "Active" {
+				continue
+			}
+			node := nodeByHostname(st, row.Hostname)
+			if node == nil || node.Conn == nil {
+				continue
+			}
+			addr, read := via[row.Hostname]
+			if !read {
+				addr = joinedThrough(ctx, env, node)
+				via[row.Hostname] = addr
+			}
+			if addr != "" && !liveAddr[addr] {
+				stale[row.Hostname] = addr
+				continue
+			}
+			delete(stale, row.Hostname)
+			hopeless = false
+			if row.Status == "Ready" && knowsOnly(ctx, node, live) {
+				return &row, node, false
+			}
+		}
+		return nil, nil, hopeless
+	}
+	deadline := time.Now().Add(PromoteWait)
+	for have < target && ctx.Err() == nil {
+		var w *docker.Node
+		var n *wizard.Node
+		// At least one more look once the time is up: a Ready worker is not left out for it.
+		poll.Until(ctx, max(time.Until(deadline), time.Second), poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+			func(ctx context.Context) (bool, error) {
+				var hopeless bool
+				w, n, hopeless = pick(ctx)
+				return w != nil || hopeless, nil
+			})
+		if w == nil {
+			break
 		}
 		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", w.Hostname), 1)
 		_, err := env.Change(ctx, st, keeper, docker.Promote(w.Hostname), msg("recover.promote.why", target), msg("roles.promote.done", w.Hostname))
@@ -283,12 +316,58 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 		if err != nil {
 			return err
 		}
+		promoted[w.Hostname], live[w.ID] = true, true
+		if out, err := env.Read(ctx, keeper, docker.NodeAddr(w.ID)); err == nil {
+			liveAddr[strings.TrimSpace(out)] = true
+		}
 		have++
 	}
 	if have < target {
-		say(env, "recover.fewer", map[string]int{"Have": have, "Target": target})
+		var names []string
+		via := ""
+		for name, addr := range stale {
+			names, via = append(names, name), addr
+		}
+		slices.Sort(names)
+		say(env, "recover.fewer", map[string]any{"Have": have, "Target": target, "Stale": strings.Join(names, ", "), "Via": via})
 	}
 	return nil
+}
+
+// joinedThrough is the address of the manager n joined the swarm through, as its dockerd
+// keeps it ("" when unknown). A promoted worker's docker asks that manager to let it into
+// Raft, whatever managers it knows since, until its daemon restarts: where that manager is
+// gone, the promotion never completes (seen in the drill: node4 dialled the stopped node1
+// for minutes).
+func joinedThrough(ctx context.Context, env *wizard.Env, n *wizard.Node) string {
+	out, err := env.Read(ctx, n, docker.JoinState(n.Facts.DockerRoot))
+	if err != nil {
+		return ""
+	}
+	var s struct{ RemoteAddr string }
+	if json.Unmarshal([]byte(out), &s) != nil || s.RemoteAddr == "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(s.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
+}
+
+// knowsOnly says whether n's swarm agent lists, as the managers it may turn to, only managers
+// whose node IDs are in live.
+func knowsOnly(ctx context.Context, n *wizard.Node, live map[string]bool) bool {
+	var info struct{ Swarm docker.Swarm }
+	if err := n.Docker().Get(ctx, "/info", &info); err != nil || len(info.Swarm.RemoteManagers) == 0 {
+		return false
+	}
+	for _, m := range info.Swarm.RemoteManagers {
+		if !live[m.NodeID] {
+			return false
+		}
+	}
+	return true
 }
 
 // PromoteWait bounds the wait for enough Ready workers to promote after a recovery.

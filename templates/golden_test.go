@@ -59,6 +59,7 @@ var goldens = map[string]func() (string, error){
 	"node-promote":        ok(docker.Promote("node3")),
 	"node-state":          ok(docker.LocalState()),
 	"node-addr":           ok(docker.NodeAddr("abc123")),
+	"swarm-join-addr":     ok(docker.JoinState("/srv/docker root")),
 	"node-rm":             ok(docker.Rm("node3", false)),
 	"node-manager-status": ok(docker.ManagerStatus("abc123")),
 	"node-cert":           ok(docker.Cmd("node-cert", "/var/lib/docker/swarm/certificates/swarm-node.crt")),

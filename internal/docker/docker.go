@@ -63,6 +63,15 @@ func NodeAddr(node string) string { return Cmd("node-addr", map[string]string{"N
 // LocalState is `docker info` reduced to this node's swarm state (inactive, active, ...).
 func LocalState() string { return Cmd("node-state", nil) }
 
+// JoinState reads the swarm settings dockerd keeps under root (DockerRootDir): among them
+// RemoteAddr, the manager this node joined through.
+func JoinState(root string) string {
+	if root == "" {
+		root = "/var/lib/docker"
+	}
+	return Cmd("swarm-join-addr", map[string]string{"Root": root})
+}
+
 // Rm is `docker node rm [--force] NODE`.
 func Rm(node string, force bool) string {
 	return Cmd("node-rm", map[string]any{"Node": node, "Force": force})
