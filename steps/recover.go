@@ -246,12 +246,12 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	liveAddr := map[string]bool{keeper.Facts.Swarm.NodeAddr: true}
 	promoted := map[string]bool{} // hostnames
 	stale := map[string]string{}  // workers left out: hostname → the gone manager they joined through
-	// A worker is promoted once it is Ready in the forced cluster and its agent knows no
-	// manager but those in Raft now. Right after the cluster is forced the workers are not
-	// Ready until they report again (seen in CI: one Ready worker of four, and the swarm was
-	// left with 2 managers of 3); and a worker whose agent still lists a manager that is gone
-	// starts its own manager by asking that one, and retries for minutes (seen in the drill:
-	// node4 kept dialling the stopped node1 after its promotion).
+	// A worker is promoted once it is Ready in the forced cluster, its agent knows no manager
+	// but those in Raft now, and it did not join through a manager that is gone. Right after
+	// the cluster is forced the workers are not Ready until they report again (seen in CI: one
+	// Ready worker of four, and the swarm was left with 2 managers of 3); and a promoted worker
+	// asks the manager it joined through to let it into Raft (see joinedThrough).
+	//
 	// pick is the first worker that can be promoted now; hopeless when no worker ever can
 	// (every one that is left joined through a manager that is gone).
 	via := map[string]string{} // what each worker joined through: read once
@@ -324,12 +324,12 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	}
 	if have < target {
 		var names []string
-		via := ""
+		gone := ""
 		for name, addr := range stale {
-			names, via = append(names, name), addr
+			names, gone = append(names, name), addr
 		}
 		slices.Sort(names)
-		say(env, "recover.fewer", map[string]any{"Have": have, "Target": target, "Stale": strings.Join(names, ", "), "Via": via})
+		say(env, "recover.fewer", map[string]any{"Have": have, "Target": target, "Stale": strings.Join(names, ", "), "Via": gone})
 	}
 	return nil
 }
