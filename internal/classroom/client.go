@@ -2,7 +2,6 @@ package classroom
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -80,9 +79,8 @@ func (c *Client) send() {
 
 func (c *Client) post(e Event) error {
 	b, _ := json.Marshal(e)
-	ctx, cancel := context.WithTimeout(context.Background(), PostTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+"/api/events", bytes.NewReader(b))
+	// c.http's Timeout (PostTimeout) bounds the whole request, a server that never answers too.
+	req, err := http.NewRequest(http.MethodPost, c.url+"/api/events", bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
