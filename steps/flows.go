@@ -12,13 +12,17 @@ type Options struct {
 	LeaveOther bool
 	// Check is the check offered after create (Check.Yes: --check, run it unasked).
 	Check Check
+	// InstallDocker, DockerSource and OpenFirewall: see Preflight.
+	InstallDocker bool
+	DockerSource  string
+	OpenFirewall  bool
 }
 
 // Create is the guided wizard: from where the nodes are to the node table.
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
-		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
 		withOffer(o.Check),
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
@@ -19,6 +20,16 @@ import (
 type Preflight struct {
 	// LeaveOther answers "make it leave" for nodes in another swarm (--leave-other-swarms).
 	LeaveOther bool
+	// InstallDocker is the consent to install Docker Engine where it is missing
+	// (--install-docker); on a terminal without it the wizard asks.
+	InstallDocker bool
+	// DockerSource is where Docker comes from (--docker-source): preflight.SourceDocker
+	// (Docker's repository) or preflight.SourceDistro (the OS's own packages); "" asks on a
+	// terminal, and is Docker's repository off one, the OS's own packages in a practice lab.
+	DockerSource string
+	// OpenFirewall is the consent to open the swarm ports in a node's firewall
+	// (--open-firewall); on a terminal without it the wizard asks.
+	OpenFirewall bool
 }
 
 func (Preflight) Title() string { return msg("preflight.title", nil) }
@@ -160,17 +171,18 @@ func joinAddr(n *wizard.Node) string {
 	return n.Host
 }
 
-// resolve offers the fixes swarmwiz can make, one node at a time.
+// resolve offers the fixes swarmwiz can make: another swarm one node at a time, then
+// Docker where it is missing and the swarm ports where a firewall closes them.
 func (p Preflight) resolve(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	for _, n := range append([]*wizard.Node(nil), st.Nodes...) {
 		if err := p.resolveSwarm(ctx, env, st, n); err != nil {
 			return err
 		}
-		if err := offerScript(ctx, env, st, n); err != nil {
-			return err
-		}
 	}
-	return nil
+	if err := p.installDocker(ctx, env, st); err != nil {
+		return err
+	}
+	return p.openFirewalls(ctx, env, st)
 }
 
 // resolveSwarm deals with a node in another swarm: leave it, or leave the node out.
@@ -201,38 +213,146 @@ func (p Preflight) resolveSwarm(ctx context.Context, env *wizard.Env, st *wizard
 	return nil
 }
 
-// offerScript offers to install docker, or to open the swarm ports, where the preflight
-// found the need: the script is shown in full first.
-func offerScript(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
-	if !env.Interactive {
+// installDocker installs Docker Engine on every node that lacks it, with consent: the
+// scripts are shown first (one per kind of OS), asked once on a terminal, or given by
+// --install-docker off one. The installs run on all nodes at once.
+func (p Preflight) installDocker(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	var missing []*wizard.Node
+	for _, n := range st.Nodes {
+		if !n.Facts.DockerInstalled {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 || (!env.Interactive && !p.InstallDocker) {
+		return nil // the finding's fix names the flag
+	}
+	source, err := p.source(env, st)
+	if err != nil {
+		return err
+	}
+	scripts := make(map[*wizard.Node]string)
+	var order []string
+	byScript := map[string][]string{}
+	for _, n := range missing {
+		s, err := preflight.InstallScript(n.Facts, source)
+		if err != nil {
+			env.Println("  " + err.Error()) // no script for this OS or source: left as found
+			continue
+		}
+		scripts[n] = s
+		if byScript[s] == nil {
+			order = append(order, s)
+		}
+		byScript[s] = append(byScript[s], n.Name())
+	}
+	if len(scripts) == 0 {
 		return nil
 	}
-	var script, question, done string
-	switch fw := preflight.Firewall(n.Facts); {
-	case !n.Facts.DockerInstalled:
-		s, err := preflight.InstallScript(n.Facts)
-		if err != nil {
-			return nil // no script for this OS: the finding's fix says what to do
+	var names []string
+	for _, s := range order {
+		names = append(names, byScript[s]...)
+		if !env.Quiet || !p.InstallDocker {
+			env.Printf("\n%s\n%s\n", msg("preflight.install.for", strings.Join(byScript[s], ", ")), indent(s))
 		}
-		script, question, done = s, msg("preflight.install.question", n.Name()), msg("preflight.install.done", n.Name())
-	case fw != "" && !n.Member:
+	}
+	if !p.InstallDocker {
+		ok, err := env.Prompter.Confirm(msg("preflight.install.question", strings.Join(names, ", ")), "", false)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	var nodes []*wizard.Node
+	for _, n := range missing {
+		if scripts[n] != "" {
+			nodes = append(nodes, n)
+		}
+	}
+	return fixAll(ctx, env, st, nodes, msg("preflight.install.progress", nil), func(n *wizard.Node) (string, string) {
+		return scripts[n], msg("preflight.install.done", n.Name())
+	})
+}
+
+// source is where Docker is installed from: the flag, else the OS's own packages in a
+// practice lab (it has no route to Docker's repository), else asked on a terminal, else
+// Docker's repository, as Docker documents.
+func (p Preflight) source(env *wizard.Env, st *wizard.State) (string, error) {
+	switch {
+	case p.DockerSource != "":
+		return p.DockerSource, nil
+	case st.LabName != "":
+		return preflight.SourceDistro, nil
+	case !env.Interactive:
+		return preflight.SourceDocker, nil
+	}
+	options := []string{msg("preflight.source.docker", nil), msg("preflight.source.distro", nil)}
+	i, err := env.Prompter.Select(msg("preflight.source.question", nil), msg("preflight.source.help", nil), options, options[0])
+	if err != nil {
+		return "", err
+	}
+	if i == 1 {
+		return preflight.SourceDistro, nil
+	}
+	return preflight.SourceDocker, nil
+}
+
+// openFirewalls opens the swarm ports on nodes whose firewall closes them, with consent:
+// each node's commands are shown and asked on a terminal, or --open-firewall gives it.
+func (p Preflight) openFirewalls(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if !env.Interactive && !p.OpenFirewall {
+		return nil
+	}
+	scripts := map[*wizard.Node]string{}
+	var nodes []*wizard.Node
+	for _, n := range st.Nodes {
+		fw := preflight.Firewall(n.Facts)
+		if fw == "" || n.Member || !n.Facts.DockerInstalled {
+			continue
+		}
 		s, err := preflight.FirewallScript(fw, st.Init.DataPathPort)
 		if err != nil {
 			return err
 		}
-		script, question, done = s, msg("preflight.firewall.question", map[string]string{"Node": n.Name(), "Firewall": fw}), msg("preflight.firewall.done", n.Name())
-	default:
+		if !env.Quiet || !p.OpenFirewall {
+			env.Printf("\n%s\n", indent(s))
+		}
+		if !p.OpenFirewall {
+			ok, err := env.Prompter.Confirm(msg("preflight.firewall.question", map[string]string{"Node": n.Name(), "Firewall": fw}), "", false)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+		}
+		scripts[n] = s
+		nodes = append(nodes, n)
+	}
+	return fixAll(ctx, env, st, nodes, msg("preflight.firewall.progress", nil), func(n *wizard.Node) (string, string) {
+		return scripts[n], msg("preflight.firewall.done", n.Name())
+	})
+}
+
+// fixAll runs each node's fix at once on all nodes, then reads their facts again. A node
+// whose fix failed is named with its command; the others keep what they got.
+func fixAll(ctx context.Context, env *wizard.Env, st *wizard.State, nodes []*wizard.Node, title string, fix func(*wizard.Node) (script, done string)) error {
+	if len(nodes) == 0 {
 		return nil
 	}
-	env.Printf("\n%s\n", indent(script))
-	ok, err := env.Prompter.Confirm(question, "", false)
-	if err != nil || !ok {
+	rep := progress.Start(changeProgress(env), title, len(nodes))
+	errs := eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		t0 := time.Now()
+		script, done := fix(n)
+		// The progress line says it is done; the account records it.
+		_, err := env.Change(ctx, st, n, script, "", "")
+		if err == nil && !env.DryRun {
+			st.Record(done)
+			err = readFacts(ctx, env, n)
+		}
+		rep.Item(n.Name(), err, msg("preflight.fix.item", time.Since(t0).Seconds()))
 		return err
-	}
-	if _, err := env.Change(ctx, st, n, script, "", done); err != nil {
-		return err
-	}
-	return readFacts(ctx, env, n)
+	})
+	rep.Stop()
+	return errors.Join(errs...)
 }
 
 func indent(s string) string {

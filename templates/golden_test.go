@@ -39,10 +39,18 @@ var goldens = map[string]func() (string, error){
 	"install-debian.sh": func() (string, error) {
 		return lab.InstallScript(true, []string{"docker.service", "docker.socket", "containerd.service"})
 	},
-	"lab-up": func() (string, error) { return lab.UpText(labInv(1)) },
+	"lab-up":          func() (string, error) { return lab.UpText(labInv(1)) },
+	"image-base.sh":   func() (string, error) { return lab.ImageScript("debian-12", "base", "http://deb.debian.org/debian") },
+	"image-docker.sh": func() (string, error) { return lab.ImageScript("debian-11", "docker", "http://deb.debian.org/debian") },
+	"acng.conf":       func() (string, error) { return lab.AptProxyConfig(labInv(1)) },
+	"apt-proxy.conf":  func() (string, error) { return lab.NodeAptConfig(labInv(1)) },
+	"lab-images": func() (string, error) {
+		return lab.ImagesText([]lab.Image{{Release: "debian-12", Layer: "base", Path: "/var/lib/swarmwiz/images/debian-12/base", Bytes: 304_000_000},
+			{Release: "debian-12", Layer: "docker", Path: "/var/lib/swarmwiz/images/debian-12/docker", Bytes: 316_000_000}})
+	},
 	"lab-status": func() (string, error) {
 		inv := labInv(1)
-		return lab.StatusText(inv, []lab.NodeStatus{{Name: "node1", Address: inv.Nodes[0].Address, SSHD: true, Swarm: "unknown"}})
+		return lab.StatusText(inv, []lab.NodeStatus{{Name: "node1", Address: inv.Nodes[0].Address, Kind: "machine", OS: "debian-12", SSHD: true, Swarm: "unknown"}})
 	},
 	"baseline.sh": func() (string, error) {
 		inv := labInv(4)
@@ -70,10 +78,13 @@ var goldens = map[string]func() (string, error){
 	"swarm-inspect":       ok(docker.Cmd("swarm-inspect", nil)),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),
 	"install-docker-rhel.sh": func() (string, error) {
-		return preflight.InstallScript(facts.Facts{OS: "Rocky Linux 9.3 (Blue Onyx)", OSID: "rocky", OSVersion: "9.3"})
+		return preflight.InstallScript(facts.Facts{OS: "Rocky Linux 9.3 (Blue Onyx)", OSID: "rocky", OSVersion: "9.3"}, preflight.SourceDocker)
 	},
 	"install-docker-debian.sh": func() (string, error) {
-		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"})
+		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"}, preflight.SourceDocker)
+	},
+	"install-docker-distro.sh": func() (string, error) {
+		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"}, preflight.SourceDistro)
 	},
 	"firewall-open.sh":     func() (string, error) { return preflight.FirewallScript("firewalld", 5789) },
 	"probe-ports.sh":       ok(preflight.ProbeScript("10.0.0.11")),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
+	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/runbook"
 	"github.com/swarmwiz/swarmwiz/steps"
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -236,6 +237,9 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Check.Declined = cmd.Flags().Changed("check") && !o.Check.Yes
+			if o.DockerSource != "" && o.DockerSource != preflight.SourceDocker && o.DockerSource != preflight.SourceDistro {
+				return usage("cli.dockersource", o.DockerSource)
+			}
 			return runFlow(cmd, env, &p, output, steps.Create(o), run)
 		},
 	}
@@ -248,6 +252,9 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 	c.Flags().BoolVar(&env.DryRun, "dry-run", false, "")
 	c.Flags().BoolVar(&o.Check.Yes, "check", false, "")
 	checkFlags(c, &o.Check)
+	c.Flags().BoolVar(&o.InstallDocker, "install-docker", false, "")
+	c.Flags().StringVar(&o.DockerSource, "docker-source", "", "")
+	c.Flags().BoolVar(&o.OpenFirewall, "open-firewall", false, "")
 	return c
 }
 

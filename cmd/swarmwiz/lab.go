@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -22,25 +23,34 @@ func newLab(env *wizard.Env) *cobra.Command {
 	var name string
 	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "")
 	c.AddCommand(newLabUp(env, &name), newLabStatus(env, &name), newLabDown(env, &name),
-		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck(env))
+		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck(env),
+		newLabImages(env), newLabPrune(env))
 	return c
 }
 
 func newLabUp(env *wizard.Env, name *string) *cobra.Command {
-	var nodes, subnet, hostDaemons string
+	var nodes, subnet, hostDaemons, osSpec, dockerOpt string
 	var install, recreate bool
 	c := &cobra.Command{
 		Use:  "up",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			machines, err := machineOptions(osSpec, dockerOpt, nodes, cmd.Flags().Changed("nodes"))
+			if err != nil {
+				return err
+			}
+			if len(machines.OS) > 0 {
+				nodes = fmt.Sprint(len(machines.OS))
+			}
 			cfg, err := lab.ParseConfig(*name, nodes, subnet)
 			if err != nil {
 				return err
 			}
+			cfg.MachineOptions = machines
 			if err := checkHostDaemons(hostDaemons); err != nil {
 				return err
 			}
-			if install && lab.CheckHost() != nil {
+			if install && (lab.CheckHost() != nil || (len(machines.OS) > 0 && lab.CheckMachineHost() != nil)) {
 				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
@@ -61,7 +71,84 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 	c.Flags().BoolVar(&install, "install", false, "")
 	hostDaemonsFlag(c, &hostDaemons)
 	c.Flags().BoolVar(&recreate, "recreate", false, "")
+	c.Flags().StringVar(&osSpec, "os", "", "")
+	c.Flags().StringVar(&dockerOpt, "docker", "", "")
 	return c
+}
+
+// machineOptions reads --os and --docker of `lab up`: no --os is today's namespace nodes.
+func machineOptions(osSpec, dockerOpt, nodes string, nodesGiven bool) (lab.MachineOptions, error) {
+	if dockerOpt != "" && dockerOpt != lab.DockerPreinstalled && dockerOpt != lab.DockerNone {
+		return lab.MachineOptions{}, failure.Usagef("%s", templates.Msg("lab.cfg.docker", dockerOpt))
+	}
+	if osSpec == "" {
+		if dockerOpt != "" {
+			return lab.MachineOptions{}, failure.Usagef("%s", templates.Msg("lab.cfg.dockernos", nil))
+		}
+		return lab.MachineOptions{}, nil
+	}
+	n := -1
+	if nodesGiven {
+		v, err := strconv.Atoi(nodes)
+		if err != nil || v < 1 || v > lab.MaxNodes {
+			return lab.MachineOptions{}, failure.Usagef("%s", templates.Msg("lab.cfg.nodes", map[string]any{"Value": nodes, "Max": lab.MaxNodes}))
+		}
+		n = v
+	}
+	list, err := lab.ParseOS(osSpec, n)
+	if err != nil {
+		return lab.MachineOptions{}, err
+	}
+	if dockerOpt == "" {
+		dockerOpt = lab.DockerPreinstalled
+	}
+	return lab.MachineOptions{OS: list, Docker: dockerOpt}, nil
+}
+
+func newLabImages(env *wizard.Env) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:  "images",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "" && output != "json" {
+				return usage("cli.output", output)
+			}
+			images := lab.Images()
+			if output == "json" {
+				if images == nil {
+					images = []lab.Image{}
+				}
+				b, _ := json.MarshalIndent(images, "", "  ")
+				_, err := fmt.Fprintln(env.Out, string(b))
+				return err
+			}
+			if len(images) == 0 {
+				env.Println(templates.Msg("lab.images.none", nil))
+				return nil
+			}
+			return show(env)(lab.ImagesText(images))
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "")
+	return c
+}
+
+func newLabPrune(env *wizard.Env) *cobra.Command {
+	return &cobra.Command{
+		Use:  "prune",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lab.CheckHost(); err != nil {
+				return err
+			}
+			if err := lab.Prune(); err != nil {
+				return err
+			}
+			env.Println(templates.Msg("lab.pruned", lab.ImageRoot()+", "+lab.AptCacheDir()))
+			return nil
+		},
+	}
 }
 
 func newLabStatus(env *wizard.Env, name *string) *cobra.Command {

@@ -35,6 +35,7 @@ type Config struct {
 	Name   string
 	Nodes  int
 	Subnet netip.Prefix
+	MachineOptions
 }
 
 // ParseConfig validates the flags of `lab up`; every refusal is one line that says what would
@@ -92,7 +93,12 @@ func Plan(cfg Config) Inventory {
 			Netns:   fmt.Sprintf("swz-%s-%d", cfg.Name, i),
 			Veth:    fmt.Sprintf("sw-%s-%d", cfg.Name, i),
 			Dir:     filepath.Join(dir, "nodes", fmt.Sprintf("node%d", i)),
+			Kind:    KindNamespace,
 		})
+		if len(cfg.OS) >= i {
+			n := &inv.Nodes[i-1]
+			n.Kind, n.OS, n.Docker = KindMachine, cfg.OS[i-1], cfg.Docker
+		}
 	}
 	return inv
 }

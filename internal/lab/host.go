@@ -97,6 +97,25 @@ func osFamily() string {
 	return ""
 }
 
+// HostOS names this machine's OS as `--os` names releases ("debian-12"), from os-release.
+func HostOS() string {
+	b, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return "?"
+	}
+	var id, version string
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "ID":
+			id = strings.Trim(v, `"`)
+		case "VERSION_ID":
+			version = strings.Trim(v, `"`)
+		}
+	}
+	return strings.TrimSuffix(id+"-"+version, "-")
+}
+
 // HostDaemonUnits are the services that installing the lab's packages would start on this
 // machine itself: those of docker.io and openssh-server where they are not installed yet.
 // What is installed already (a user's own sshd) is never touched.
@@ -105,7 +124,8 @@ func HostDaemonUnits() []string {
 	for _, p := range []struct {
 		pkg   string
 		units []string
-	}{{"docker.io", []string{"docker.service", "docker.socket", "containerd.service"}}, {"openssh-server", []string{"ssh.service", "ssh.socket"}}} {
+	}{{"docker.io", []string{"docker.service", "docker.socket", "containerd.service"}}, {"openssh-server", []string{"ssh.service", "ssh.socket"}},
+		{"apt-cacher-ng", []string{"apt-cacher-ng.service"}}} {
 		out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", p.pkg).Output()
 		if err != nil || !strings.HasPrefix(string(out), "ii") {
 			units = append(units, p.units...)
@@ -124,7 +144,10 @@ func InstallScript(stopHostDaemons bool, units []string) (string, error) {
 }
 
 // Packages are what the lab installs on Debian and Ubuntu.
-var Packages = []string{"docker.io", "openssh-server", "openssh-client", "iproute2", "iptables", "util-linux", "sudo", "locales"}
+// The last three are for machine nodes: debootstrap makes their images, systemd-nspawn
+// boots them, apt-cacher-ng is their apt proxy.
+var Packages = []string{"docker.io", "openssh-server", "openssh-client", "iproute2", "iptables", "util-linux", "sudo", "locales",
+	"debootstrap", "systemd-container", "apt-cacher-ng"}
 
 // InstallLog is where the package install writes everything apt-get says.
 const InstallLog = "/var/log/swarmwiz-lab-install.log"

@@ -31,10 +31,22 @@ type Node struct {
 	Netns   string `json:"netns"`
 	Veth    string `json:"veth"`
 	Dir     string `json:"dir"`
+	Kind    string `json:"kind,omitempty"`   // KindNamespace ("" in older inventories) or KindMachine
+	OS      string `json:"os,omitempty"`     // a machine node's release, like debian-12
+	Docker  string `json:"docker,omitempty"` // a machine node's docker: preinstalled or none
 }
 
-// Socket is the node's docker socket as seen from the host.
-func (n Node) Socket() string { return filepath.Join(n.Dir, "run", "docker.sock") }
+// Machine says whether the node is a booted machine rather than a set of namespaces.
+func (n Node) Machine() bool { return n.Kind == KindMachine }
+
+// Socket is the node's docker socket as seen from the host: a machine node's is inside its
+// own root, reached through its systemd's /proc entry.
+func (n Node) Socket() string {
+	if n.Machine() {
+		return fmt.Sprintf("/proc/%d/root/run/docker.sock", initPID(n))
+	}
+	return filepath.Join(n.Dir, "run", "docker.sock")
+}
 
 // ErrNoLab is returned by Load for a lab that was never brought up (or is down).
 var ErrNoLab = templates.Sentence("lab.nosuch")

@@ -38,7 +38,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		return nil, err
 	}
 	if old, err := Load(cfg.Name); err == nil && !recreate {
-		if old.Subnet == cfg.Subnet.String() && len(old.Nodes) == cfg.Nodes && healthy(ctx, old) {
+		if old.Subnet == cfg.Subnet.String() && sameShape(old, Plan(cfg)) && healthy(ctx, old) {
 			if err := raiseNeigh(nodesInLabs("")); err != nil {
 				return nil, err
 			}
@@ -53,14 +53,35 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		return nil, err
 	}
 	inv := Plan(cfg)
-	if err := writeState(&inv); err != nil {
-		return nil, err
+	if inv.HasMachines() {
+		if err := CheckMachineHost(); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(Dir(inv.Name), 0o700); err != nil {
+			return nil, err
+		}
+		rep := progress.Start(po, "images", 1)
+		t0 := time.Now()
+		err := EnsureImages(ctx, cfg.MachineOptions, filepath.Join(Dir(inv.Name), "images.log"))
+		rep.Item(strings.Join(uniq(cfg.OS), ", "), err, fmt.Sprintf("ready in %.1fs", time.Since(t0).Seconds()))
+		rep.Stop()
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := runScript(ctx)(NetUpScript(&inv)); err != nil {
 		return nil, err
 	}
+	if inv.HasMachines() {
+		if err := startAptProxy(&inv); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeState(&inv); err != nil {
+		return nil, err
+	}
 	for _, n := range inv.Nodes {
-		if err := startNode(n); err != nil {
+		if err := bootNode(n); err != nil {
 			return nil, err
 		}
 	}
@@ -98,6 +119,14 @@ func writeState(inv *Inventory) error {
 	}
 	var known strings.Builder
 	for _, n := range inv.Nodes {
+		if n.Machine() {
+			line, err := writeMachineNode(inv, n, hosts)
+			if err != nil {
+				return err
+			}
+			known.WriteString(line + "\n")
+			continue
+		}
 		for _, sub := range []string{"run", "docker", "root", "etc-docker"} {
 			if err := os.MkdirAll(filepath.Join(n.Dir, sub), 0o700); err != nil {
 				return err
@@ -128,6 +157,41 @@ func writeState(inv *Inventory) error {
 		}
 	}
 	return os.WriteFile(inv.KnownHostsFile, []byte(known.String()), 0o600)
+}
+
+// sameShape says whether a running lab has the nodes a new plan asks for.
+func sameShape(old *Inventory, plan Inventory) bool {
+	if len(old.Nodes) != len(plan.Nodes) {
+		return false
+	}
+	for i, n := range plan.Nodes {
+		o := old.Nodes[i]
+		if o.Machine() != n.Machine() || o.OS != n.OS || o.Docker != n.Docker {
+			return false
+		}
+	}
+	return true
+}
+
+// uniq is list without repeats, in first-seen order.
+func uniq(list []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bootNode starts a node of either kind.
+func bootNode(n Node) error {
+	if n.Machine() {
+		return startMachine(n)
+	}
+	return startNode(n)
 }
 
 // startNode starts the node's boot script in its network namespace and in new UTS and mount
@@ -181,6 +245,9 @@ func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 			last = probeNode(ctx, inv, n)
 			return last == nil, nil
 		})
+	if err != nil && n.Machine() {
+		return fmt.Errorf("did not come up in %s (%v); see %s", ReadyTimeout, last, filepath.Join(n.Dir, "boot.log"))
+	}
 	if err != nil {
 		return fmt.Errorf("did not come up in %s (%v); see %s and %s",
 			ReadyTimeout, last, filepath.Join(n.Dir, "dockerd.log"), filepath.Join(n.Dir, "sshd.log"))
@@ -189,9 +256,12 @@ func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 }
 
 // probeNode is one readiness check: dockerd over its socket, then a real SSH login.
+// A machine node without docker only needs its sshd.
 func probeNode(ctx context.Context, inv *Inventory, n Node) error {
-	if err := dockerAPI(n).Get(ctx, "/_ping", nil); err != nil {
-		return fmt.Errorf("dockerd: %w", err)
+	if n.Docker != DockerNone {
+		if err := dockerAPI(n).Get(ctx, "/_ping", nil); err != nil {
+			return fmt.Errorf("dockerd: %w", err)
+		}
 	}
 	name, err := sshHostname(ctx, inv, n, 3*time.Second)
 	if err != nil {
@@ -232,6 +302,10 @@ func Down(ctx context.Context, name string) error {
 	if err := runScript(ctx)(DownScript(name)); err != nil {
 		return err
 	}
+	// Machine nodes: systemd-nspawn, the apt proxy and the overlays; the images stay.
+	if err := stopMachines(ctx, name); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(Dir(name)); err != nil {
 		return err
 	}
@@ -240,6 +314,9 @@ func Down(ctx context.Context, name string) error {
 
 // Stop stops one node's daemons; its namespace and address stay.
 func Stop(ctx context.Context, n Node) error {
+	if n.Machine() {
+		return stopMachine(ctx, n)
+	}
 	return runScript(ctx)(StopScript(n))
 }
 
@@ -251,7 +328,7 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 	if err := Stop(ctx, n); err != nil {
 		return err
 	}
-	if err := startNode(n); err != nil {
+	if err := bootNode(n); err != nil {
 		return err
 	}
 	return waitReady(ctx, inv, []Node{n}, po)

@@ -62,10 +62,21 @@ func UpText(inv *Inventory) (string, error) {
 	for _, n := range inv.Nodes {
 		rows = append(rows, []string{n.Name, n.Address, "ssh -i " + inv.IdentityFile + " -o UserKnownHostsFile=" + inv.KnownHostsFile + " " + inv.User + "@" + n.Address})
 	}
+	// Machine nodes: which releases, and whether docker is there yet.
+	var machines []string
+	docker := true
+	for _, n := range inv.Nodes {
+		if n.Machine() {
+			machines = append(machines, n.OS)
+			docker = docker && n.Docker != DockerNone
+		}
+	}
 	return templates.Render("lab-up.tmpl", struct {
 		*Inventory
-		Rows [][]string
-	}{inv, rows})
+		Rows     [][]string
+		Machines string
+		Docker   bool
+	}{inv, rows, strings.Join(uniq(machines), ", "), docker})
 }
 
 // StatusText is what `lab status` prints.
@@ -78,7 +89,7 @@ func StatusText(inv *Inventory, nodes []NodeStatus) (string, error) {
 	}
 	var rows [][]string
 	for _, n := range nodes {
-		rows = append(rows, []string{n.Name, n.Address, yesno(n.SSHD), yesno(n.Dockerd), n.Swarm})
+		rows = append(rows, []string{n.Name, n.Address, n.Kind, n.OS, yesno(n.SSHD), yesno(n.Dockerd), n.Swarm})
 	}
 	return templates.Render("lab-status.tmpl", struct {
 		Name, Subnet string
@@ -93,4 +104,16 @@ func ByHandScript(inv *Inventory, first string, managers, workers []string) (str
 		Key, KnownHosts, First string
 		Managers, Workers      []string
 	}{inv.IdentityFile, inv.KnownHostsFile, first, managers, workers})
+}
+
+// ImagesText is what `lab images` prints.
+func ImagesText(images []Image) (string, error) {
+	var rows [][]string
+	for _, im := range images {
+		rows = append(rows, []string{im.Release, im.Layer, fmt.Sprintf("%d MB", im.Bytes/1_000_000), im.Path})
+	}
+	return templates.Render("lab-images.tmpl", struct {
+		Root string
+		Rows [][]string
+	}{ImageRoot(), rows})
 }

@@ -13,6 +13,8 @@ import (
 type NodeStatus struct {
 	Name           string `json:"name"`
 	Address        string `json:"address"`
+	Kind           string `json:"kind"` // namespace or machine
+	OS             string `json:"os"`   // a machine node's release; a namespace node runs this machine's
 	User           string `json:"user"`
 	IdentityFile   string `json:"identityFile"`
 	KnownHostsFile string `json:"knownHostsFile"`
@@ -29,7 +31,11 @@ func Status(ctx context.Context, inv *Inventory) []NodeStatus {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s := NodeStatus{Name: n.Name, Address: n.Address, User: inv.User, IdentityFile: inv.IdentityFile,
+			kind, osName := KindNamespace, HostOS()
+			if n.Machine() {
+				kind, osName = KindMachine, n.OS
+			}
+			s := NodeStatus{Name: n.Name, Address: n.Address, Kind: kind, OS: osName, User: inv.User, IdentityFile: inv.IdentityFile,
 				KnownHostsFile: inv.KnownHostsFile, Swarm: "unknown"}
 			name, err := sshHostname(ctx, inv, n, 2*time.Second)
 			s.SSHD = err == nil && name == n.Name

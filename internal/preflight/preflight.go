@@ -89,7 +89,36 @@ func Check(nodes []Node, advertise string, o Options) []Finding {
 	out = append(out, unique(nodes, "machine-id", func(f facts.Facts) string { return f.MachineID }, msg("pf.machineid.fix", nil))...)
 	out = append(out, unique(nodes, msg("pf.check.engineid", nil), func(f facts.Facts) string { return f.EngineID }, msg("pf.engineid.fix", nil))...)
 	out = append(out, sharedAdvertise(nodes, advertise)...)
+	out = append(out, versions(nodes)...)
 	return out
+}
+
+// versions notes a swarm whose nodes run different engine versions: it works, but says what
+// that means and which node runs which.
+func versions(nodes []Node) []Finding {
+	by := map[string][]string{}
+	for _, n := range nodes {
+		if v := n.Facts.DockerVersion; v != "" && n.Facts.DockerAnswers() {
+			by[v] = append(by[v], n.Name)
+		}
+	}
+	if len(by) < 2 {
+		return nil
+	}
+	vs := make([]string, 0, len(by))
+	for v := range by {
+		vs = append(vs, v)
+	}
+	sort.Strings(vs)
+	parts := make([]string, len(vs))
+	var names []string
+	for i, v := range vs {
+		parts[i] = v + " (" + strings.Join(by[v], ", ") + ")"
+		names = append(names, by[v]...)
+	}
+	sort.Strings(names)
+	return []Finding{{Node: strings.Join(names, ", "), Check: msg("pf.check.versions", nil), Level: Note,
+		Result: msg("pf.versions", strings.Join(parts, "; ")), Fix: msg("pf.versions.fix", nil)}}
 }
 
 // sharedAdvertise refuses an advertise address that another node has too: VirtualBox NAT
@@ -284,7 +313,7 @@ func OS(id, version string) (string, Level, string) {
 			return "Ubuntu " + version, Note, ""
 		}
 	case "debian":
-		if v == "11" || v == "12" {
+		if v == "11" || v == "12" || v == "13" {
 			return "Debian " + version, Note, ""
 		}
 	}
@@ -302,8 +331,18 @@ func Family(id string) string {
 	return ""
 }
 
-// InstallScript is the script that installs Docker Engine on a node with these facts.
-func InstallScript(f facts.Facts) (string, error) {
+// Where Docker Engine is installed from.
+const (
+	SourceDocker = "docker" // Docker's own repository: the current engine, as Docker documents
+	SourceDistro = "distro" // the OS's own packages: older, but served by the OS's mirrors
+)
+
+// InstallScript is the script that installs Docker Engine on a node with these facts, from
+// source (SourceDocker or SourceDistro).
+func InstallScript(f facts.Facts, source string) (string, error) {
+	if source == SourceDistro {
+		return distroScript(f)
+	}
 	switch Family(f.OSID) {
 	case "rhel":
 		pm := "dnf"
@@ -382,3 +421,28 @@ func major(v string) int {
 
 // msg is a sentence of the catalog, in the user's language.
 func msg(key string, data any) string { return templates.Msg(key, data) }
+
+// distroScript installs the engine the OS itself packages, saying what that version means:
+// docker.io on Debian and Ubuntu, docker (1.13) on CentOS 7, moby-engine on Fedora. RHEL,
+// Rocky and Alma package no Docker Engine (podman's docker command runs no swarm).
+func distroScript(f facts.Facts) (string, error) {
+	data := map[string]any{"Name": f.OS, "Family": Family(f.OSID), "ID": f.OSID}
+	centos7 := f.OSID == "centos" && strings.HasPrefix(f.OSVersion, "7")
+	switch {
+	case Family(f.OSID) == "debian":
+		data["Package"], data["Note"] = "docker.io", msg("pf.distro.debian", nil)
+	case centos7:
+		data["Package"], data["Note"] = "docker", msg("pf.distro.centos7", nil)
+	case f.OSID == "fedora":
+		data["Package"], data["Note"] = "moby-engine", msg("pf.distro.fedora", nil)
+	case Family(f.OSID) == "rhel":
+		return "", errors.New(msg("pf.distro.none", f.OS))
+	default:
+		return "", errors.New(msg("pf.noinstall", f.OS))
+	}
+	data["PM"] = "dnf"
+	if centos7 {
+		data["PM"] = "yum"
+	}
+	return templates.Render("install-docker-distro.sh.tmpl", data)
+}

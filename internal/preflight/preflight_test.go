@@ -50,15 +50,21 @@ func TestScriptsGolden(t *testing.T) {
 	for _, file := range files {
 		name := filepath.Base(file)
 		f := osFacts(t, file)
-		install, err := InstallScript(f)
+		install, err := InstallScript(f, SourceDocker)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		// The OS's own packages: a script, or (RHEL and its rebuilds package no Docker
+		// Engine) the one-line reason, golden too.
+		distro, err := InstallScript(f, SourceDistro)
+		if err != nil {
+			distro = "# refused: " + err.Error() + "\n"
 		}
 		fw, err := FirewallScript(typicalFirewall[name], 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for kind, got := range map[string]string{"install": install, "firewall": fw} {
+		for kind, got := range map[string]string{"install": install, "install-distro": distro, "firewall": fw} {
 			golden := filepath.Join("testdata", name+"-"+kind+".golden")
 			if *update {
 				os.WriteFile(golden, []byte(got), 0o644)
@@ -81,7 +87,7 @@ func TestOSRecognised(t *testing.T) {
 		note        string
 	}{
 		{"centos", "7", Note, "vault.centos.org"}, {"rocky", "9.3", Note, ""}, {"almalinux", "8.9", Note, ""},
-		{"ubuntu", "20.04", Note, ""}, {"ubuntu", "24.04", Note, ""}, {"debian", "11", Note, ""},
+		{"ubuntu", "20.04", Note, ""}, {"ubuntu", "24.04", Note, ""}, {"debian", "11", Note, ""}, {"debian", "13", Note, ""},
 		{"arch", "", Warn, "not one swarmwiz knows"},
 	} {
 		_, level, note := OS(c.id, c.version)

@@ -1,0 +1,581 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Machine nodes: a booted Debian per node (systemd-nspawn over an overlay of a cached base
+// image), with its own /etc, users, host keys, machine-id, locale and systemd. See
+// shared/LAB-NOTES.md ("Machine nodes") for why each part of the boot is needed.
+
+// Kinds of node.
+const (
+	KindNamespace = "namespace"
+	KindMachine   = "machine"
+)
+
+// Docker on machine nodes: baked into the image, or absent as on a learner's new VM.
+const (
+	DockerPreinstalled = "preinstalled"
+	DockerNone         = "none"
+)
+
+// Releases are the operating systems a machine node can run: the name `--os` takes and
+// the Debian suite debootstrap fetches.
+var Releases = map[string]string{"debian-11": "bullseye", "debian-12": "bookworm", "debian-13": "trixie"}
+
+// ImageRoot holds the cached base images, one folder per release; `lab down` leaves it.
+func ImageRoot() string { return filepath.Join(filepath.Dir(StateRoot), "images") }
+
+// AptCacheDir is the apt proxy's cache, shared by every lab so a second lab starts warm.
+func AptCacheDir() string { return filepath.Join(filepath.Dir(StateRoot), "apt-cache") }
+
+// AptProxyPort is where the apt proxy listens, on the lab bridge's address only.
+const AptProxyPort = 3142
+
+// machinePrograms are what machine nodes need on the host, besides the namespace lab's.
+var machinePrograms = []string{"debootstrap", "systemd-nspawn", "apt-cacher-ng", "mount", "umount"}
+
+// machineHint is how to get machinePrograms on Debian.
+const machineHint = "apt-get install debootstrap systemd-container apt-cacher-ng"
+
+// CheckMachineHost says why this machine cannot run machine nodes, or nil.
+func CheckMachineHost() error {
+	var missing []string
+	for _, p := range machinePrograms {
+		if _, err := exec.LookPath(p); err != nil {
+			if _, err := os.Stat("/usr/sbin/" + p); err != nil {
+				missing = append(missing, p)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return failure.Usagef("%s", templates.Msg("lab.host.missing", map[string]string{"Missing": strings.Join(missing, ", "), "Hint": machineHint}))
+}
+
+// ParseOS reads `--os`: one release for every node ("debian-12"), or a mix with counts
+// ("debian-12:4,debian-11:2,debian-13:1") that adds up to the node count. nodes < 0 means
+// the count was not given and the mix sets it. It returns one release per node.
+func ParseOS(spec string, nodes int) ([]string, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	names := make([]string, 0, len(Releases))
+	for k := range Releases {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	bad := func() error {
+		return failure.Usagef("%s", templates.Msg("lab.cfg.os", map[string]string{"Value": spec, "Known": strings.Join(names, ", ")}))
+	}
+	var out []string
+	parts := strings.Split(spec, ",")
+	for _, part := range parts {
+		rel, count, hasCount := strings.Cut(strings.TrimSpace(part), ":")
+		if _, ok := Releases[rel]; !ok {
+			return nil, bad()
+		}
+		if !hasCount {
+			if len(parts) > 1 {
+				return nil, bad()
+			}
+			n := nodes
+			if n < 0 {
+				n = DefaultNodes
+			}
+			for range n {
+				out = append(out, rel)
+			}
+			continue
+		}
+		c, err := strconv.Atoi(count)
+		if err != nil || c < 1 {
+			return nil, bad()
+		}
+		for range c {
+			out = append(out, rel)
+		}
+	}
+	if nodes >= 0 && len(out) != nodes {
+		return nil, failure.Usagef("%s", templates.Msg("lab.cfg.ossum", map[string]any{"Value": spec, "Sum": len(out), "Nodes": nodes}))
+	}
+	if len(out) > MaxNodes {
+		return nil, failure.Usagef("%s", templates.Msg("lab.cfg.nodes", map[string]any{"Value": len(out), "Max": MaxNodes}))
+	}
+	return out, nil
+}
+
+// MachineOptions are the choices `lab up` takes for machine nodes.
+type MachineOptions struct {
+	OS     []string // a release per node; empty for namespace nodes
+	Docker string   // DockerPreinstalled or DockerNone
+}
+
+// imageDir is where a release's base image (rootfs) lives, and its docker layer.
+func imageDir(release string) string { return filepath.Join(ImageRoot(), release) }
+
+// Layers are the overlay's lower directories for a node of this release, top first.
+func Layers(release, docker string) []string {
+	base := filepath.Join(imageDir(release), "base")
+	if docker == DockerPreinstalled {
+		return []string{filepath.Join(imageDir(release), "docker"), base}
+	}
+	return []string{base}
+}
+
+// Image is one cached image as `lab images` lists it.
+type Image struct {
+	Release string `json:"release"`
+	Layer   string `json:"layer"` // base or docker
+	Path    string `json:"path"`
+	Bytes   int64  `json:"bytes"`
+}
+
+// Images lists the cached images.
+func Images() []Image {
+	var out []Image
+	rels, _ := os.ReadDir(ImageRoot())
+	for _, r := range rels {
+		for _, layer := range []string{"base", "docker"} {
+			p := filepath.Join(ImageRoot(), r.Name(), layer)
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				out = append(out, Image{Release: r.Name(), Layer: layer, Path: p, Bytes: du(p)})
+			}
+		}
+	}
+	return out
+}
+
+// du is the bytes the files under p take.
+func du(p string) int64 {
+	var n int64
+	_ = filepath.Walk(p, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// Prune removes the cached images and the apt proxy's cache. It refuses while a lab with
+// machine nodes is up: their root filesystems sit on these images.
+func Prune() error {
+	for _, name := range Names() {
+		if inv, err := Load(name); err == nil && inv.HasMachines() {
+			return failure.Usagef("%s", templates.Msg("lab.prune.busy", name))
+		}
+	}
+	if err := os.RemoveAll(ImageRoot()); err != nil {
+		return err
+	}
+	return os.RemoveAll(AptCacheDir())
+}
+
+// HasMachines says whether any node of the lab is a machine node.
+func (inv *Inventory) HasMachines() bool {
+	for _, n := range inv.Nodes {
+		if n.Kind == KindMachine {
+			return true
+		}
+	}
+	return false
+}
+
+// Mirror is the Debian mirror this machine's apt already uses (the first http URI of a
+// Debian source), so images come from where packages already come from.
+func Mirror() string {
+	files, _ := filepath.Glob("/etc/apt/sources.list.d/*")
+	files = append([]string{"/etc/apt/sources.list"}, files...)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			fields := strings.Fields(line)
+			for _, fld := range fields {
+				if strings.HasPrefix(fld, "http://") && strings.HasSuffix(strings.TrimRight(fld, "/"), "/debian") {
+					return strings.TrimRight(fld, "/")
+				}
+			}
+		}
+	}
+	return "http://deb.debian.org/debian"
+}
+
+// EnsureImages builds the images these nodes need that are not cached yet, one at a time
+// under a lock, so two labs never build the same image. log receives what the build prints.
+func EnsureImages(ctx context.Context, opts MachineOptions, logPath string) error {
+	if err := os.MkdirAll(ImageRoot(), 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(filepath.Join(ImageRoot(), ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, rel := range opts.OS {
+		if seen[rel] {
+			continue
+		}
+		seen[rel] = true
+		for _, layer := range []string{"base", "docker"} {
+			if layer == "docker" && opts.Docker != DockerPreinstalled {
+				continue
+			}
+			dir := filepath.Join(imageDir(rel), layer)
+			if _, err := os.Stat(dir); err == nil {
+				continue
+			}
+			script, err := ImageScript(rel, layer, Mirror())
+			if err != nil {
+				return err
+			}
+			if err := runLogged(ctx, script, logPath); err != nil {
+				return errors.New(templates.Msg("lab.image.failed", map[string]string{"Release": rel, "Layer": layer, "Err": err.Error(), "Log": logPath}))
+			}
+		}
+	}
+	return nil
+}
+
+// ImageScript builds a release's base image, or its docker layer, from mirror.
+func ImageScript(release, layer, mirror string) (string, error) {
+	return templates.Render("image-"+layer+".sh.tmpl", map[string]any{
+		"Release": release, "Suite": Releases[release], "Mirror": mirror, "Dir": imageDir(release),
+	})
+}
+
+// AptProxyConfig is the lab's apt-cacher-ng configuration.
+func AptProxyConfig(inv *Inventory) (string, error) {
+	return templates.Render("acng.conf.tmpl", map[string]any{
+		"CacheDir": AptCacheDir(), "LogDir": aptProxyDir(inv), "Address": inv.HostAddress, "Port": AptProxyPort,
+	})
+}
+
+// NodeAptConfig points a machine node's apt at the lab's proxy.
+func NodeAptConfig(inv *Inventory) (string, error) {
+	return templates.Render("apt-proxy.conf.tmpl", map[string]any{"Address": inv.HostAddress, "Port": AptProxyPort})
+}
+
+// runLogged runs a host script with bash, appending all it prints to the log at path.
+func runLogged(ctx context.Context, script, path string) error {
+	log, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	err = BashRunner(ctx, script, log)
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, tail(path, 5))
+	}
+	return nil
+}
+
+// aptProxyDir holds the lab's apt proxy: its configuration, pid and logs.
+func aptProxyDir(inv *Inventory) string { return filepath.Join(Dir(inv.Name), "apt-proxy") }
+
+// startAptProxy starts apt-cacher-ng for this lab, listening only on the bridge's address.
+func startAptProxy(inv *Inventory) error {
+	dir := aptProxyDir(inv)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(AptCacheDir(), 0o755); err != nil {
+		return err
+	}
+	conf, err := AptProxyConfig(inv)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "acng.conf"), []byte(conf), 0o644); err != nil {
+		return err
+	}
+	log, err := os.OpenFile(filepath.Join(dir, "out.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd := exec.Command("apt-cacher-ng", "-c", dir, "ForeGround=1")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("apt proxy: %w", err)
+	}
+	go cmd.Wait()
+	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
+		return err
+	}
+	// It answers within a moment; nodes only use it later, but say so now if it cannot.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := dialTCP(fmt.Sprintf("%s:%d", inv.HostAddress, AptProxyPort)); err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("apt proxy did not start; see %s", filepath.Join(dir, "out.log"))
+}
+
+// writeMachineNode prepares a machine node before its first boot: the overlay, and the files
+// that make it a machine of its own (hostname, machine-id, three host keys, root's key, the
+// apt proxy, /etc/hosts).
+func writeMachineNode(inv *Inventory, n Node, hosts string) (hostKeyLine string, err error) {
+	// The upper layer's top is the node's "/": 0755 as on any machine, or users other than
+	// root (dbus's messagebus, a learner) cannot reach anything.
+	for sub, mode := range map[string]os.FileMode{"upper": 0o755, "work": 0o700, "root": 0o755, "docker": 0o710} {
+		if err := os.MkdirAll(filepath.Join(n.Dir, sub), mode); err != nil {
+			return "", err
+		}
+		if err := os.Chmod(filepath.Join(n.Dir, sub), mode); err != nil {
+			return "", err
+		}
+	}
+	if err := mountOverlay(n); err != nil {
+		return "", err
+	}
+	root := filepath.Join(n.Dir, "root")
+	keyDir := filepath.Join(n.Dir, "hostkeys")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return "", err
+	}
+	for _, t := range []string{"rsa", "ecdsa", "ed25519"} {
+		key := filepath.Join(keyDir, "ssh_host_"+t+"_key")
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", t, "-N", "", "-C", "root@"+n.Name, "-f", key).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("%s: ssh-keygen %s: %v %s", n.Name, t, err, out)
+		}
+	}
+	pub, err := os.ReadFile(filepath.Join(keyDir, "ssh_host_ed25519_key.pub"))
+	if err != nil {
+		return "", err
+	}
+	authorized, err := os.ReadFile(filepath.Join(Dir(inv.Name), "authorized_keys"))
+	if err != nil {
+		return "", err
+	}
+	proxy, err := NodeAptConfig(inv)
+	if err != nil {
+		return "", err
+	}
+	files := []struct {
+		path string
+		mode os.FileMode
+		data []byte
+	}{
+		{"etc/hostname", 0o644, []byte(n.Name + "\n")},
+		{"etc/hosts", 0o644, []byte(hosts + "\n")},
+		{"etc/machine-id", 0o444, []byte(randomHex(16) + "\n")},
+		{"etc/apt/apt.conf.d/01swarmwiz-proxy", 0o644, []byte(proxy)},
+		{"root/.ssh/authorized_keys", 0o600, authorized},
+	}
+	for _, t := range []string{"rsa", "ecdsa", "ed25519"} {
+		for _, suffix := range []string{"", ".pub"} {
+			name := "ssh_host_" + t + "_key" + suffix
+			b, err := os.ReadFile(filepath.Join(keyDir, name))
+			if err != nil {
+				return "", err
+			}
+			mode := os.FileMode(0o600)
+			if suffix != "" {
+				mode = 0o644
+			}
+			files = append(files, struct {
+				path string
+				mode os.FileMode
+				data []byte
+			}{"etc/ssh/" + name, mode, b})
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "root/.ssh"), 0o700); err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		p := filepath.Join(root, f.path)
+		_ = os.Remove(p)
+		if err := os.WriteFile(p, f.data, f.mode); err != nil {
+			return "", fmt.Errorf("%s: %w", n.Name, err)
+		}
+		if err := os.Chmod(p, f.mode); err != nil {
+			return "", err
+		}
+	}
+	fields := strings.Fields(string(pub))
+	return n.Address + " " + fields[0] + " " + fields[1], nil
+}
+
+// mountOverlay mounts the node's root filesystem: its own upper layer over the images.
+func mountOverlay(n Node) error {
+	root := filepath.Join(n.Dir, "root")
+	if mounted(root) {
+		return nil
+	}
+	opts := "lowerdir=" + strings.Join(Layers(n.OS, n.Docker), ":") + ",upperdir=" + filepath.Join(n.Dir, "upper") + ",workdir=" + filepath.Join(n.Dir, "work")
+	if out, err := exec.Command("mount", "-t", "overlay", "overlay", "-o", opts, root).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: mount overlay: %v %s", n.Name, err, out)
+	}
+	return nil
+}
+
+// mounted says whether path is a mount point on this machine.
+func mounted(path string) bool {
+	b, _ := os.ReadFile("/proc/self/mounts")
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// startMachine boots a machine node with systemd-nspawn in its network namespace.
+func startMachine(n Node) error {
+	if err := mountOverlay(n); err != nil {
+		return err
+	}
+	log, err := os.OpenFile(filepath.Join(n.Dir, "boot.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	args := []string{"-q", "-D", filepath.Join(n.Dir, "root"), "--boot", "--register=no", "--keep-unit",
+		"--network-namespace-path=/run/netns/" + n.Netns, "--capability=all",
+		"--system-call-filter=add_key keyctl bpf", "--console=passive", "-M", n.Name,
+		"--bind=" + filepath.Join(n.Dir, "docker") + ":/var/lib/docker"}
+	cmd := exec.Command("systemd-nspawn", args...)
+	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=yes")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: systemd-nspawn: %w", n.Name, err)
+	}
+	go cmd.Wait()
+	return os.WriteFile(filepath.Join(n.Dir, "nspawn.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+}
+
+// machinePID is the pid of systemd-nspawn for this node, or 0.
+func machinePID(n Node) int {
+	b, err := os.ReadFile(filepath.Join(n.Dir, "nspawn.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return 0
+	}
+	return pid
+}
+
+// initPID is the node's own PID 1 (systemd), seen from this machine, or 0: the child of
+// systemd-nspawn.
+func initPID(n Node) int {
+	pid := machinePID(n)
+	if pid == 0 {
+		return 0
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	for _, f := range strings.Fields(string(b)) {
+		if c, err := strconv.Atoi(f); err == nil {
+			return c
+		}
+	}
+	return 0
+}
+
+// stopMachine powers the node off the way a real machine shuts down (SIGTERM to
+// systemd-nspawn asks its systemd to halt), then kills what is left and unmounts its root.
+func stopMachine(ctx context.Context, n Node) error {
+	if pid := machinePID(n); pid != 0 {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) && syscall.Kill(pid, 0) == nil {
+			time.Sleep(100 * time.Millisecond)
+		}
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	if err := runScript(ctx)(StopScript(n)); err != nil {
+		return err
+	}
+	return unmountUnder(n.Dir)
+}
+
+// unmountUnder unmounts every mount at or below dir, deepest first.
+func unmountUnder(dir string) error {
+	b, _ := os.ReadFile("/proc/self/mounts")
+	var paths []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && (f[1] == dir || strings.HasPrefix(f[1], dir+"/")) {
+			paths = append(paths, f[1])
+		}
+	}
+	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
+	for _, p := range paths {
+		if out, err := exec.Command("umount", p).CombinedOutput(); err != nil {
+			if out2, err2 := exec.Command("umount", "-l", p).CombinedOutput(); err2 != nil {
+				return fmt.Errorf("umount %s: %v %s %s", p, err, out, out2)
+			}
+		}
+	}
+	return nil
+}
+
+// stopAptProxy stops the lab's apt proxy, if it runs.
+func stopAptProxy(name string) {
+	b, err := os.ReadFile(filepath.Join(Dir(name), "apt-proxy", "pid"))
+	if err != nil {
+		return
+	}
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		for range 50 {
+			if syscall.Kill(pid, 0) != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+// stopMachines stops every machine node of the lab called name (read from its node folders,
+// so a half-written lab is cleaned too) and its apt proxy.
+func stopMachines(ctx context.Context, name string) error {
+	nodes, _ := filepath.Glob(filepath.Join(Dir(name), "nodes", "*", "nspawn.pid"))
+	for _, pidFile := range nodes {
+		dir := filepath.Dir(pidFile)
+		if pid := machinePID(Node{Dir: dir}); pid != 0 {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+			for range 100 {
+				if syscall.Kill(pid, 0) != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}
+	stopAptProxy(name)
+	return unmountUnder(Dir(name))
+}
+
+func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
