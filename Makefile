@@ -6,7 +6,7 @@ BIN      := bin/swarmwiz
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Labs the end-to-end tests create; removed before and after every run.
-E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3
+E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3 e2emach e2emix
 
 .PHONY: build test unit e2e prereqs clean-labs bench fuzz
 

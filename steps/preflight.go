@@ -58,11 +58,23 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	if len(st.Done) > changes || len(st.Nodes) != nodes {
 		probed = probePorts(ctx, env, st)
 	}
-	var blocking []preflight.Finding
+	var blocking, fresh []preflight.Finding
+	seen := map[string]bool{}
+	for _, f := range findings {
+		seen[f.Node+"\x00"+f.Check+"\x00"+f.Result] = true
+	}
 	for _, f := range append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probed...) {
 		if f.Level == preflight.Error {
 			blocking = append(blocking, f)
 		}
+		// What the fixes brought to light (engines of different versions, once docker is
+		// installed) is shown too.
+		if !seen[f.Node+"\x00"+f.Check+"\x00"+f.Result] && f.Level != preflight.Error {
+			fresh = append(fresh, f)
+		}
+	}
+	if len(fresh) > 0 {
+		env.Println(PreflightText(fresh))
 	}
 	if len(blocking) > 0 {
 		return errors.New(msg("preflight.blocked", len(blocking)))

@@ -255,12 +255,19 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 			if err := checkHostDaemons(hostDaemons); err != nil {
 				return err
 			}
-			err := lab.CheckHost()
+			// Everything the lab can use: its nodes of both kinds.
+			check := func() error {
+				if err := lab.CheckHost(); err != nil {
+					return err
+				}
+				return lab.CheckMachineHost()
+			}
+			err := check()
 			if err != nil && install && os.Geteuid() == 0 {
 				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
-				err = lab.CheckHost()
+				err = check()
 			}
 			if err == nil {
 				fmt.Fprintln(cmd.OutOrStdout(), templates.Msg("lab.check.ok", nil))

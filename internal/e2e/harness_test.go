@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Println("e2e:", skipAll)
 		os.Exit(m.Run())
 	}
-	removeLeftovers()
+	before := hostState()
 	bin = os.Getenv("SWARMWIZ_BIN")
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "swarmwiz-e2e")
@@ -56,6 +56,14 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	// Tear down even when tests failed; a panic is covered by the Makefile's clean-labs.
 	exec.Command(bin, "lab", "down", "--name", labName).Run()
+	exec.Command(bin, "lab", "down", "--name", machLab).Run()
+	// The tests changed nothing of this machine's own users, sudo rules or locales.
+	if diff := changedLines(before, hostState()); len(diff) > 0 {
+		fmt.Printf("e2e: the tests changed this machine's users, sudo rules or locales:\n%s\n", strings.Join(diff, "\n"))
+		code = 1
+	} else {
+		fmt.Println("e2e: this machine's /etc/passwd, /etc/group, /etc/shadow, sudoers and locales are as before")
+	}
 	os.Exit(code)
 }
 
@@ -70,14 +78,44 @@ func needLab(t *testing.T) {
 	}
 }
 
-// removeLeftovers undoes what a killed earlier run may have left on this machine: the test
-// user with its known password and full sudo, and the test's sudoers and log files. t.Cleanup
-// does it after each test, but never runs when the process is killed.
-func removeLeftovers() {
-	exec.Command("userdel", "-r", "learner").Run()
-	for _, f := range []string{"/etc/sudoers.d/swarmwiz-learner", "/etc/sudoers.d/swarmwiz-e2e-log", sudoLog} {
-		os.Remove(f)
+// hostState is what the tests must leave on this machine as they found it: its users and
+// groups, its sudo rules and the locales it has. Test users, sudoers and locales belong in
+// machine nodes' own /etc, never here.
+func hostState() string {
+	var b strings.Builder
+	for _, f := range []string{"/etc/passwd", "/etc/group", "/etc/shadow", "/etc/sudoers", "/etc/default/locale", "/etc/locale.gen"} {
+		data, _ := os.ReadFile(f)
+		fmt.Fprintf(&b, "== %s\n%s", f, data)
 	}
+	entries, _ := os.ReadDir("/etc/sudoers.d")
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join("/etc/sudoers.d", e.Name()))
+		fmt.Fprintf(&b, "== /etc/sudoers.d/%s\n%s", e.Name(), data)
+	}
+	locales, _ := exec.Command("locale", "-a").Output()
+	fmt.Fprintf(&b, "== locale -a\n%s", locales)
+	return b.String()
+}
+
+// changedLines are the lines of after that before lacks, and the other way round.
+func changedLines(before, after string) []string {
+	count := map[string]int{}
+	for _, l := range strings.Split(before, "\n") {
+		count[l]++
+	}
+	for _, l := range strings.Split(after, "\n") {
+		count[l]--
+	}
+	var out []string
+	for l, n := range count {
+		switch {
+		case n > 0:
+			out = append(out, "- "+l)
+		case n < 0:
+			out = append(out, "+ "+l)
+		}
+	}
+	return out
 }
 
 // englishEnv is this process's environment in the C locale: the tests read English unless

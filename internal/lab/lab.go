@@ -62,7 +62,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		}
 		rep := progress.Start(po, "images", 1)
 		t0 := time.Now()
-		err := EnsureImages(ctx, cfg.MachineOptions, filepath.Join(Dir(inv.Name), "images.log"))
+		err := EnsureImages(ctx, cfg.MachineOptions, Dir(inv.Name))
 		rep.Item(strings.Join(uniq(cfg.OS), ", "), err, fmt.Sprintf("ready in %.1fs", time.Since(t0).Seconds()))
 		rep.Stop()
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -220,13 +221,29 @@ func Mirror() string {
 	return "http://deb.debian.org/debian"
 }
 
-// EnsureImages builds the images these nodes need that are not cached yet, one at a time
-// under a lock, so two labs never build the same image. log receives what the build prints.
-func EnsureImages(ctx context.Context, opts MachineOptions, logPath string) error {
-	if err := os.MkdirAll(ImageRoot(), 0o755); err != nil {
+// EnsureImages builds the images these nodes need that are not cached yet: the releases at
+// once (debootstrap waits on the mirror as much as on the disk), each under its own lock so
+// two labs never build the same image. Each release's build log is logDir/images-RELEASE.log.
+func EnsureImages(ctx context.Context, opts MachineOptions, logDir string) error {
+	releases := uniq(opts.OS)
+	errs := make([]error, len(releases))
+	var wg sync.WaitGroup
+	for i, rel := range releases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = ensureImage(ctx, rel, opts.Docker == DockerPreinstalled, filepath.Join(logDir, "images-"+rel+".log"))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func ensureImage(ctx context.Context, rel string, docker bool, logPath string) error {
+	if err := os.MkdirAll(imageDir(rel), 0o755); err != nil {
 		return err
 	}
-	lock, err := os.OpenFile(filepath.Join(ImageRoot(), ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(filepath.Join(imageDir(rel), ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
 	}
@@ -234,27 +251,19 @@ func EnsureImages(ctx context.Context, opts MachineOptions, logPath string) erro
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for _, rel := range opts.OS {
-		if seen[rel] {
+	for _, layer := range []string{"base", "docker"} {
+		if layer == "docker" && !docker {
 			continue
 		}
-		seen[rel] = true
-		for _, layer := range []string{"base", "docker"} {
-			if layer == "docker" && opts.Docker != DockerPreinstalled {
-				continue
-			}
-			dir := filepath.Join(imageDir(rel), layer)
-			if _, err := os.Stat(dir); err == nil {
-				continue
-			}
-			script, err := ImageScript(rel, layer, Mirror())
-			if err != nil {
-				return err
-			}
-			if err := runLogged(ctx, script, logPath); err != nil {
-				return errors.New(templates.Msg("lab.image.failed", map[string]string{"Release": rel, "Layer": layer, "Err": err.Error(), "Log": logPath}))
-			}
+		if _, err := os.Stat(filepath.Join(imageDir(rel), layer)); err == nil {
+			continue
+		}
+		script, err := ImageScript(rel, layer, Mirror())
+		if err != nil {
+			return err
+		}
+		if err := runLogged(ctx, script, logPath); err != nil {
+			return errors.New(templates.Msg("lab.image.failed", map[string]string{"Release": rel, "Layer": layer, "Err": err.Error(), "Log": logPath}))
 		}
 	}
 	return nil
@@ -463,7 +472,17 @@ func startMachine(n Node) error {
 		"--network-namespace-path=/run/netns/" + n.Netns, "--capability=all",
 		"--system-call-filter=add_key keyctl bpf", "--console=passive", "-M", n.Name,
 		"--bind=" + filepath.Join(n.Dir, "docker") + ":/var/lib/docker"}
-	cmd := exec.Command("systemd-nspawn", args...)
+	// Each machine in a cgroup of its own: without a systemd on this machine to give each one
+	// a unit, every systemd-nspawn would make its "supervisor" and "payload" groups in the
+	// same place, and the nodes' systemds would trip over each other's services
+	// ("219/CGROUP", "Failed to kill control group").
+	groups, err := nodeCgroups(n)
+	if err != nil {
+		return err
+	}
+	wrapper := `for g in "$@"; do case "$g" in --) break;; esac; echo $$ >"$g/cgroup.procs"; done
+while [ "$1" != -- ]; do shift; done; shift; exec systemd-nspawn "$@"`
+	cmd := exec.Command("sh", append(append([]string{"-c", wrapper, "sh"}, append(groups, "--")...), args...)...)
 	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=yes")
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -472,6 +491,56 @@ func startMachine(n Node) error {
 	}
 	go cmd.Wait()
 	return os.WriteFile(filepath.Join(n.Dir, "nspawn.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+}
+
+// cgroupRoots are the hierarchies a machine gets a group of its own in: the unified one
+// (all of /sys/fs/cgroup, or /sys/fs/cgroup/unified beside v1 controllers) and systemd's
+// named v1 hierarchy where there is one.
+func cgroupRoots() []string {
+	if _, err := os.Stat("/sys/fs/cgroup/cgroup.controllers"); err == nil {
+		return []string{"/sys/fs/cgroup"}
+	}
+	var roots []string
+	for _, r := range []string{"/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd"} {
+		if _, err := os.Stat(filepath.Join(r, "cgroup.procs")); err == nil {
+			roots = append(roots, r)
+		}
+	}
+	return roots
+}
+
+// nodeCgroups makes the node's own groups, swarmwiz-lab/LAB/NODE in each hierarchy.
+func nodeCgroups(n Node) ([]string, error) {
+	lab := filepath.Base(filepath.Dir(filepath.Dir(n.Dir)))
+	var out []string
+	for _, r := range cgroupRoots() {
+		g := filepath.Join(r, "swarmwiz-lab", lab, n.Name)
+		if err := os.MkdirAll(g, 0o755); err != nil {
+			return nil, fmt.Errorf("%s: cgroup: %w", n.Name, err)
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// removeCgroups removes the lab's groups (node is "" for all of the lab's), deepest first;
+// a group still holding a process stays.
+func removeCgroups(lab, node string) {
+	for _, r := range cgroupRoots() {
+		top := filepath.Join(r, "swarmwiz-lab", lab, node)
+		var dirs []string
+		_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				dirs = append(dirs, p)
+			}
+			return nil
+		})
+		sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+		for _, d := range dirs {
+			_ = syscall.Rmdir(d)
+		}
+		_ = syscall.Rmdir(filepath.Join(r, "swarmwiz-lab"))
+	}
 }
 
 // machinePID is the pid of systemd-nspawn for this node, or 0.
@@ -517,6 +586,7 @@ func stopMachine(ctx context.Context, n Node) error {
 	if err := runScript(ctx)(StopScript(n)); err != nil {
 		return err
 	}
+	removeCgroups(filepath.Base(filepath.Dir(filepath.Dir(n.Dir))), n.Name)
 	return unmountUnder(n.Dir)
 }
 
@@ -575,6 +645,7 @@ func stopMachines(ctx context.Context, name string) error {
 		}
 	}
 	stopAptProxy(name)
+	removeCgroups(name, "")
 	return unmountUnder(Dir(name))
 }
 
