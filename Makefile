@@ -45,7 +45,7 @@ e2e: prereqs clean-labs
 	  echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"; \
 	  if [ "$$CI" = true ]; then echo "CI=true: a skipped end-to-end test is a failure"; exit 1; fi; \
 	else \
-	  SWARMWIZ_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 38m -v ./internal/e2e/ 2>&1 | tee .e2e.log; \
+	  SWARMWIZ_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 55m -v ./internal/e2e/ 2>&1 | tee .e2e.log; \
 	  rc=$${PIPESTATUS[0]}; $(MAKE) --no-print-directory clean-labs; \
 	  grep -E '^(--- |ok|FAIL|PASS)' .e2e.log | tail -40; exit $$rc; \
 	fi

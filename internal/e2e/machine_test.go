@@ -162,7 +162,8 @@ func allHave(outs []string, s string) bool {
 
 // ufw on one node and firewalld on another, both denying what comes in, as a hardened
 // Ubuntu and a Rocky server do: preflight names both, --open-firewall opens the swarm ports
-// in each, the swarm forms and the check proves every pair.
+// in each, the swarm forms and the check proves every pair. Four of the lab's machines,
+// given by address as real servers are.
 func TestMachineFirewalls(t *testing.T) {
 	nodes := machineDocker(t)
 	ufw, fwd := nodes[1], nodes[2]
@@ -182,12 +183,18 @@ func TestMachineFirewalls(t *testing.T) {
 			t.Fatalf("%s's firewall lets 2377 through: %s", n.Name, out)
 		}
 	}
-	r := swarmwiz(t, "create", "--lab", machLab, "--managers", "3", "--advertise-addr", nodes[0].Address, "--open-firewall", "--yes", "--check")
+	// Both firewalled nodes are managers (2377 matters there), with one worker beside them;
+	// docker starts afresh (a node that left a swarm and joins the next may keep a dead network
+	// agent, moby/moby#31913, which is not what this test is about).
+	inMachines(t, nodes[:4], "systemctl restart docker")
+	r := swarmwiz(t, "create", "--ssh-user", "root", "--ssh-key", nodes[0].IdentityFile, "--known-hosts", nodes[0].KnownHostsFile,
+		"--manager", nodes[0].Address, "--manager", ufw.Address, "--manager", fwd.Address, "--worker", nodes[3].Address,
+		"--advertise-addr", nodes[0].Address, "--open-firewall", "--yes", "--check")
 	if r.code != 0 {
 		t.Fatalf("create --open-firewall --check: %s", r)
 	}
 	for _, want := range []string{"node2", "ufw is active", "node3", "firewalld is running", "ufw allow 2377/tcp",
-		"firewall-cmd --permanent --add-port=2377/tcp", "opening the swarm ports: 2 of 2 done", "42 of 42 directed pairs work"} {
+		"firewall-cmd --permanent --add-port=2377/tcp", "opening the swarm ports: 2 of 2 done", "12 of 12 directed pairs work"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
 		}

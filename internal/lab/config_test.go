@@ -39,3 +39,35 @@ func TestPlanNamesFitLinuxLimits(t *testing.T) {
 		t.Errorf("node 7 is called %s", inv.Nodes[6].Name)
 	}
 }
+
+func TestParseOS(t *testing.T) {
+	for _, c := range []struct {
+		spec  string
+		nodes int
+		want  string // the releases joined, or "error: " and a piece of the refusal
+	}{
+		{"debian-12", -1, strings.TrimSuffix(strings.Repeat("debian-12,", DefaultNodes), ",")},
+		{"debian-11", 2, "debian-11,debian-11"},
+		{"debian-12:2,debian-11:1,debian-13:1", -1, "debian-12,debian-12,debian-11,debian-13"},
+		{"debian-12:2,debian-11:1", 3, "debian-12,debian-12,debian-11"},
+		{"debian-12:2,debian-11:1", 4, "error: makes 3 nodes but --nodes is 4"},
+		{"debian-99", -1, "error: give one of debian-11, debian-12, debian-13"},
+		{"debian-12,debian-11", -1, "error: a mix with counts"},
+		{"debian-12:0", -1, "error: a mix with counts"},
+		{"debian-12:x", -1, "error: a mix with counts"},
+		{"debian-12:61", -1, "error: makes 61 nodes: a lab has at most 60"},
+	} {
+		got, err := ParseOS(c.spec, c.nodes)
+		s := strings.Join(got, ",")
+		if err != nil {
+			s = "error: " + err.Error()
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("%q: a refusal of more than one line: %q", c.spec, err)
+			}
+		}
+		wantErr := strings.HasPrefix(c.want, "error: ")
+		if (err != nil) != wantErr || !strings.Contains(s, strings.TrimPrefix(c.want, "error: ")) {
+			t.Errorf("ParseOS(%q, %d) = %q, want %q", c.spec, c.nodes, s, c.want)
+		}
+	}
+}

@@ -117,7 +117,7 @@ func ParseOS(spec string, nodes int) ([]string, error) {
 		return nil, failure.Usagef("%s", templates.Msg("lab.cfg.ossum", map[string]any{"Value": spec, "Sum": len(out), "Nodes": nodes}))
 	}
 	if len(out) > MaxNodes {
-		return nil, failure.Usagef("%s", templates.Msg("lab.cfg.nodes", map[string]any{"Value": len(out), "Max": MaxNodes}))
+		return nil, failure.Usagef("%s", templates.Msg("lab.cfg.osmax", map[string]any{"Value": spec, "Sum": len(out), "Max": MaxNodes}))
 	}
 	return out, nil
 }
