@@ -225,39 +225,52 @@ func (p Preflight) resolveSwarm(ctx context.Context, env *wizard.Env, st *wizard
 	return nil
 }
 
-// installDocker installs Docker Engine on every node that lacks it, with consent: the
-// scripts are shown first (one per kind of OS), asked once on a terminal, or given by
-// --install-docker off one. The installs run on all nodes at once.
+// installDocker installs Docker Engine on every node that lacks it, and starts it (with
+// systemd) where it is installed but stopped, with consent: the scripts are shown first (one
+// per kind of OS), asked once on a terminal, or given by --install-docker off one. They run on
+// all those nodes at once.
 func (p Preflight) installDocker(ctx context.Context, env *wizard.Env, st *wizard.State) error {
-	var missing []*wizard.Node
+	var nodes []*wizard.Node
+	missing := false
 	for _, n := range st.Nodes {
-		if !n.Facts.DockerInstalled {
-			missing = append(missing, n)
+		switch {
+		case !n.Facts.DockerInstalled:
+			nodes, missing = append(nodes, n), true
+		case !n.Facts.DockerAnswers() && n.Facts.Systemd:
+			nodes = append(nodes, n)
 		}
 	}
-	if len(missing) == 0 || (!env.Interactive && !p.InstallDocker) {
+	if len(nodes) == 0 || (!env.Interactive && !p.InstallDocker) {
 		return nil // the finding's fix names the flag
 	}
-	source, err := p.source(env, st)
-	if err != nil {
-		return err
+	source := ""
+	if missing {
+		var err error
+		if source, err = p.source(env, st); err != nil {
+			return err
+		}
 	}
 	scripts := make(map[*wizard.Node]string)
 	var order []string
 	byScript := map[string][]string{}
-	for _, n := range missing {
-		s, err := preflight.InstallScript(n.Facts, source)
+	var ready []*wizard.Node
+	for _, n := range nodes {
+		s, err := preflight.StartScript(n.Facts)
+		if !n.Facts.DockerInstalled {
+			s, err = preflight.InstallScript(n.Facts, source)
+		}
 		if err != nil {
 			env.Println("  " + err.Error()) // no script for this OS or source: left as found
 			continue
 		}
 		scripts[n] = s
+		ready = append(ready, n)
 		if byScript[s] == nil {
 			order = append(order, s)
 		}
 		byScript[s] = append(byScript[s], n.Name())
 	}
-	if len(scripts) == 0 {
+	if len(ready) == 0 {
 		return nil
 	}
 	var names []string
@@ -273,13 +286,10 @@ func (p Preflight) installDocker(ctx context.Context, env *wizard.Env, st *wizar
 			return err
 		}
 	}
-	var nodes []*wizard.Node
-	for _, n := range missing {
-		if scripts[n] != "" {
-			nodes = append(nodes, n)
+	return fixAll(ctx, env, st, ready, msg("preflight.install.progress", nil), func(n *wizard.Node) (string, string) {
+		if n.Facts.DockerInstalled {
+			return scripts[n], msg("preflight.start.done", n.Name())
 		}
-	}
-	return fixAll(ctx, env, st, nodes, msg("preflight.install.progress", nil), func(n *wizard.Node) (string, string) {
 		return scripts[n], msg("preflight.install.done", n.Name())
 	})
 }

@@ -83,6 +83,9 @@ var goldens = map[string]func() (string, error){
 	"install-docker-debian.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"}, preflight.SourceDocker)
 	},
+	"start-docker.sh": func() (string, error) {
+		return preflight.StartScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12", DockerInstalled: true, Systemd: true})
+	},
 	"install-docker-distro.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"}, preflight.SourceDistro)
 	},

@@ -122,7 +122,7 @@ func TestMachineCreateInstallsDocker(t *testing.T) {
 		t.Fatalf("create --install-docker: %s", r)
 	}
 	t.Logf("create with docker installed on 7 machine nodes: %.1fs", took.Seconds())
-	for _, want := range []string{"apt-get install -y -q --no-install-recommends docker.io", "installing Docker Engine: 7 of 7 done",
+	for _, want := range []string{"apt-get install -y -q --no-install-recommends docker.io", "making Docker Engine ready: 7 of 7 done",
 		"docker.io is Debian's and Ubuntu's own build", "node7 joined as a worker"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.out)
@@ -158,6 +158,27 @@ func allHave(outs []string, s string) bool {
 		}
 	}
 	return true
+}
+
+// docker installed but stopped and disabled on a machine (systemd there): preflight's fix is
+// `systemctl enable --now docker`, run for real with consent, and the node joins.
+func TestMachineStartsStoppedDocker(t *testing.T) {
+	nodes := machineDocker(t)
+	node5 := nodes[4]
+	ssh(t, node5, "systemctl disable --now docker.service docker.socket 2>/dev/null; ! docker info >/dev/null 2>&1")
+	t.Cleanup(func() { sshTry(node5, "systemctl enable --now docker") })
+	base := []string{"create", "--lab", machLab, "--managers", "1", "--advertise-addr", nodes[0].Address, "--yes", "--check=false"}
+	r := swarmwiz(t, base...)
+	if r.code == 0 || !strings.Contains(r.out, "sudo systemctl enable --now docker") {
+		t.Fatalf("a stopped docker should be refused with its fix:\n%s", r)
+	}
+	r = swarmwiz(t, append(base, "--install-docker")...)
+	if r.code != 0 || !strings.Contains(r.out, "systemctl enable --now docker") || !strings.Contains(r.out, "node5 joined as a worker") {
+		t.Fatalf("create --install-docker with docker stopped on node5: %s", r)
+	}
+	if out := ssh(t, node5, "systemctl is-enabled docker; systemctl is-active docker"); out != "enabled\nactive" {
+		t.Errorf("docker on node5 is not enabled and running: %q", out)
+	}
 }
 
 // ufw on one node and firewalld on another, both denying what comes in, as a hardened

@@ -20,6 +20,7 @@ type Facts struct {
 	OS              string // PRETTY_NAME
 	OSID, OSVersion string
 	DockerInstalled bool
+	Systemd         bool   // booted with systemd: `systemctl enable --now docker` can start docker
 	DockerVersion   string // the daemon's; "" when it does not answer
 	EngineID        string // docker's own ID of the engine: cloned VMs share it
 	Swarm           docker.Swarm
@@ -132,6 +133,8 @@ func Parse(out string) (Facts, error) {
 			f.OSVersion = v
 		case "docker_installed":
 			f.DockerInstalled = true
+		case "systemd":
+			f.Systemd = true
 		case "docker":
 			f.DockerVersion = strings.TrimSpace(v)
 		case "engine_id":

@@ -221,8 +221,12 @@ func checkNode(n Node, o Options) []Finding {
 	case !f.DockerInstalled:
 		add(Error, "docker", msg("pf.docker.missing", nil), msg("pf.docker.missing.fix", nil))
 	case !f.DockerAnswers():
+		// With systemd running, swarmwiz can start it (and offers to).
 		fix := "sudo systemctl enable --now docker"
-		if o.Lab != "" {
+		if f.Systemd {
+			fix = msg("pf.docker.down.fix", nil)
+		}
+		if o.Lab != "" && !f.Systemd {
 			fix = "swarmwiz lab start --name " + o.Lab + " " + n.Facts.Hostname
 		}
 		add(Error, "docker", msg("pf.docker.down", nil), fix)
@@ -445,4 +449,9 @@ func distroScript(f facts.Facts) (string, error) {
 		data["PM"] = "yum"
 	}
 	return templates.Render("install-docker-distro.sh.tmpl", data)
+}
+
+// StartScript starts Docker Engine where it is installed but stopped, and at every boot.
+func StartScript(f facts.Facts) (string, error) {
+	return templates.Render("start-docker.sh.tmpl", map[string]any{"Name": f.OS})
 }
