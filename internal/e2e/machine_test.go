@@ -13,7 +13,8 @@ import (
 
 // The machine-node tests: each node a booted Debian with systemd, its own /etc, users, host
 // keys (rsa, ecdsa, ed25519), journald and locale; no docker until the wizard installs it.
-// They share one 7-node lab, in the order of this file: the first installs docker.
+// They share one 7-node lab, in the order of this file: the first installs docker. The
+// mixed-release test comes before them: its lab builds the three releases' images at once.
 const (
 	machLab    = "e2emach"
 	machSubnet = "198.19.60.0/24"
@@ -70,6 +71,46 @@ func machineDocker(t *testing.T) []labNode {
 	}
 	inMachines(t, nodes, "docker swarm leave --force >/dev/null 2>&1; docker info --format '{{.Swarm.LocalNodeState}}' | grep -qx inactive")
 	return labStatus(t, machLab)
+}
+
+// Machines of three Debian releases, fresh: docker.io from each one's own archive, one
+// swarm, and preflight says what a mix of engine versions means; the node table shows each.
+func TestMachineMixedReleases(t *testing.T) {
+	r := swarmwiz(t, "lab", "up", "--name", mixLab, "--os", "debian-12:1,debian-11:1,debian-13:1", "--docker", "none", "--subnet", mixSubnet)
+	if r.code != 0 {
+		t.Fatalf("lab up: %s", r)
+	}
+	t.Cleanup(func() { swarmwiz(t, "lab", "down", "--name", mixLab) })
+	nodes := labStatus(t, mixLab)
+	releases := []string{}
+	for _, n := range nodes {
+		releases = append(releases, n.OS)
+	}
+	if strings.Join(releases, ",") != "debian-12,debian-11,debian-13" {
+		t.Fatalf("nodes run %v", releases)
+	}
+	for i, out := range inMachines(t, nodes, ". /etc/os-release; echo $VERSION_ID") {
+		if want := strings.TrimPrefix(releases[i], "debian-"); out != want {
+			t.Errorf("%s runs Debian %q, want %s", nodes[i].Name, out, want)
+		}
+	}
+	r = swarmwiz(t, "create", "--lab", mixLab, "--managers", "1", "--advertise-addr", nodes[0].Address,
+		"--docker-source", "distro", "--install-docker", "--yes", "--check=false")
+	if r.code != 0 {
+		t.Fatalf("create: %s", r)
+	}
+	if !strings.Contains(r.out, "the engines differ") || !strings.Contains(r.out, "every manager should run the same one") {
+		t.Errorf("preflight does not say what mixed versions mean:\n%s", r.out)
+	}
+	// docker node ls, as printed: three rows, three engine versions.
+	versions := map[string]bool{}
+	row := regexp.MustCompile(`(?m)^\S+\s+(?:\*\s+)?node[123]\s+Ready\s.*\s(\d+\.\d+\.\d+\S*)\s*$`)
+	for _, m := range row.FindAllStringSubmatch(r.out, -1) {
+		versions[m[1]] = true
+	}
+	if len(versions) != 3 {
+		t.Errorf("want 3 engine versions in the node table, got %v:\n%s", versions, r.out)
+	}
 }
 
 // A learner's new machines have no docker. Off a terminal nothing is installed without
@@ -464,45 +505,5 @@ func TestMachineKoreanLocaleNodeJoins(t *testing.T) {
 	}
 	if rows := nodeLs(t, nodes[0]); len(rows) != 7 || !hostnamesOf(rows)["node4"] {
 		t.Errorf("want 7 nodes with node4: %v", rows)
-	}
-}
-
-// Machines of three Debian releases, fresh: docker.io from each one's own archive, one
-// swarm, and preflight says what a mix of engine versions means; the node table shows each.
-func TestMachineMixedReleases(t *testing.T) {
-	r := swarmwiz(t, "lab", "up", "--name", mixLab, "--os", "debian-12:1,debian-11:1,debian-13:1", "--docker", "none", "--subnet", mixSubnet)
-	if r.code != 0 {
-		t.Fatalf("lab up: %s", r)
-	}
-	t.Cleanup(func() { swarmwiz(t, "lab", "down", "--name", mixLab) })
-	nodes := labStatus(t, mixLab)
-	releases := []string{}
-	for _, n := range nodes {
-		releases = append(releases, n.OS)
-	}
-	if strings.Join(releases, ",") != "debian-12,debian-11,debian-13" {
-		t.Fatalf("nodes run %v", releases)
-	}
-	for i, out := range inMachines(t, nodes, ". /etc/os-release; echo $VERSION_ID") {
-		if want := strings.TrimPrefix(releases[i], "debian-"); out != want {
-			t.Errorf("%s runs Debian %q, want %s", nodes[i].Name, out, want)
-		}
-	}
-	r = swarmwiz(t, "create", "--lab", mixLab, "--managers", "1", "--advertise-addr", nodes[0].Address,
-		"--docker-source", "distro", "--install-docker", "--yes", "--check=false")
-	if r.code != 0 {
-		t.Fatalf("create: %s", r)
-	}
-	if !strings.Contains(r.out, "the engines differ") || !strings.Contains(r.out, "every manager should run the same one") {
-		t.Errorf("preflight does not say what mixed versions mean:\n%s", r.out)
-	}
-	// docker node ls, as printed: three rows, three engine versions.
-	versions := map[string]bool{}
-	row := regexp.MustCompile(`(?m)^\S+\s+(?:\*\s+)?node[123]\s+Ready\s.*\s(\d+\.\d+\.\d+\S*)\s*$`)
-	for _, m := range row.FindAllStringSubmatch(r.out, -1) {
-		versions[m[1]] = true
-	}
-	if len(versions) != 3 {
-		t.Errorf("want 3 engine versions in the node table, got %v:\n%s", versions, r.out)
 	}
 }

@@ -2,6 +2,8 @@ package lab
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -131,11 +133,26 @@ type MachineOptions struct {
 // imageDir is where a release's base image (rootfs) lives, and its docker layer.
 func imageDir(release string) string { return filepath.Join(ImageRoot(), release) }
 
+// layerPath is where a release's layer ("base" or "docker") is cached: its name carries a
+// digest of the scripts that build it, so a changed recipe (or mirror) builds a new image
+// rather than reusing a stale one.
+func layerPath(release, layer string) string { return layerPathFrom(release, layer, Mirror()) }
+
+func layerPathFrom(release, layer, mirror string) string {
+	key, _ := imageScript(release, "base", mirror, "", "")
+	if layer == "docker" {
+		more, _ := imageScript(release, "docker", mirror, "", "")
+		key += more
+	}
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(imageDir(release), layer+"-"+hex.EncodeToString(sum[:4]))
+}
+
 // Layers are the overlay's lower directories for a node of this release, top first.
 func Layers(release, docker string) []string {
-	base := filepath.Join(imageDir(release), "base")
+	base := layerPath(release, "base")
 	if docker == DockerPreinstalled {
-		return []string{filepath.Join(imageDir(release), "docker"), base}
+		return []string{layerPath(release, "docker"), base}
 	}
 	return []string{base}
 }
@@ -153,11 +170,14 @@ func Images() []Image {
 	var out []Image
 	rels, _ := os.ReadDir(ImageRoot())
 	for _, r := range rels {
-		for _, layer := range []string{"base", "docker"} {
-			p := filepath.Join(ImageRoot(), r.Name(), layer)
-			if st, err := os.Stat(p); err == nil && st.IsDir() {
-				out = append(out, Image{Release: r.Name(), Layer: layer, Path: p, Bytes: du(p)})
+		layers, _ := os.ReadDir(filepath.Join(ImageRoot(), r.Name()))
+		for _, l := range layers {
+			layer, _, ok := strings.Cut(l.Name(), "-")
+			if !l.IsDir() || !ok || strings.HasSuffix(l.Name(), ".tmp") {
+				continue
 			}
+			p := filepath.Join(ImageRoot(), r.Name(), l.Name())
+			out = append(out, Image{Release: r.Name(), Layer: layer, Path: p, Bytes: du(p)})
 		}
 	}
 	return out
@@ -255,7 +275,7 @@ func ensureImage(ctx context.Context, rel string, docker bool, logPath string) e
 		if layer == "docker" && !docker {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(imageDir(rel), layer)); err == nil {
+		if _, err := os.Stat(layerPath(rel, layer)); err == nil {
 			continue
 		}
 		script, err := ImageScript(rel, layer, Mirror())
@@ -271,8 +291,12 @@ func ensureImage(ctx context.Context, rel string, docker bool, logPath string) e
 
 // ImageScript builds a release's base image, or its docker layer, from mirror.
 func ImageScript(release, layer, mirror string) (string, error) {
+	return imageScript(release, layer, mirror, layerPathFrom(release, layer, mirror), layerPathFrom(release, "base", mirror))
+}
+
+func imageScript(release, layer, mirror, out, base string) (string, error) {
 	return templates.Render("image-"+layer+".sh.tmpl", map[string]any{
-		"Release": release, "Suite": Releases[release], "Mirror": mirror, "Dir": imageDir(release),
+		"Release": release, "Suite": Releases[release], "Mirror": mirror, "Out": out, "Base": base,
 	})
 }
 
