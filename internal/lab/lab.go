@@ -73,7 +73,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		return nil, err
 	}
 	if inv.HasMachines() {
-		if err := startAptProxy(&inv); err != nil {
+		if err := startAptProxy(ctx, &inv); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/templates"
 )
 
@@ -330,7 +332,7 @@ func runLogged(ctx context.Context, script, path string) error {
 func aptProxyDir(inv *Inventory) string { return filepath.Join(Dir(inv.Name), "apt-proxy") }
 
 // startAptProxy starts apt-cacher-ng for this lab, listening only on the bridge's address.
-func startAptProxy(inv *Inventory) error {
+func startAptProxy(ctx context.Context, inv *Inventory) error {
 	dir := aptProxyDir(inv)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -361,15 +363,25 @@ func startAptProxy(inv *Inventory) error {
 		return err
 	}
 	// It answers within a moment; nodes only use it later, but say so now if it cannot.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := dialTCP(fmt.Sprintf("%s:%d", inv.HostAddress, AptProxyPort)); err == nil {
-			c.Close()
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	err = poll.Until(ctx, 5*time.Second, poll.Backoff{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
+		func(context.Context) (bool, error) {
+			c, err := net.DialTimeout("tcp", fmt.Sprintf("%s:%d", inv.HostAddress, AptProxyPort), time.Second)
+			if err == nil {
+				c.Close()
+			}
+			return err == nil, nil
+		})
+	if err != nil {
+		return fmt.Errorf("apt proxy did not start; see %s", filepath.Join(dir, "out.log"))
 	}
-	return fmt.Errorf("apt proxy did not start; see %s", filepath.Join(dir, "out.log"))
+	return nil
+}
+
+// nodeFile is a file written into a machine node's root before it boots.
+type nodeFile struct {
+	path string
+	mode os.FileMode
+	data []byte
 }
 
 // writeMachineNode prepares a machine node before its first boot: the overlay, and the files
@@ -412,11 +424,7 @@ func writeMachineNode(inv *Inventory, n Node, hosts string) (hostKeyLine string,
 	if err != nil {
 		return "", err
 	}
-	files := []struct {
-		path string
-		mode os.FileMode
-		data []byte
-	}{
+	files := []nodeFile{
 		{"etc/hostname", 0o644, []byte(n.Name + "\n")},
 		{"etc/hosts", 0o644, []byte(hosts + "\n")},
 		{"etc/machine-id", 0o444, []byte(randomHex(16) + "\n")},
@@ -434,11 +442,7 @@ func writeMachineNode(inv *Inventory, n Node, hosts string) (hostKeyLine string,
 			if suffix != "" {
 				mode = 0o644
 			}
-			files = append(files, struct {
-				path string
-				mode os.FileMode
-				data []byte
-			}{"etc/ssh/" + name, mode, b})
+			files = append(files, nodeFile{"etc/ssh/" + name, mode, b})
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(root, "root/.ssh"), 0o700); err != nil {
@@ -461,7 +465,7 @@ func writeMachineNode(inv *Inventory, n Node, hosts string) (hostKeyLine string,
 // mountOverlay mounts the node's root filesystem: its own upper layer over the images.
 func mountOverlay(n Node) error {
 	root := filepath.Join(n.Dir, "root")
-	if mounted(root) {
+	if slices.Contains(mountPoints(), root) {
 		return nil
 	}
 	opts := "lowerdir=" + strings.Join(Layers(n.OS, n.Docker), ":") + ",upperdir=" + filepath.Join(n.Dir, "upper") + ",workdir=" + filepath.Join(n.Dir, "work")
@@ -471,16 +475,20 @@ func mountOverlay(n Node) error {
 	return nil
 }
 
-// mounted says whether path is a mount point on this machine.
-func mounted(path string) bool {
+// mountPoints are this machine's mount points, from /proc/self/mounts.
+func mountPoints() []string {
 	b, _ := os.ReadFile("/proc/self/mounts")
+	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && f[1] == path {
-			return true
+		if f := strings.Fields(line); len(f) > 1 {
+			out = append(out, f[1])
 		}
 	}
-	return false
+	return out
 }
+
+// labOf is the name of the lab a node belongs to: its folder is LABDIR/nodes/NODE.
+func labOf(n Node) string { return filepath.Base(filepath.Dir(filepath.Dir(n.Dir))) }
 
 // startMachine boots a machine node with systemd-nspawn in its network namespace.
 func startMachine(n Node) error {
@@ -535,7 +543,7 @@ func cgroupRoots() []string {
 
 // nodeCgroups makes the node's own groups, swarmwiz-lab/LAB/NODE in each hierarchy.
 func nodeCgroups(n Node) ([]string, error) {
-	lab := filepath.Base(filepath.Dir(filepath.Dir(n.Dir)))
+	lab := labOf(n)
 	var out []string
 	for _, r := range cgroupRoots() {
 		g := filepath.Join(r, "swarmwiz-lab", lab, n.Name)
@@ -600,27 +608,21 @@ func initPID(n Node) int {
 // systemd-nspawn asks its systemd to halt), then kills what is left and unmounts its root.
 func stopMachine(ctx context.Context, n Node) error {
 	if pid := machinePID(n); pid != 0 {
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) && syscall.Kill(pid, 0) == nil {
-			time.Sleep(100 * time.Millisecond)
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+		stopPID(ctx, pid, syscall.SIGTERM, 20*time.Second)
 	}
 	if err := runScript(ctx)(StopScript(n)); err != nil {
 		return err
 	}
-	removeCgroups(filepath.Base(filepath.Dir(filepath.Dir(n.Dir))), n.Name)
+	removeCgroups(labOf(n), n.Name)
 	return unmountUnder(n.Dir)
 }
 
 // unmountUnder unmounts every mount at or below dir, deepest first.
 func unmountUnder(dir string) error {
-	b, _ := os.ReadFile("/proc/self/mounts")
 	var paths []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) > 1 && (f[1] == dir || strings.HasPrefix(f[1], dir+"/")) {
-			paths = append(paths, f[1])
+	for _, p := range mountPoints() {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			paths = append(paths, p)
 		}
 	}
 	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
@@ -635,21 +637,22 @@ func unmountUnder(dir string) error {
 }
 
 // stopAptProxy stops the lab's apt proxy, if it runs.
-func stopAptProxy(name string) {
+func stopAptProxy(ctx context.Context, name string) {
 	b, err := os.ReadFile(filepath.Join(Dir(name), "apt-proxy", "pid"))
 	if err != nil {
 		return
 	}
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-		_ = syscall.Kill(pid, syscall.SIGTERM)
-		for range 50 {
-			if syscall.Kill(pid, 0) != nil {
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = syscall.Kill(pid, syscall.SIGKILL)
+		stopPID(ctx, pid, syscall.SIGTERM, 2500*time.Millisecond)
 	}
+}
+
+// stopPID sends sig to pid and waits, up to wait, for it to go; then kills it outright.
+func stopPID(ctx context.Context, pid int, sig syscall.Signal, wait time.Duration) {
+	_ = syscall.Kill(pid, sig)
+	_ = poll.Until(ctx, wait, poll.Backoff{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
+		func(context.Context) (bool, error) { return syscall.Kill(pid, 0) != nil, nil })
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
 // stopMachines stops every machine node of the lab called name (read from its node folders,
@@ -659,18 +662,10 @@ func stopMachines(ctx context.Context, name string) error {
 	for _, pidFile := range nodes {
 		dir := filepath.Dir(pidFile)
 		if pid := machinePID(Node{Dir: dir}); pid != 0 {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
-			for range 100 {
-				if syscall.Kill(pid, 0) != nil {
-					break
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
+			stopPID(ctx, pid, syscall.SIGKILL, 5*time.Second)
 		}
 	}
-	stopAptProxy(name)
+	stopAptProxy(ctx, name)
 	removeCgroups(name, "")
 	return unmountUnder(Dir(name))
 }
-
-func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
