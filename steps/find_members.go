@@ -26,11 +26,8 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if !fs.ControlAvailable {
 			return errors.New(msg("members.firstworker", first.Name()))
 		}
-		out, err := env.Read(ctx, first, docker.NodeLs())
-		if err != nil {
-			return err
-		}
-		if rows, err = docker.ParseNodeLs(out); err != nil {
+		var err error
+		if rows, err = listOn(ctx, env, first); err != nil {
 			return err
 		}
 	}

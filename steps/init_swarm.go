@@ -2,16 +2,13 @@ package steps
 
 import (
 	"context"
-	"errors"
-	"strings"
-	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
 // InitSwarm runs `docker swarm init` on the first manager (unless a earlier run did) and
-// reads both join tokens (when there is anyone left to join).
+// reads both join tokens (when there is anyone left to join), both through the daemon's API.
 type InitSwarm struct{}
 
 func (InitSwarm) Title() string { return msg("init.title", nil) }
@@ -24,8 +21,10 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		if !env.Quiet {
 			say(env, "init.already", n.Name())
 		}
-	} else if _, err := env.Change(ctx, st, n, docker.Init(st.Advertise, st.Init), msg("init.why", nil),
-		msg("init.done", map[string]string{"Node": n.Name(), "Addr": st.Advertise})); err != nil {
+	} else if err := env.ChangeBy(ctx, st, n, docker.Init(st.Advertise, st.Init), msg("init.why", nil),
+		msg("init.done", map[string]string{"Node": n.Name(), "Addr": st.Advertise}), func(ctx context.Context) error {
+			return n.Docker().SwarmInit(ctx, st.Advertise, st.Init)
+		}); err != nil {
 		return err
 	}
 	if env.DryRun {
@@ -41,22 +40,14 @@ func (InitSwarm) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			return err
 		}
 	}
-	// Both tokens at once: two sessions on the one connection.
-	tokens := []*string{&st.Tokens.Manager, &st.Tokens.Worker}
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i, role := range []string{"manager", "worker"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := env.Read(ctx, n, docker.JoinToken(role))
-			*tokens[i], errs[i] = strings.TrimSpace(out), err
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	// Both tokens in one read of the daemon's API; the learner is shown the two commands.
+	if err := env.ReadBy(ctx, n, docker.JoinToken("worker"), func(ctx context.Context) (err error) {
+		st.Tokens.Manager, st.Tokens.Worker, err = n.Docker().JoinTokens(ctx)
+		return err
+	}); err != nil {
 		return err
 	}
+	tokens := []*string{&st.Tokens.Manager, &st.Tokens.Worker}
 	for i, role := range []string{"manager", "worker"} {
 		env.Teach(n, docker.JoinToken(role), msg("token.why", role), *tokens[i])
 	}

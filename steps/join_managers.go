@@ -60,12 +60,14 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 	// back off gently, so the wait ends soon after it does.
 	err := poll.Until(ctx, ReachableTimeout, poll.Backoff{First: 50 * time.Millisecond, Max: 300 * time.Millisecond},
 		func(ctx context.Context) (bool, error) {
-			out, err := env.Read(ctx, first, docker.ManagerStatus(n.Name()))
-			if err == nil {
-				if ms, err := docker.ParseManagerStatus(out); err == nil && ms != nil {
-					last = ms.Reachability
-					return ms.Reachable(), nil
-				}
+			var ms *docker.ManagerStatusOf
+			err := env.ReadBy(ctx, first, docker.ManagerStatus(n.Name()), func(ctx context.Context) (err error) {
+				ms, err = first.Docker().NodeManagerStatus(ctx, n.Name())
+				return err
+			})
+			if err == nil && ms != nil {
+				last = ms.Reachability
+				return ms.Reachable(), nil
 			}
 			return false, nil
 		})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -104,8 +105,7 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	rep := progress.Start(env.Progress(), msg("preflight.probe", st.Advertise), len(joining))
 	results := make([][]preflight.Finding, len(joining))
 	eachNode(env, joining, func(i int, n *wizard.Node) error {
-		out, err := env.Read(ctx, n, preflight.ProbeScript(st.Advertise))
-		blocked := preflight.ParseProbe(out)
+		blocked, err := reachFrom(ctx, env, n, st.Advertise)
 		if err == nil && len(blocked) > 0 {
 			// A blocked port is no tick: the table below says which and why.
 			rep.Item(n.Name(), errors.New(msg("preflight.probe.blocked", len(blocked))), "")
@@ -150,11 +150,11 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 	results := make([][]preflight.Finding, len(managers))
 	eachNode(env, managers, func(i int, n *wizard.Node) error {
 		addr := joinAddr(n)
-		out, err := env.Read(ctx, st.First, preflight.ProbeScript(addr, 2377))
+		blocked, err := reachFrom(ctx, env, st.First, addr, 2377)
 		if err != nil {
 			return err
 		}
-		for _, b := range preflight.ParseProbe(out) {
+		for _, b := range blocked {
 			port, why := b.Port, b.Why
 			results[i] = append(results[i], preflight.Finding{Node: st.First.Name(), Level: preflight.Error,
 				Check:  fmt.Sprintf("reach %s (%s):%d", n.Name(), addr, port),
@@ -169,6 +169,26 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 		all = append(all, r...)
 	}
 	return all
+}
+
+// reachFrom asks n which of addr's ports (none given: the swarm's) it cannot reach: sshd
+// connects from the node where it forwards TCP (no process started on the node), the probe
+// script asks where it does not. Either way it is what the node sees.
+func reachFrom(ctx context.Context, env *wizard.Env, n *wizard.Node, addr string, ports ...int) ([]preflight.Blocked, error) {
+	script := preflight.ProbeScript(addr, ports...)
+	var blocked []preflight.Blocked
+	err := env.ReadBy(ctx, n, script, func(ctx context.Context) error {
+		if d, ok := n.Conn.(remote.TCPDialer); ok {
+			var forwarded bool
+			if blocked, forwarded = preflight.ProbeForward(ctx, d, addr, ports); forwarded {
+				return nil
+			}
+		}
+		out, _, err := n.Conn.Run(ctx, script)
+		blocked = preflight.ParseProbe(out)
+		return err
+	})
+	return blocked, err
 }
 
 // joinAddr is the address a joining node is reached at: the one swarmwiz reached it by

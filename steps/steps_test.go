@@ -32,17 +32,15 @@ func fakeCluster(n int) map[string]*remotetest.Node {
 		addr := fmt.Sprintf("10.0.0.%d", i)
 		nodes[addr] = &remotetest.Node{Replies: map[string]remotetest.Reply{
 			"# Reads what swarmwiz needs": {Out: fmt.Sprintf("hostname=n%d\nos=Rocky Linux 9.3 (Blue Onyx)\nos_id=rocky\ndocker_installed=yes\ndocker=24.0.7\n"+
-				"swarm={\"LocalNodeState\":\"inactive\"}\naddr=lo 127.0.0.1/8\naddr=eth0 %s/24\naddr=docker0 172.17.0.1/16\n", i, addr)},
-			"docker swarm init":                  {Out: "Swarm initialized"},
-			"docker swarm join-token -q manager": {Out: mgrToken + "\n"},
-			"docker swarm join-token -q worker":  {Out: wrkToken + "\n"},
-			"docker swarm join":                  {Out: "This node joined a swarm"},
-			"docker info":                        {Out: fmt.Sprintf(`{"LocalNodeState":"active","NodeID":"id%d"}`, i)},
-			"docker node inspect":                {Out: `{"Leader":false,"Reachability":"reachable","Addr":"x"}`},
-			"docker node ls": {Out: `{"ID":"id1","Hostname":"n1","Status":"Ready","Availability":"Active","ManagerStatus":"Leader","EngineVersion":"24.0.7","Self":true}
-{"ID":"id2","Hostname":"n2","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable","EngineVersion":"24.0.7"}
-{"ID":"id3","Hostname":"n3","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable","EngineVersion":"24.0.7"}
-{"ID":"id4","Hostname":"n4","Status":"Ready","Availability":"Active","ManagerStatus":"","EngineVersion":"24.0.7"}`},
+				"swarm={\"LocalNodeState\":\"inactive\"}\n#ip\n1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet %s/24 scope global eth0\n3: docker0    inet 172.17.0.1/16 scope global docker0\n#end\n", i, addr)},
+			"docker swarm init": {Out: "Swarm initialized"},
+			"API GET /swarm":    {Out: fmt.Sprintf(`{"JoinTokens":{"Manager":%q,"Worker":%q}}`, mgrToken, wrkToken)},
+			"docker swarm join": {Out: "This node joined a swarm"},
+			"docker info":       {Out: fmt.Sprintf(`{"LocalNodeState":"active","NodeID":"id%d"}`, i)},
+			"API GET /info":     {Out: fmt.Sprintf(`{"Swarm":{"NodeID":"id%d"}}`, i)},
+			"API GET /nodes/":   {Out: `{"ManagerStatus":{"Leader":false,"Reachability":"reachable","Addr":"x"}}`},
+			"API GET /nodes": {Out: apiNodes(`id1 n1 ready active leader`, `id2 n2 ready active reachable`,
+				`id3 n3 ready active reachable`, `id4 n4 ready active -`)},
 		}}
 	}
 	return nodes
@@ -90,8 +88,10 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	if err := wizard.Run(context.Background(), env, st, Create(Options{})); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if got := nodes["10.0.0.1"].Commands(); !contains(got, "docker swarm init --advertise-addr 10.0.0.1 --default-addr-pool 10.200.0.0/16 --availability drain") {
-		t.Errorf("n1 ran %q", got)
+	// The init goes through the API too, with the chosen options; the learner is shown the
+	// docker command it equals.
+	if got := nodes["10.0.0.1"].APIRequests(); !contains(got, `POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","DefaultAddrPool":["10.200.0.0/16"],"Availability":"drain","Spec":{"CAConfig":{},"EncryptionConfig":{"AutoLockManagers":false}}}`) {
+		t.Errorf("n1 asked %q", got)
 	}
 	// Joins go through the docker API with the token in the request body: the token is on
 	// no node's command line.
@@ -115,7 +115,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	if strings.Contains(text, "managersecret") || strings.Contains(text, "workersecret") {
 		t.Errorf("a token was printed in full:\n%s", text)
 	}
-	for _, want := range []string{"docker swarm init --advertise-addr 10.0.0.1", "why:", "SWMTKN-1-****",
+	for _, want := range []string{"docker swarm init --advertise-addr 10.0.0.1 --default-addr-pool 10.200.0.0/16 --availability drain", "why:", "SWMTKN-1-****",
 		"MANAGER STATUS", "3 managers: quorum 2, tolerates 1 failure; 3 reachable, leader n1."} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
@@ -219,9 +219,8 @@ func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
 // Removing a manager when quorum would be lost is refused without --force, and nothing runs.
 func TestLeaveRefusesQuorumLoss(t *testing.T) {
 	nodes := fakeCluster(4)
-	nodes["10.0.0.1"].Replies["docker node ls"] = remotetest.Reply{Out: `{"ID":"id1","Hostname":"n1","Status":"Ready","Availability":"Active","ManagerStatus":"Leader"}
-{"ID":"id2","Hostname":"n2","Status":"Ready","Availability":"Active","ManagerStatus":"Reachable"}
-{"ID":"id3","Hostname":"n3","Status":"Down","Availability":"Active","ManagerStatus":"Unreachable"}`}
+	nodes["10.0.0.1"].Replies["API GET /nodes"] = remotetest.Reply{Out: apiNodes(`id1 n1 ready active leader`,
+		`id2 n2 ready active reachable`, `id3 n3 down active unreachable`)}
 	env, _ := testEnv(nil, nodes, false)
 	st := hostsState(2)
 	for i, n := range st.Nodes {
@@ -234,10 +233,29 @@ func TestLeaveRefusesQuorumLoss(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	for _, c := range append(nodes["10.0.0.1"].Commands(), nodes["10.0.0.2"].Commands()...) {
-		if !strings.HasPrefix(c, "docker node ls") {
-			t.Errorf("ran %q despite the refusal", c)
+		t.Errorf("ran %q despite the refusal", c)
+	}
+	for _, r := range append(nodes["10.0.0.1"].APIRequests(), nodes["10.0.0.2"].APIRequests()...) {
+		if !strings.HasPrefix(r, "GET ") {
+			t.Errorf("asked %q despite the refusal", r)
 		}
 	}
+}
+
+// apiNodes is the daemon's answer to GET /nodes for rows "ID HOSTNAME STATE AVAILABILITY
+// MANAGER" (manager: leader, reachable, unreachable, or - for a worker), engine 24.0.7.
+func apiNodes(rows ...string) string {
+	var out []string
+	for _, r := range rows {
+		f := strings.Fields(r)
+		ms := "null"
+		if f[4] != "-" {
+			ms = fmt.Sprintf(`{"Leader":%t,"Reachability":%q}`, f[4] == "leader", strings.Replace(f[4], "leader", "reachable", 1))
+		}
+		out = append(out, fmt.Sprintf(`{"ID":%q,"Spec":{"Availability":%q},"Description":{"Hostname":%q,"Engine":{"EngineVersion":"24.0.7"}},"Status":{"State":%q},"ManagerStatus":%s}`,
+			f[0], f[3], f[1], f[2], ms))
+	}
+	return "[" + strings.Join(out, ",") + "]"
 }
 
 func contains(list []string, s string) bool {

@@ -51,15 +51,16 @@ func ListNodes(ctx context.Context, env *wizard.Env, st *wizard.State) ([]docker
 // closing its connection (a machine switched off) must not hold up the managers that answer.
 var ReadTimeout = 5 * time.Second
 
-// listOn reads `docker node ls` on n.
+// listOn reads `docker node ls` on n, through its daemon's API.
 func listOn(ctx context.Context, env *wizard.Env, n *wizard.Node) ([]docker.Node, error) {
 	ctx, cancel := context.WithTimeout(ctx, ReadTimeout)
 	defer cancel()
-	out, err := env.Read(ctx, n, docker.NodeLs())
-	if err != nil {
-		return nil, err
-	}
-	return docker.ParseNodeLs(out)
+	var rows []docker.Node
+	err := env.ReadBy(ctx, n, docker.NodeLs(), func(ctx context.Context) (err error) {
+		rows, err = n.Docker().NodeList(ctx)
+		return err
+	})
+	return rows, err
 }
 
 // managersFirst orders the connected nodes: the first manager, other managers, the rest.

@@ -39,6 +39,19 @@ func (e *Env) Read(ctx context.Context, n *Node, cmd string) (string, error) {
 	return out, nil
 }
 
+// ReadBy is Read for a read made through the docker API rather than a shell command (a
+// few milliseconds, where the docker client takes a noticeable fraction of a second to
+// start); shown is the docker command it equals, shown with --verbose and named in errors.
+func (e *Env) ReadBy(ctx context.Context, n *Node, shown string, do func(context.Context) error) error {
+	if e.Verbose {
+		e.Printf("  %s$ %s\n", n.Name(), e.Mask(firstLine(shown)))
+	}
+	if err := do(ctx); err != nil {
+		return e.nodeErr(n, shown, err)
+	}
+	return nil
+}
+
 // Change runs a command that changes a node: explained first when asked (the exact command
 // and why, so a learner can repeat it by hand), only shown in a dry run, and recorded in
 // st.Done once it succeeded. An empty why explains nothing (the caller already did).

@@ -118,8 +118,26 @@ func Parse(out string) (Facts, error) {
 	var f Facts
 	var bad error
 	sc := bufio.NewScanner(strings.NewReader(out))
+	section := ""
 	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
+		line := sc.Text()
+		switch {
+		case line == "#ip" || line == "#iptables":
+			section = line[1:]
+			continue
+		case line == "#end":
+			section = ""
+			continue
+		case section == "ip":
+			f.parseIP(line)
+			continue
+		case section == "iptables":
+			if f.IptablesInput == "" {
+				f.IptablesInput = strings.TrimSpace(line) // the policy line comes first
+			}
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
 		switch k {
 		case "hostname":
 			f.Hostname = v
@@ -147,8 +165,6 @@ func Parse(out string) (Facts, error) {
 			f.Firewalld = v
 		case "ufw":
 			f.UFW = v
-		case "iptables_input":
-			f.IptablesInput = v
 		case "selinux":
 			f.SELinux = v
 		case "swarm":
@@ -160,31 +176,69 @@ func Parse(out string) (Facts, error) {
 				// An empty value is a daemon that does not answer, not a bad answer.
 				bad = err
 			}
-		case "mtu":
-			iface, n, _ := strings.Cut(v, " ")
-			if mtu, err := strconv.Atoi(n); err == nil && mtu > 0 {
-				if f.MTU == nil {
-					f.MTU = map[string]int{}
-				}
-				f.MTU[iface] = mtu
-			}
-		case "route":
-			iface, cidr, _ := strings.Cut(v, " ")
-			if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is4() {
-				f.Routes = append(f.Routes, Route{iface, p.Masked()})
-			}
 		case "vendor":
 			f.Vendor = strings.TrimSpace(v)
 		case "nic_driver":
 			f.NICDrivers = append(f.NICDrivers, strings.TrimSpace(v))
-		case "addr":
-			iface, cidr, _ := strings.Cut(v, " ")
-			if p, err := netip.ParsePrefix(cidr); err == nil {
-				f.Addrs = append(f.Addrs, Addr{Iface: iface, IP: p.Addr().String(), Net: p.Masked()})
-			}
 		}
 	}
 	return f, bad
+}
+
+// parseIP reads one line of `ip -o -4` (addr, route or link show), told apart by their shape:
+//
+//	2: eth0    inet 10.0.0.11/24 brd 10.0.0.255 scope global eth0\ ...
+//	10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.11
+//	2: eth0@if5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc ...
+func (f *Facts) parseIP(line string) {
+	w := strings.Fields(line)
+	if len(w) < 3 {
+		return
+	}
+	after := func(key string) string {
+		for i := 1; i+1 < len(w); i++ {
+			if w[i] == key {
+				return w[i+1]
+			}
+		}
+		return ""
+	}
+	switch {
+	case !strings.HasSuffix(w[0], ":"): // a route; the default route and routes without a device left out
+		if w[0] != "default" {
+			if dev := after("dev"); dev != "" {
+				f.addRoute(dev, w[0])
+			}
+		}
+	case w[2] == "inet":
+		if len(w) > 3 {
+			f.addAddr(w[1], w[3])
+		}
+	case strings.HasSuffix(w[1], ":"): // a link
+		name, _, _ := strings.Cut(strings.TrimSuffix(w[1], ":"), "@")
+		f.addMTU(name, after("mtu"))
+	}
+}
+
+func (f *Facts) addAddr(iface, cidr string) {
+	if p, err := netip.ParsePrefix(cidr); err == nil {
+		f.Addrs = append(f.Addrs, Addr{Iface: iface, IP: p.Addr().String(), Net: p.Masked()})
+	}
+}
+
+func (f *Facts) addRoute(iface, cidr string) {
+	if p, err := netip.ParsePrefix(cidr); err == nil && p.Addr().Is4() {
+		f.Routes = append(f.Routes, Route{iface, p.Masked()})
+	}
+}
+
+func (f *Facts) addMTU(iface, n string) {
+	if mtu, err := strconv.Atoi(n); err == nil && mtu > 0 {
+		if f.MTU == nil {
+			f.MTU = map[string]int{}
+		}
+		f.MTU[iface] = mtu
+	}
 }
 
 // IfaceOf is the interface that holds ip ("" when none does).

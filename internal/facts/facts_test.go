@@ -13,11 +13,17 @@ os_version=7
 docker_installed=yes
 docker=20.10.24
 swarm={"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false}
-addr=lo 127.0.0.1/8
-addr=eth0 10.0.2.15/24
-addr=eth1 192.168.56.11/24
-addr=docker0 172.17.0.1/16
-addr=docker_gwbridge 172.18.0.1/16
+#ip
+1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+2: eth0    inet 10.0.2.15/24 brd 10.0.2.255 scope global dynamic eth0\       valid_lft 86000sec preferred_lft 86000sec
+3: eth1    inet 192.168.56.11/24 brd 192.168.56.255 scope global eth1\       valid_lft forever preferred_lft forever
+4: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\       valid_lft forever preferred_lft forever
+5: docker_gwbridge    inet 172.18.0.1/16 brd 172.18.255.255 scope global docker_gwbridge\       valid_lft forever preferred_lft forever
+#end
+#iptables
+-P INPUT DROP
+-A INPUT -i lo -j ACCEPT
+#end
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +37,9 @@ addr=docker_gwbridge 172.18.0.1/16
 	}
 	if !f.HasIP("192.168.56.11") || f.HasIP("10.9.9.9") {
 		t.Error("HasIP")
+	}
+	if f.IptablesInput != "-P INPUT DROP" {
+		t.Errorf("iptables policy %q", f.IptablesInput)
 	}
 	if g, _ := Parse("hostname=x\ndocker=\n"); g.DockerAnswers() || g.DockerInstalled {
 		t.Errorf("a node without docker: %+v", g)
@@ -62,12 +71,19 @@ func TestParseRefusesAddressThatIsNotAnIP(t *testing.T) {
 // VMware guest: the DMI vendor or a vmxnet3 NIC.
 func TestNetworksAndVMware(t *testing.T) {
 	f, err := Parse(`hostname=node1
-addr=lo 127.0.0.1/8
-addr=ens192 10.20.30.11/24
-addr=docker0 172.17.0.1/16
-route=ens192 10.20.30.0/24
-route=ens192 10.8.0.0/16
-route=docker_gwbridge 172.18.0.0/16
+#ip
+1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
+2: ens192    inet 10.20.30.11/24 brd 10.20.30.255 scope global ens192\       valid_lft forever preferred_lft forever
+3: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\       valid_lft forever preferred_lft forever
+default via 10.20.30.1 dev ens192 proto static
+10.20.30.0/24 dev ens192 proto kernel scope link src 10.20.30.11
+10.8.0.0/16 via 10.20.30.254 dev ens192
+unreachable 198.18.0.0/15
+172.18.0.0/16 dev docker_gwbridge proto kernel scope link src 172.18.0.1 linkdown
+1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+2: ens192: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT group default qlen 1000\    link/ether 00:50:56:aa:bb:cc brd ff:ff:ff:ff:ff:ff
+9: veth1a2b@if8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master docker_gwbridge state UP
+#end
 vendor=VMware, Inc.
 nic_driver=vmxnet3
 `)
@@ -83,6 +99,9 @@ nic_driver=vmxnet3
 	}
 	if !f.VMware() {
 		t.Error("a VMware guest not recognised")
+	}
+	if f.MTU["ens192"] != 1500 || f.MTU["veth1a2b"] != 1450 || len(f.Addrs) != 3 {
+		t.Errorf("MTUs %v, addresses %v", f.MTU, f.Addrs)
 	}
 	if g, _ := Parse("nic_driver=vmxnet3\n"); !g.VMware() {
 		t.Error("a vmxnet3 NIC alone is a VMware guest")

@@ -177,7 +177,7 @@ func findingsText(fs []Finding) string {
 // A node whose interface toward swarmwiz has an MTU below what the overlay assumes is warned
 // about, with the MTU to give overlay networks; 1500 is fine.
 func TestCheckWarnsSmallMTU(t *testing.T) {
-	out, err := facts.Parse("hostname=n1\narch=x86_64\naddr=eth0 10.0.0.1/24\nmtu=eth0 1400\nmtu=lo 65536\n")
+	out, err := facts.Parse("hostname=n1\narch=x86_64\n#ip\n2: eth0    inet 10.0.0.1/24 scope global eth0\n1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue\n2: eth0@if7: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc noqueue\n#end\n")
 	if err != nil || out.Arch != "x86_64" || out.IfaceOf("10.0.0.1") != "eth0" {
 		t.Fatalf("parse: %+v %v", out, err)
 	}

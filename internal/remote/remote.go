@@ -311,6 +311,21 @@ func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
 	return untilDone(ctx, func() (net.Conn, error) { return c.conn.Dial("unix", path) })
 }
 
+// TCPDialer is a Runner that can also open a TCP connection from the node (OpenSSH's
+// direct-tcpip forwarding): what the node reaches, seen from the node, without starting a
+// process there.
+type TCPDialer interface {
+	DialTCP(ctx context.Context, addr string) (net.Conn, error)
+}
+
+// DialTCP connects, from the node, to addr (host:port). sshd may refuse to
+// (AllowTcpForwarding no): then the error is an *ssh.OpenChannelError with the reason
+// ssh.Prohibited. A connection the node could not make is one with ssh.ConnectionFailed and
+// sshd's words ("Connection refused", "No route to host").
+func (c *Client) DialTCP(ctx context.Context, addr string) (net.Conn, error) {
+	return untilDone(ctx, func() (net.Conn, error) { return c.conn.DialContext(ctx, "tcp", addr) })
+}
+
 // ValidHost says whether host can name a node: an IP address, or a host name or ssh_config
 // alias of letters, digits, dots, hyphens and underscores that does not start with a hyphen
 // (which a program would read as an option). Every place a host is given goes through it.

@@ -1,0 +1,148 @@
+package docker
+
+import (
+	"context"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// The swarm reads swarmwiz makes most often, through the daemon's API: a few milliseconds
+// each, where the docker client costs a noticeable fraction of a second to start on a small
+// node. What a learner is shown, and can type by hand, is still the docker command.
+
+// JoinTokens reads both join tokens at once (GET /swarm), what `docker swarm join-token -q
+// manager` and `... worker` print.
+func (a API) JoinTokens(ctx context.Context) (manager, worker string, err error) {
+	var sw struct {
+		JoinTokens struct{ Manager, Worker string }
+	}
+	if err := a.Get(ctx, "/swarm", &sw); err != nil {
+		return "", "", err
+	}
+	return sw.JoinTokens.Manager, sw.JoinTokens.Worker, nil
+}
+
+// apiNode is the part of a swarm node object (GET /nodes) that `docker node ls` shows.
+type apiNode struct {
+	ID          string
+	Spec        struct{ Availability string }
+	Description struct {
+		Hostname string
+		Engine   struct{ EngineVersion string }
+	}
+	Status        struct{ State string }
+	ManagerStatus *ManagerStatusOf
+}
+
+// row is the node as a row of `docker node ls`, in its words.
+func (n apiNode) row(self string) Node {
+	r := Node{ID: n.ID, Hostname: n.Description.Hostname, Status: title(n.Status.State),
+		Availability: title(n.Spec.Availability), EngineVersion: n.Description.Engine.EngineVersion, Self: n.ID == self}
+	if m := n.ManagerStatus; m != nil {
+		r.ManagerStatus = title(m.Reachability)
+		if m.Leader {
+			r.ManagerStatus = "Leader"
+		}
+	}
+	return r
+}
+
+// NodeList reads the swarm's node list from a manager (GET /nodes) as `docker node ls`
+// shows it: in its words, ordered by hostname, the node read from marked Self.
+func (a API) NodeList(ctx context.Context) ([]Node, error) {
+	var info struct{ Swarm struct{ NodeID string } }
+	if err := a.Get(ctx, "/info", &info); err != nil {
+		return nil, err
+	}
+	var nodes []apiNode
+	if err := a.Get(ctx, "/nodes", &nodes); err != nil {
+		return nil, err
+	}
+	rows := make([]Node, len(nodes))
+	for i, n := range nodes {
+		rows[i] = n.row(info.Swarm.NodeID)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return naturalLess(rows[i].Hostname, rows[j].Hostname) })
+	return rows, nil
+}
+
+// NodeManagerStatus reads one node's manager status (GET /nodes/NAME; docker resolves an ID,
+// a name or an ID prefix), what `docker node inspect --format '{{json .ManagerStatus}}'`
+// prints: nil for a worker.
+func (a API) NodeManagerStatus(ctx context.Context, node string) (*ManagerStatusOf, error) {
+	var n apiNode
+	if err := a.Get(ctx, "/nodes/"+url.PathEscape(node), &n); err != nil {
+		return nil, err
+	}
+	return n.ManagerStatus, nil
+}
+
+// title is docker's way of printing a state: its first letter in capitals.
+func title(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// naturalLess orders names as people count: node2 before node10.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digits(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// InitRequest is the body of POST /swarm/init: what `docker swarm init` sends for the
+// options swarmwiz offers. Zero values are docker's defaults (the daemon merges only what
+// is set into swarmkit's).
+type InitRequest struct {
+	ListenAddr      string
+	AdvertiseAddr   string
+	DataPathPort    uint32   `json:",omitempty"`
+	DefaultAddrPool []string `json:",omitempty"`
+	SubnetSize      uint32   `json:",omitempty"`
+	Availability    string   `json:",omitempty"`
+	Spec            initSpec
+}
+
+type initSpec struct {
+	CAConfig struct {
+		NodeCertExpiry int64 `json:",omitempty"`
+	}
+	EncryptionConfig struct{ AutoLockManagers bool }
+}
+
+// SwarmInit starts a swarm on the daemon, advertising addr, as `docker swarm init` with
+// the options o does (Init renders that command).
+func (a API) SwarmInit(ctx context.Context, addr string, o InitOptions) error {
+	req := InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: addr, DataPathPort: uint32(o.DataPathPort),
+		DefaultAddrPool: o.Pools, SubnetSize: uint32(o.PoolMaskLen), Availability: o.Availability}
+	req.Spec.CAConfig.NodeCertExpiry = int64(o.CertExpiry)
+	req.Spec.EncryptionConfig.AutoLockManagers = o.Autolock
+	return a.Post(ctx, "/swarm/init", req, nil)
+}
