@@ -127,8 +127,38 @@ func join(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node
 		availability = st.Init.Availability
 	}
 	return env.ChangeBy(ctx, st, n, docker.JoinAs(token, manager, "", availability), why, done, func(ctx context.Context) error {
-		return n.Docker().SwarmJoinAs(ctx, token, manager, "", availability)
+		err := n.Docker().SwarmJoinAs(ctx, token, manager, "", availability)
+		if docker.JoinContinues(err) {
+			err = waitJoined(ctx, n, err)
+		}
+		return err
 	})
+}
+
+// JoinTimeout bounds the wait for a join docker went on with in the background.
+const JoinTimeout = 3 * time.Minute
+
+// waitJoined waits for a join that docker stopped waiting for but goes on with (a busy
+// machine, many nodes joining): done when the node is active, failed with docker's own
+// words when it gives up.
+func waitJoined(ctx context.Context, n *wizard.Node, joinErr error) error {
+	joined := false
+	err := poll.Until(ctx, JoinTimeout, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second},
+		func(ctx context.Context) (bool, error) {
+			state, err := n.Docker().LocalNodeState(ctx)
+			if err != nil {
+				return false, nil // a daemon too busy to answer: ask again
+			}
+			joined = state == "active"
+			return state != "pending", nil
+		})
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	if !joined {
+		return joinErr
+	}
+	return nil
 }
 
 // managerAddr is where joining nodes reach the first manager: its advertised address on

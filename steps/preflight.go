@@ -35,6 +35,9 @@ type Preflight struct {
 
 func (Preflight) Title() string { return msg("preflight.title", nil) }
 
+// SkipIn: only in make bench's fastest order, which measures what the checks cost.
+func (Preflight) SkipIn(env *wizard.Env, _ *wizard.State) bool { return env.NoChecks }
+
 func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	probed := probePorts(ctx, env, st)
 	findings := append(preflight.Check(preflightNodes(st), st.Advertise, checkOptions(env, st)), probed...)

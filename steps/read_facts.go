@@ -85,6 +85,12 @@ func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 	}
 	api := docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return ud.DialUnix(ctx, remote.DockerSocket) }}
 	var fromAPI facts.Facts
+	if env.NoChecks {
+		// make bench's fastest order: what docker says of itself, no more.
+		err := facts.ReadAPI(ctx, api, &fromAPI)
+		n.Facts = fromAPI
+		return err
+	}
 	apiErr := make(chan error, 1)
 	go func() { apiErr <- facts.ReadAPI(ctx, api, &fromAPI) }()
 	out, err := env.Read(ctx, n, facts.Command(false))

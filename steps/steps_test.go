@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,6 +214,33 @@ func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
 	}
 	if len(st.Done) != 2 {
 		t.Errorf("the two good workers should have joined: %q", st.Done)
+	}
+}
+
+// A join docker stopped waiting for but goes on with in the background (a busy machine) is
+// waited for: done when the node turns active, failed with docker's words when it gives up.
+func TestJoinThatContinuesInTheBackground(t *testing.T) {
+	const continues = "Timeout was reached before node joined. The attempt to join the swarm will continue in the background. Use the \"docker info\" command to see the current swarm status of your node."
+	nodes := fakeCluster(3)
+	for _, a := range []string{"10.0.0.2", "10.0.0.3"} {
+		nodes[a].Replies["API POST /swarm/join"] = remotetest.Reply{Status: 503, Stderr: continues}
+	}
+	nodes["10.0.0.2"].Replies["API GET /info"] = remotetest.Reply{Out: `{"Swarm":{"LocalNodeState":"active"}}`}
+	nodes["10.0.0.3"].Replies["API GET /info"] = remotetest.Reply{Out: `{"Swarm":{"LocalNodeState":"error"}}`}
+	env, _ := testEnv(nil, nodes, false)
+	st := hostsState(3)
+	for i, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
+		n.Role = wizard.Worker
+	}
+	st.Advertise, st.Tokens.Worker = "10.0.0.9", wrkToken
+	err := (JoinWorkers{}).Run(context.Background(), env, st)
+	if err == nil || !strings.Contains(err.Error(), "n3: `docker swarm join --token SWMTKN-1-**** 10.0.0.9:2377` failed: Error response from daemon: Timeout was reached") || strings.Contains(err.Error(), "n2") {
+		t.Fatalf("got %v", err)
+	}
+	if done := slices.Sorted(slices.Values(st.Done)); strings.Join(done, "; ") != "n1 joined as a worker; n2 joined as a worker" {
+		t.Errorf("done: %q", st.Done)
 	}
 }
 

@@ -31,13 +31,17 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
-	Parallel    int           // how many nodes are worked on at once (--parallel); 0 is 10
-	JSON        io.Writer     // --output json: the result goes here, as JSON; nil for tables
-	Timings     io.Writer     // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
-	Version     string        // of swarmwiz: the probe image's tag
-	Self        string        // the running swarmwiz executable: the probe image is made of it
-	RecordFile  string        // --record FILE
-	Record      *runbook.Book // the runbook being written to RecordFile; nil: none
+	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
+	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
+	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
+	// NoChecks is make bench's fastest order (SWARMWIZ_BENCH_NOCHECKS=1, on no help page):
+	// no facts script and no preflight, only docker's own /info, so that the bench can say
+	// what the checks cost. Never for a real swarm.
+	NoChecks   bool
+	Version    string        // of swarmwiz: the probe image's tag
+	Self       string        // the running swarmwiz executable: the probe image is made of it
+	RecordFile string        // --record FILE
+	Record     *runbook.Book // the runbook being written to RecordFile; nil: none
 	// The classroom this run reports to (--classroom, --classroom-code, --name), and its
 	// sender; Class is nil when there is none.
 	ClassroomURL, ClassroomCode, Learner string
@@ -84,6 +88,7 @@ func NewEnv(ctx context.Context) *Env {
 	if os.Getenv("SWARMWIZ_TIMINGS") == "1" {
 		e.Timings = os.Stderr
 	}
+	e.NoChecks = os.Getenv("SWARMWIZ_BENCH_NOCHECKS") == "1"
 	return e
 }
 

@@ -1,6 +1,8 @@
 // Command bench is `make bench`: it measures `swarmwiz create --config PLAN --yes` against the
-// baseline a careful person would run by hand (templates/bench/baseline.sh.tmpl), alternating
-// the two in the same lab, and prints medians, their ratio and the wizard's time per phase.
+// baseline a careful person would run by hand (templates/bench/baseline.sh.tmpl), and against
+// its own fastest order (no facts script, no preflight), alternating the three in the same lab
+// at 7, 30 and 60 nodes, and prints medians, their ratio, what the checks cost, the wizard's
+// time per phase, the lab's memory and how the time grows per added worker.
 // It also times `swarmwiz version` and `swarmwiz --help`. Needs root (the lab).
 package main
 
@@ -26,14 +28,15 @@ const labName = "bench"
 
 // phases maps the wizard's steps to the phases the README reports.
 var phases = []struct{ name, step string }{
-	{"connect", "steps.Connect"}, {"facts", "steps.ReadFacts"}, {"preflight", "steps.Preflight"},
+	// Each root node's facts are read as soon as its own connection opens: inside Connect.
+	{"connect+facts", "steps.Connect"}, {"preflight", "steps.Preflight"},
 	{"init", "steps.InitSwarm"}, {"managers", "steps.JoinManagers"}, {"workers", "steps.JoinWorkers"},
 	{"verify", "steps.ShowNodes"},
 }
 
 func main() {
 	bin := flag.String("bin", "bin/swarmwiz", "the swarmwiz binary")
-	sizes := flag.String("sizes", "7,30", "lab sizes to measure")
+	sizes := flag.String("sizes", "7,30,60", "lab sizes to measure")
 	runs := flag.Int("runs", 5, "runs of each side per size")
 	flag.Parse()
 	if err := run(*bin, *sizes, *runs); err != nil {
@@ -46,15 +49,19 @@ func run(bin, sizes string, runs int) error {
 	bin, _ = filepath.Abs(bin)
 	startup(bin)
 	defer exec.Command(bin, "lab", "down", "--name", labName).Run()
+	var samples []sample
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(s)
 		if err != nil {
 			return err
 		}
-		if err := size(bin, n, runs); err != nil {
+		res, err := size(bin, n, runs)
+		if err != nil {
 			return err
 		}
+		samples = append(samples, res)
 	}
+	growth(samples)
 	return nil
 }
 
@@ -71,81 +78,134 @@ func startup(bin string) {
 	}
 }
 
-func size(bin string, n, runs int) error {
-	out, err := exec.Command(bin, "lab", "up", "--recreate", "--name", labName, "--nodes", strconv.Itoa(n), "--subnet", "198.18.150.0/24").CombinedOutput()
+// sample is one size's medians: what the growth lines compare.
+type sample struct {
+	n           int
+	wiz, byHand float64
+}
+
+func size(bin string, n, runs int) (sample, error) {
+	exec.Command(bin, "lab", "down", "--name", labName).Run()
+	memBefore := memUsed()
+	out, err := exec.Command(bin, "lab", "up", "--name", labName, "--nodes", strconv.Itoa(n), "--subnet", "198.18.150.0/24").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("lab up: %v\n%s", err, out)
+		return sample{}, fmt.Errorf("lab up: %v\n%s", err, out)
 	}
 	inv, err := lab.Load(labName)
 	if err != nil {
-		return err
+		return sample{}, err
 	}
 	dir, _ := os.MkdirTemp("", "swarmwiz-bench")
 	defer os.RemoveAll(dir)
 	planFile, baseline, err := writeInputs(dir, inv)
 	if err != nil {
-		return err
+		return sample{}, err
 	}
-	var wiz, base, ratios []float64
+	// Three sides alternate in every run, so that a busier minute of the machine falls on
+	// all of them: swarmwiz, swarmwiz in its fastest order (no facts script, no preflight:
+	// what its checks cost), and the by-hand baseline.
+	var wiz, fast, base, ratios []float64
 	perPhase := map[string][]float64{}
 	for i := 0; i < runs; i++ {
+		a, err := create(bin, planFile, inv, perPhase, false)
+		if err != nil {
+			return sample{}, err
+		}
+		f, err := create(bin, planFile, inv, nil, true)
+		if err != nil {
+			return sample{}, err
+		}
 		if err := reset(inv); err != nil {
-			return err
+			return sample{}, err
 		}
 		t0 := time.Now()
-		cmd := exec.Command(bin, "create", "--config", planFile, "--yes", "--quiet")
-		cmd.Env = append(os.Environ(), "SWARMWIZ_TIMINGS=1")
-		out, err := cmd.CombinedOutput()
-		a := time.Since(t0).Seconds()
-		if err != nil {
-			return fmt.Errorf("swarmwiz create: %v\n%s", err, out)
-		}
-		for _, line := range strings.Split(string(out), "\n") {
-			var step string
-			var sec float64
-			if _, err := fmt.Sscanf(line, "timing %s %f", &step, &sec); err == nil {
-				perPhase[step] = append(perPhase[step], sec)
-			}
-		}
-		if err := reset(inv); err != nil {
-			return err
-		}
-		t0 = time.Now()
 		if out, err := exec.Command("bash", "-c", baseline).CombinedOutput(); err != nil {
-			return fmt.Errorf("baseline: %v\n%s", err, out)
+			return sample{}, fmt.Errorf("baseline: %v\n%s", err, out)
 		}
 		b := time.Since(t0).Seconds()
-		wiz, base, ratios = append(wiz, a), append(base, b), append(ratios, a/b)
-		fmt.Printf("  %d nodes, run %d: swarmwiz %.2fs, baseline %.2fs, ratio %.2f\n", n, i+1, a, b, a/b)
+		wiz, fast, base, ratios = append(wiz, a), append(fast, f), append(base, b), append(ratios, a/b)
+		fmt.Printf("  %d nodes, run %d: swarmwiz %.2fs, without checks %.2fs, baseline %.2fs, ratio %.2f\n", n, i+1, a, f, b, a/b)
 	}
-	// The fastest order, for what the wizard's checks cost (see bare).
-	var bares []float64
-	for i := 0; i < runs; i++ {
-		if err := reset(inv); err != nil {
-			return err
-		}
-		d, err := bare(inv, 3)
-		if err != nil {
-			return fmt.Errorf("bare: %w", err)
-		}
-		bares = append(bares, d.Seconds())
-	}
-	fmt.Printf("bare %d nodes (connect, init, joins only; no facts, preflight or verify): median %.2fs; swarmwiz spends %.2fs more (%.0f%% of its time)\n",
-		n, median(bares), median(wiz)-median(bares), 100*(median(wiz)-median(bares))/median(wiz))
+	fmt.Printf("memory %d nodes: %d MiB in use with the swarm formed (%.0f MiB a node)\n", n, (memUsed()-memBefore)>>20, float64((memUsed()-memBefore)>>20)/float64(n))
 	var ph []string
 	for _, p := range phases {
 		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
 	}
 	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
+	fmt.Printf("checks %d nodes: swarmwiz median %.2fs, without facts and preflight %.2fs: the checks cost %.2fs (%.0f%% of the total)\n",
+		n, median(wiz), median(fast), median(wiz)-median(fast), 100*(median(wiz)-median(fast))/median(wiz))
 	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
 		n, n-3, median(wiz), median(base), median(ratios))
+	res := sample{n, median(wiz), median(base)}
+	if n > 30 {
+		// The check's 3,540 pairs at 60 nodes would take most of an hour: its figures are
+		// measured at 7 and 30.
+		return res, nil
+	}
 	if err := reset(inv); err != nil {
-		return err
+		return res, err
 	}
 	if err := parallelism(bin, planFile, n); err != nil {
-		return err
+		return res, err
 	}
-	return checkTimes(bin, planFile, inv, n)
+	return res, checkTimes(bin, planFile, inv, n)
+}
+
+// create times one `swarmwiz create --config PLAN --yes` on nodes out of any swarm, adding
+// its step timings to perPhase (nil: not kept); fast is the hidden fastest order.
+func create(bin, planFile string, inv *lab.Inventory, perPhase map[string][]float64, fast bool) (float64, error) {
+	if err := reset(inv); err != nil {
+		return 0, err
+	}
+	t0 := time.Now()
+	cmd := exec.Command(bin, "create", "--config", planFile, "--yes", "--quiet")
+	cmd.Env = append(os.Environ(), "SWARMWIZ_TIMINGS=1")
+	if fast {
+		cmd.Env = append(cmd.Env, "SWARMWIZ_BENCH_NOCHECKS=1")
+	}
+	out, err := cmd.CombinedOutput()
+	d := time.Since(t0).Seconds()
+	if err != nil {
+		return 0, fmt.Errorf("swarmwiz create: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		var step string
+		var sec float64
+		if _, err := fmt.Sscanf(line, "timing %s %f", &step, &sec); err == nil && perPhase != nil {
+			perPhase[step] = append(perPhase[step], sec)
+		}
+	}
+	return d, nil
+}
+
+// growth says how the time grows with the node count: seconds per added worker between
+// each measured size and the next.
+func growth(samples []sample) {
+	for i := 1; i < len(samples); i++ {
+		a, b := samples[i-1], samples[i]
+		added := float64(b.n - a.n)
+		fmt.Printf("growth %d to %d nodes: swarmwiz %.2fs per added worker, baseline %.2fs per added worker\n",
+			a.n, b.n, (b.wiz-a.wiz)/added, (b.byHand-a.byHand)/added)
+	}
+}
+
+// memUsed is the machine's memory in use (MemTotal less MemAvailable), in bytes.
+func memUsed() int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	var total, avail int64
+	for _, line := range strings.Split(string(b), "\n") {
+		var key string
+		var kb int64
+		if _, err := fmt.Sscanf(line, "%s %d", &key, &kb); err == nil {
+			switch key {
+			case "MemTotal:":
+				total = kb
+			case "MemAvailable:":
+				avail = kb
+			}
+		}
+	}
+	return (total - avail) << 10
 }
 
 // checkTimes times `swarmwiz check` on a swarm the wizard built: the first check loads the

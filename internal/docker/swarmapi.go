@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"sort"
 	"strings"
@@ -145,4 +146,23 @@ func (a API) SwarmInit(ctx context.Context, addr string, o InitOptions) error {
 	req.Spec.CAConfig.NodeCertExpiry = int64(o.CertExpiry)
 	req.Spec.EncryptionConfig.AutoLockManagers = o.Autolock
 	return a.Post(ctx, "/swarm/init", req, nil)
+}
+
+// JoinContinues says whether err is docker giving up waiting for a join that it goes on with
+// in the background ("Timeout was reached before node joined. The attempt to join the swarm
+// will continue in the background."): on a busy machine a join can take longer than the 20
+// seconds docker waits.
+func JoinContinues(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && strings.Contains(e.Message, "continue in the background")
+}
+
+// LocalNodeState is the daemon's own swarm state (GET /info): inactive, pending, active,
+// error or locked, what `docker info --format '{{.Swarm.LocalNodeState}}'` prints.
+func (a API) LocalNodeState(ctx context.Context) (string, error) {
+	var info struct {
+		Swarm struct{ LocalNodeState string }
+	}
+	err := a.Get(ctx, "/info", &info)
+	return info.Swarm.LocalNodeState, err
 }

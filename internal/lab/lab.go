@@ -80,12 +80,7 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := writeState(&inv); err != nil {
 		return nil, err
 	}
-	for _, n := range inv.Nodes {
-		if err := bootNode(n); err != nil {
-			return nil, err
-		}
-	}
-	if err := waitReady(ctx, &inv, inv.Nodes, po); err != nil {
+	if err := bootAll(ctx, &inv, po); err != nil {
 		return nil, err
 	}
 	return &inv, inv.save()
@@ -214,6 +209,39 @@ func startNode(n Node) error {
 	// Reap it if it exits while we are still here; otherwise it is the init process's.
 	go cmd.Wait()
 	return nil
+}
+
+// BootParallel is how many nodes start at once. Sixty daemons starting together on two
+// cores starve each other: containerd misses dockerd's start deadline, dockerd kills it and
+// gives up. A node that is up makes room for the next.
+const BootParallel = 16
+
+// bootAll starts every node, BootParallel at a time, each waited for until it answers.
+func bootAll(ctx context.Context, inv *Inventory, po progress.Options) error {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout*time.Duration(1+len(inv.Nodes)/BootParallel))
+	defer cancel()
+	rep := progress.Start(po, "starting nodes", len(inv.Nodes))
+	sem := make(chan struct{}, BootParallel)
+	var wg sync.WaitGroup
+	errs := make([]error, len(inv.Nodes))
+	for i, n := range inv.Nodes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			t0 := time.Now()
+			if errs[i] = bootNode(n); errs[i] == nil {
+				nctx, ncancel := context.WithTimeout(ctx, ReadyTimeout)
+				errs[i] = waitNode(nctx, inv, n)
+				ncancel()
+			}
+			rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+		}()
+	}
+	wg.Wait()
+	rep.Stop()
+	return errors.Join(errs...)
 }
 
 // waitReady waits until every node's dockerd answers and its sshd accepts the lab's key with
