@@ -99,6 +99,7 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 	var info struct {
 		ServerVersion string
 		ID            string
+		Name          string // the node's hostname
 		DockerRootDir string
 		Swarm         docker.Swarm
 	}
@@ -109,6 +110,9 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 		return err
 	}
 	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm, f.DockerRoot = true, info.ServerVersion, info.ID, info.Swarm, info.DockerRootDir
+	if f.Hostname == "" {
+		f.Hostname = info.Name
+	}
 	return nil
 }
 
