@@ -23,21 +23,26 @@ type NodeStatus struct {
 	Swarm          string `json:"swarm"` // docker's LocalNodeState: inactive, active, pending, error; "unknown" when dockerd is down
 }
 
-// Status probes every node of inv in parallel.
+// Status probes every node of inv, BootParallel at a time: sixty SSH handshakes at once on
+// a machine that also runs sixty daemons outlast any short timeout, and a node that answers
+// late is not down. A node that is down refuses at once.
 func Status(ctx context.Context, inv *Inventory) []NodeStatus {
 	out := make([]NodeStatus, len(inv.Nodes))
+	sem := make(chan struct{}, BootParallel)
 	var wg sync.WaitGroup
 	for i, n := range inv.Nodes {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-sem }()
 			kind, osName := KindNamespace, HostOS()
 			if n.Machine() {
 				kind, osName = KindMachine, n.OS
 			}
 			s := NodeStatus{Name: n.Name, Address: n.Address, Kind: kind, OS: osName, User: inv.User, IdentityFile: inv.IdentityFile,
 				KnownHostsFile: inv.KnownHostsFile, Swarm: "unknown"}
-			name, err := sshHostname(ctx, inv, n, 2*time.Second)
+			name, err := sshHostname(ctx, inv, n, 5*time.Second)
 			s.SSHD = err == nil && name == n.Name
 			var info struct {
 				Swarm struct{ LocalNodeState string }
