@@ -91,7 +91,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 	}
 	// The init goes through the API too, with the chosen options; the learner is shown the
 	// docker command it equals.
-	if got := nodes["10.0.0.1"].APIRequests(); !contains(got, `POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","DefaultAddrPool":["10.200.0.0/16"],"Availability":"drain","Spec":{"CAConfig":{},"EncryptionConfig":{"AutoLockManagers":false}}}`) {
+	if got := nodes["10.0.0.1"].APIRequests(); !contains(got, `POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","DefaultAddrPool":["10.200.0.0/16"],"SubnetSize":24,"Availability":"drain","Spec":{"CAConfig":{},"EncryptionConfig":{"AutoLockManagers":false}}}`) {
 		t.Errorf("n1 asked %q", got)
 	}
 	// Joins go through the docker API with the token in the request body: the token is on

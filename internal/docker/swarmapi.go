@@ -120,7 +120,7 @@ func digits(s string) int {
 
 // InitRequest is the body of POST /swarm/init: what `docker swarm init` sends for the
 // options swarmwiz offers. Zero values are docker's defaults (the daemon merges only what
-// is set into swarmkit's).
+// is set into swarmkit's), but for SubnetSize, which the client always sends.
 type InitRequest struct {
 	ListenAddr      string
 	AdvertiseAddr   string
@@ -141,8 +141,14 @@ type initSpec struct {
 // SwarmInit starts a swarm on the daemon, advertising addr, as `docker swarm init` with
 // the options o does (Init renders that command).
 func (a API) SwarmInit(ctx context.Context, addr string, o InitOptions) error {
+	// The mask length goes with every init, as the docker client sends its flag's default: a
+	// pool with no mask length (0) gives overlay networks no subnet at all.
+	mask := o.PoolMaskLen
+	if mask == 0 {
+		mask = DefaultPoolMask
+	}
 	req := InitRequest{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: addr, DataPathPort: uint32(o.DataPathPort),
-		DefaultAddrPool: o.Pools, SubnetSize: uint32(o.PoolMaskLen), Availability: o.Availability}
+		DefaultAddrPool: o.Pools, SubnetSize: uint32(mask), Availability: o.Availability}
 	req.Spec.CAConfig.NodeCertExpiry = int64(o.CertExpiry)
 	req.Spec.EncryptionConfig.AutoLockManagers = o.Autolock
 	return a.Post(ctx, "/swarm/init", req, nil)

@@ -46,7 +46,7 @@ func TestSwarmInitSendsTheOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","Spec":{"CAConfig":{},"EncryptionConfig":{"AutoLockManagers":false}}}`,
+		`POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","SubnetSize":24,"Spec":{"CAConfig":{},"EncryptionConfig":{"AutoLockManagers":false}}}`,
 		`POST /swarm/init {"ListenAddr":"0.0.0.0:2377","AdvertiseAddr":"10.0.0.1","DataPathPort":4800,"DefaultAddrPool":["10.200.0.0/16"],"SubnetSize":26,"Availability":"drain","Spec":{"CAConfig":{"NodeCertExpiry":172800000000000},"EncryptionConfig":{"AutoLockManagers":true}}}`,
 	}
 	if got := node.APIRequests(); strings.Join(got, "\n") != strings.Join(want, "\n") {
