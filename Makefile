@@ -25,7 +25,7 @@ unit:
 FUZZTIME ?= 20000x
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/plan
-	$(GO) test -run '^$$' -fuzz '^FuzzParseNodeLs$$' -fuzztime $(FUZZTIME) ./internal/docker
+	$(GO) test -run '^$$' -fuzz '^FuzzNodeRows$$' -fuzztime $(FUZZTIME) ./internal/docker
 	$(GO) test -run '^$$' -fuzz '^FuzzParseSwarm$$' -fuzztime $(FUZZTIME) ./internal/docker
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/classroom
 

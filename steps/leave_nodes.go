@@ -202,9 +202,8 @@ func (l LeaveNodes) endSwarm(ctx context.Context, env *wizard.Env, st *wizard.St
 func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id string) error {
 	err := poll.Until(ctx, DownTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
 		func(ctx context.Context) (bool, error) {
-			out, err := env.Read(ctx, manager, docker.NodeLs())
+			rows, err := listOn(ctx, env, manager)
 			if err == nil {
-				rows, _ := docker.ParseNodeLs(out)
 				for _, r := range rows {
 					if r.ID == id && r.Status == "Down" {
 						return true, nil

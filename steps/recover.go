@@ -189,9 +189,8 @@ func waitList(ctx context.Context, env *wizard.Env, keeper *wizard.Node) ([]dock
 	var rows []docker.Node
 	var err error
 	for end := time.Now().Add(30 * time.Second); ; {
-		var out string
-		if out, err = env.Read(ctx, keeper, docker.NodeLs()); err == nil {
-			return docker.ParseNodeLs(out)
+		if rows, err = listOn(ctx, env, keeper); err == nil {
+			return rows, nil
 		}
 		if time.Now().After(end) || ctx.Err() != nil {
 			return rows, err

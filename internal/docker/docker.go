@@ -4,7 +4,6 @@
 package docker
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/netip"
@@ -100,29 +99,6 @@ func (n Node) IsManager() bool { return n.ManagerStatus != "" }
 // It is the one test of a working manager, in `docker node ls`'s words.
 func (n Node) ManagerUp() bool { return n.ManagerStatus == "Leader" || n.ManagerStatus == "Reachable" }
 
-// ParseNodeLs reads `docker node ls --format '{{json .}}'`: one object a line.
-func ParseNodeLs(out string) ([]Node, error) {
-	var nodes []Node
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var n Node
-		if err := json.Unmarshal([]byte(line), &n); err != nil {
-			return nil, fmt.Errorf("docker node ls: %w in %q", err, line)
-		}
-		// A node that has just joined may not have reported its hostname yet; an ID it
-		// always has.
-		if n.ID == "" {
-			return nil, fmt.Errorf("docker node ls: no ID in %q", line)
-		}
-		nodes = append(nodes, n)
-	}
-	return nodes, nil
-}
-
 // Swarm is the Swarm section of `docker info`.
 type Swarm struct {
 	NodeID           string
@@ -180,20 +156,6 @@ type ManagerStatusOf struct {
 
 // Reachable is ManagerUp in `docker node inspect`'s words.
 func (m ManagerStatusOf) Reachable() bool { return m.Reachability == "reachable" }
-
-// ParseManagerStatus reads `docker node inspect --format '{{json .ManagerStatus}}'`; a worker
-// has none ("null").
-func ParseManagerStatus(out string) (*ManagerStatusOf, error) {
-	out = strings.TrimSpace(out)
-	if out == "null" || out == "" {
-		return nil, nil
-	}
-	var m ManagerStatusOf
-	if err := json.Unmarshal([]byte(out), &m); err != nil {
-		return nil, fmt.Errorf("docker node inspect: %w", err)
-	}
-	return &m, nil
-}
 
 // tokenRE matches a swarm join token: SWMTKN-1-<cluster hash>-<secret>.
 var tokenRE = regexp.MustCompile(`SWMTKN-1-[0-9A-Za-z]+-[0-9A-Za-z]+`)

@@ -2,7 +2,9 @@ package docker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -56,13 +58,27 @@ func (a API) NodeList(ctx context.Context) ([]Node, error) {
 	if err := a.Get(ctx, "/info", &info); err != nil {
 		return nil, err
 	}
-	var nodes []apiNode
-	if err := a.Get(ctx, "/nodes", &nodes); err != nil {
+	var body json.RawMessage
+	if err := a.Get(ctx, "/nodes", &body); err != nil {
 		return nil, err
+	}
+	return nodeRows(body, info.Swarm.NodeID)
+}
+
+// nodeRows reads GET /nodes's answer as rows of `docker node ls`; self is the ID of the node
+// read from. A node that has just joined may not have reported its hostname yet; an ID it
+// always has, and an answer with a node without one is refused.
+func nodeRows(body []byte, self string) ([]Node, error) {
+	var nodes []apiNode
+	if err := json.Unmarshal(body, &nodes); err != nil {
+		return nil, fmt.Errorf("docker API /nodes: %w", err)
 	}
 	rows := make([]Node, len(nodes))
 	for i, n := range nodes {
-		rows[i] = n.row(info.Swarm.NodeID)
+		if n.ID == "" {
+			return nil, fmt.Errorf("docker API /nodes: a node without an ID")
+		}
+		rows[i] = n.row(self)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return naturalLess(rows[i].Hostname, rows[j].Hostname) })
 	return rows, nil
