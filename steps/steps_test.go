@@ -196,15 +196,7 @@ func TestParseHosts(t *testing.T) {
 func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
 	nodes := fakeCluster(3)
 	nodes["10.0.0.3"].Replies["API POST /swarm/join"] = remotetest.Reply{Status: 500, Stderr: "Timeout was reached before node joined"}
-	env, _ := testEnv(nil, nodes, false)
-	st := hostsState(3)
-	for i, n := range st.Nodes {
-		n.Conn = nodes[n.Host]
-		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
-		n.Role = wizard.Worker
-	}
-	st.Advertise, st.Tokens.Worker = "10.0.0.9", wrkToken
-	err := (JoinWorkers{}).Run(context.Background(), env, st)
+	st, err := joinThreeWorkers(nodes)
 	if err == nil || !strings.Contains(err.Error(), "n3: `docker swarm join --token SWMTKN-1-**** 10.0.0.9:2377` failed") {
 		t.Fatalf("got %v", err)
 	}
@@ -214,6 +206,19 @@ func TestJoinWorkersNamesTheFailingNode(t *testing.T) {
 	if len(st.Done) != 2 {
 		t.Errorf("the two good workers should have joined: %q", st.Done)
 	}
+}
+
+// joinThreeWorkers joins the three fake nodes n1..n3 as workers, through a manager at 10.0.0.9.
+func joinThreeWorkers(nodes map[string]*remotetest.Node) (*wizard.State, error) {
+	env, _ := testEnv(nil, nodes, false)
+	st := hostsState(3)
+	for i, n := range st.Nodes {
+		n.Conn = nodes[n.Host]
+		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
+		n.Role = wizard.Worker
+	}
+	st.Advertise, st.Tokens.Worker = "10.0.0.9", wrkToken
+	return st, (JoinWorkers{}).Run(context.Background(), env, st)
 }
 
 // A join docker stopped waiting for but goes on with in the background (a busy machine) is
@@ -226,15 +231,7 @@ func TestJoinThatContinuesInTheBackground(t *testing.T) {
 	}
 	nodes["10.0.0.2"].Replies["API GET /info"] = remotetest.Reply{Out: `{"Swarm":{"LocalNodeState":"active"}}`}
 	nodes["10.0.0.3"].Replies["API GET /info"] = remotetest.Reply{Out: `{"Swarm":{"LocalNodeState":"error"}}`}
-	env, _ := testEnv(nil, nodes, false)
-	st := hostsState(3)
-	for i, n := range st.Nodes {
-		n.Conn = nodes[n.Host]
-		n.Facts.Hostname = fmt.Sprintf("n%d", i+1)
-		n.Role = wizard.Worker
-	}
-	st.Advertise, st.Tokens.Worker = "10.0.0.9", wrkToken
-	err := (JoinWorkers{}).Run(context.Background(), env, st)
+	st, err := joinThreeWorkers(nodes)
 	if err == nil || !strings.Contains(err.Error(), "n3: `docker swarm join --token SWMTKN-1-**** 10.0.0.9:2377` failed: Error response from daemon: Timeout was reached") || strings.Contains(err.Error(), "n2") {
 		t.Fatalf("got %v", err)
 	}

@@ -221,27 +221,34 @@ func bootAll(ctx context.Context, inv *Inventory, po progress.Options) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout*time.Duration(1+len(inv.Nodes)/BootParallel))
 	defer cancel()
 	rep := progress.Start(po, "starting nodes", len(inv.Nodes))
-	sem := make(chan struct{}, BootParallel)
-	var wg sync.WaitGroup
 	errs := make([]error, len(inv.Nodes))
-	for i, n := range inv.Nodes {
+	eachNode(inv.Nodes, BootParallel, func(i int, n Node) {
+		t0 := time.Now()
+		if errs[i] = bootNode(n); errs[i] == nil {
+			nctx, ncancel := context.WithTimeout(ctx, ReadyTimeout)
+			errs[i] = waitNode(nctx, inv, n)
+			ncancel()
+		}
+		rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+	})
+	rep.Stop()
+	return errors.Join(errs...)
+}
+
+// eachNode runs fn for every node, at most limit at a time, and waits for all of them.
+func eachNode(nodes []Node, limit int, fn func(i int, n Node)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, n := range nodes {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			t0 := time.Now()
-			if errs[i] = bootNode(n); errs[i] == nil {
-				nctx, ncancel := context.WithTimeout(ctx, ReadyTimeout)
-				errs[i] = waitNode(nctx, inv, n)
-				ncancel()
-			}
-			rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+			fn(i, n)
 		}()
 	}
 	wg.Wait()
-	rep.Stop()
-	return errors.Join(errs...)
 }
 
 // waitReady waits until every node's dockerd answers and its sshd accepts the lab's key with

@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
@@ -28,33 +27,24 @@ type NodeStatus struct {
 // late is not down. A node that is down refuses at once.
 func Status(ctx context.Context, inv *Inventory) []NodeStatus {
 	out := make([]NodeStatus, len(inv.Nodes))
-	sem := make(chan struct{}, BootParallel)
-	var wg sync.WaitGroup
-	for i, n := range inv.Nodes {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			kind, osName := KindNamespace, HostOS()
-			if n.Machine() {
-				kind, osName = KindMachine, n.OS
-			}
-			s := NodeStatus{Name: n.Name, Address: n.Address, Kind: kind, OS: osName, User: inv.User, IdentityFile: inv.IdentityFile,
-				KnownHostsFile: inv.KnownHostsFile, Swarm: "unknown"}
-			name, err := sshHostname(ctx, inv, n, 5*time.Second)
-			s.SSHD = err == nil && name == n.Name
-			var info struct {
-				Swarm struct{ LocalNodeState string }
-			}
-			if err := dockerAPI(n).Get(ctx, "/info", &info); err == nil {
-				s.Dockerd = true
-				s.Swarm = info.Swarm.LocalNodeState
-			}
-			out[i] = s
-		}()
-	}
-	wg.Wait()
+	eachNode(inv.Nodes, BootParallel, func(i int, n Node) {
+		kind, osName := KindNamespace, HostOS()
+		if n.Machine() {
+			kind, osName = KindMachine, n.OS
+		}
+		s := NodeStatus{Name: n.Name, Address: n.Address, Kind: kind, OS: osName, User: inv.User, IdentityFile: inv.IdentityFile,
+			KnownHostsFile: inv.KnownHostsFile, Swarm: "unknown"}
+		name, err := sshHostname(ctx, inv, n, 5*time.Second)
+		s.SSHD = err == nil && name == n.Name
+		var info struct {
+			Swarm struct{ LocalNodeState string }
+		}
+		if err := dockerAPI(n).Get(ctx, "/info", &info); err == nil {
+			s.Dockerd = true
+			s.Swarm = info.Swarm.LocalNodeState
+		}
+		out[i] = s
+	})
 	return out
 }
 
