@@ -98,14 +98,7 @@ func accountJoins(env *wizard.Env, st *wizard.State, nodes []*wizard.Node, role 
 		return
 	}
 	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
-		state := "unknown"
-		_ = poll.Until(context.Background(), AccountTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: 500 * time.Millisecond},
-			func(ctx context.Context) (bool, error) {
-				if out, _, err := n.Conn.Run(ctx, docker.LocalState()); err == nil {
-					state = strings.TrimSpace(out)
-				}
-				return state != "pending" && state != "unknown", nil
-			})
+		state := settledState(context.Background(), n, AccountTimeout)
 		data := map[string]string{"Node": n.Name(), "Role": string(role)}
 		switch state {
 		case "active":
@@ -142,23 +135,29 @@ const JoinTimeout = 3 * time.Minute
 // machine, many nodes joining): done when the node is active, failed with docker's own
 // words when it gives up.
 func waitJoined(ctx context.Context, n *wizard.Node, joinErr error) error {
-	joined := false
-	err := poll.Until(ctx, JoinTimeout, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second},
-		func(ctx context.Context) (bool, error) {
-			state, err := n.Docker().LocalNodeState(ctx)
-			if err != nil {
-				return false, nil // a daemon too busy to answer: ask again
-			}
-			joined = state == "active"
-			return state != "pending", nil
-		})
-	if err != nil && ctx.Err() != nil {
-		return err
+	state := settledState(ctx, n, JoinTimeout)
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	if !joined {
+	if state != "active" {
 		return joinErr
 	}
 	return nil
+}
+
+// settledState polls n's own swarm state (its daemon's API) until a join under way has
+// settled, or timeout: active, error, inactive; pending when it still had not, unknown when
+// the daemon never answered.
+func settledState(ctx context.Context, n *wizard.Node, timeout time.Duration) string {
+	state := "unknown"
+	_ = poll.Until(ctx, timeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second},
+		func(ctx context.Context) (bool, error) {
+			if s, err := n.Docker().LocalNodeState(ctx); err == nil {
+				state = s
+			}
+			return state != "pending" && state != "unknown", nil
+		})
+	return state
 }
 
 // managerAddr is where joining nodes reach the first manager: its advertised address on

@@ -34,11 +34,9 @@ func fakeCluster(n int) map[string]*remotetest.Node {
 		nodes[addr] = &remotetest.Node{Replies: map[string]remotetest.Reply{
 			"# Reads what swarmwiz needs": {Out: fmt.Sprintf("hostname=n%d\nos=Rocky Linux 9.3 (Blue Onyx)\nos_id=rocky\ndocker_installed=yes\ndocker=24.0.7\n"+
 				"swarm={\"LocalNodeState\":\"inactive\"}\n#ip\n1: lo    inet 127.0.0.1/8 scope host lo\n2: eth0    inet %s/24 scope global eth0\n3: docker0    inet 172.17.0.1/16 scope global docker0\n#end\n", i, addr)},
-			"API GET /swarm":    {Out: fmt.Sprintf(`{"JoinTokens":{"Manager":%q,"Worker":%q}}`, mgrToken, wrkToken)},
-			"docker swarm join": {Out: "This node joined a swarm"},
-			"docker info":       {Out: fmt.Sprintf(`{"LocalNodeState":"active","NodeID":"id%d"}`, i)},
-			"API GET /info":     {Out: fmt.Sprintf(`{"Swarm":{"NodeID":"id%d"}}`, i)},
-			"API GET /nodes/":   {Out: `{"ManagerStatus":{"Leader":false,"Reachability":"reachable","Addr":"x"}}`},
+			"API GET /swarm":  {Out: fmt.Sprintf(`{"JoinTokens":{"Manager":%q,"Worker":%q}}`, mgrToken, wrkToken)},
+			"API GET /info":   {Out: fmt.Sprintf(`{"Swarm":{"NodeID":"id%d"}}`, i)},
+			"API GET /nodes/": {Out: `{"ManagerStatus":{"Leader":false,"Reachability":"reachable","Addr":"x"}}`},
 			"API GET /nodes": {Out: apiNodes(`id1 n1 ready active leader`, `id2 n2 ready active reachable`,
 				`id3 n3 ready active reachable`, `id4 n4 ready active -`)},
 		}}

@@ -65,7 +65,6 @@ var goldens = map[string]func() (string, error){
 	"swarm-leave":         ok(docker.Leave(true)),
 	"node-demote":         ok(docker.Demote("node3")),
 	"node-promote":        ok(docker.Promote("node3")),
-	"node-state":          ok(docker.LocalState()),
 	"node-addr":           ok(docker.NodeAddr("abc123")),
 	"swarm-join-addr":     ok(docker.JoinState("/srv/docker root")),
 	"node-rm":             ok(docker.Rm("node3", false)),

@@ -59,9 +59,6 @@ func Promote(node string) string { return Cmd("node-promote", map[string]string{
 // NodeAddr is `docker node inspect` reduced to the address the node was last seen at.
 func NodeAddr(node string) string { return Cmd("node-addr", map[string]string{"Node": node}) }
 
-// LocalState is `docker info` reduced to this node's swarm state (inactive, active, ...).
-func LocalState() string { return Cmd("node-state", nil) }
-
 // JoinState reads the swarm settings dockerd keeps under root (DockerRootDir): among them
 // RemoteAddr, the manager this node joined through.
 func JoinState(root string) string {

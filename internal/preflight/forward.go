@@ -24,10 +24,10 @@ const ProbeTimeout = 3 * time.Second
 // sshd does not forward (AllowTcpForwarding no): then the script has to ask.
 func ProbeForward(ctx context.Context, d remote.TCPDialer, addr string, ports []int) (blocked []Blocked, ok bool) {
 	if len(ports) == 0 {
-		ports = []int{2377, 7946}
+		ports = SwarmPorts
 	}
 	results := make([]*Blocked, len(ports))
-	refused := make([]bool, len(ports))
+	unforwarded := make([]bool, len(ports))
 	var wg sync.WaitGroup
 	for i, port := range ports {
 		wg.Add(1)
@@ -47,13 +47,13 @@ func ProbeForward(ctx context.Context, d remote.TCPDialer, addr string, ports []
 			case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 				results[i] = &Blocked{port, "timeout"}
 			default:
-				refused[i] = true // sshd would not forward, or the connection ended
+				unforwarded[i] = true // sshd would not forward, or the connection ended
 			}
 		}()
 	}
 	wg.Wait()
 	for i := range ports {
-		if refused[i] {
+		if unforwarded[i] {
 			return nil, false
 		}
 		if results[i] != nil {

@@ -382,11 +382,15 @@ func FirewallScript(firewall string, vxlanPort int) (string, error) {
 	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort)})
 }
 
+// SwarmPorts are the TCP ports a joining node must reach on the first manager: 2377 for the
+// cluster, 7946 for gossip.
+var SwarmPorts = []int{2377, 7946}
+
 // ProbeScript checks from one node whether addr's ports can be reached (the swarm ports,
 // 2377 and 7946, when none are given).
 func ProbeScript(addr string, ports ...int) string {
 	if len(ports) == 0 {
-		ports = []int{2377, 7946}
+		ports = SwarmPorts
 	}
 	return templates.MustRender("probe-ports.sh.tmpl", struct {
 		Addr  string
