@@ -130,20 +130,23 @@ func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h He
 		EngineVersion string `json:"engineVersion"`
 	}
 	out := struct {
-		Nodes      []node        `json:"nodes"`
-		Managers   int           `json:"managers"`
-		Reachable  int           `json:"reachable"`
-		Quorum     int           `json:"quorum"`
-		Tolerates  int           `json:"tolerates"`
-		Leader     string        `json:"leader"`
-		Healthy    bool          `json:"healthy"`
-		QuorumLost bool          `json:"quorumLost"`
-		Verdict    string        `json:"verdict,omitempty"`
-		Error      string        `json:"error,omitempty"`
-		Seen       []managerSeen `json:"managersSeen,omitempty"`
-		Changed    bool          `json:"changed"`
-		Locked     []string      `json:"locked,omitempty"`
-		Certs      []CertInfo    `json:"certificates,omitempty"`
+		Nodes      []node `json:"nodes"`
+		Managers   int    `json:"managers"`
+		Reachable  int    `json:"reachable"`
+		Quorum     int    `json:"quorum"`
+		Tolerates  int    `json:"tolerates"`
+		Leader     string `json:"leader"`
+		Healthy    bool   `json:"healthy"`
+		QuorumLost bool   `json:"quorumLost"`
+		Verdict    string `json:"verdict,omitempty"`
+		Error      string `json:"error,omitempty"`
+		// DockerError is the managers' own words behind Error, as docker (or the request's
+		// deadline) put them; Error is swarmwiz's reading of the evidence.
+		DockerError string        `json:"dockerError,omitempty"`
+		Seen        []managerSeen `json:"managersSeen,omitempty"`
+		Changed     bool          `json:"changed"`
+		Locked      []string      `json:"locked,omitempty"`
+		Certs       []CertInfo    `json:"certificates,omitempty"`
 	}{Certs: certs, Nodes: []node{}, Managers: h.Managers, Reachable: h.Reachable, Quorum: h.Quorum, Tolerates: h.Tolerates, Leader: h.Leader,
 		Healthy: verdict == nil && h.OK(), QuorumLost: h.Managers > 0 && !h.OK(), Seen: seen, Changed: st.Changed}
 	for _, n := range st.Nodes {
@@ -156,6 +159,10 @@ func writeStatusJSON(env *wizard.Env, st *wizard.State, rows []docker.Node, h He
 	}
 	if cause != nil {
 		out.Error = cause.Error()
+		var le *leaderlessError
+		if errors.As(cause, &le) && le.docker != nil {
+			out.DockerError = le.docker.Error()
+		}
 	}
 	for _, r := range rows {
 		out.Nodes = append(out.Nodes, node{r.ID, r.Hostname, r.Status, r.Availability, r.ManagerStatus, r.EngineVersion})

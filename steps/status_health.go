@@ -88,22 +88,40 @@ func showLeaderless(env *wizard.Env, st *wizard.State, cause error) error {
 		rows = append(rows, []string{m.Name, m.Addr, answers})
 	}
 	h.Quorum, h.Tolerates = docker.Quorum(h.Managers), docker.Tolerates(h.Managers)
-	verdict := &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}
-	if h.OK() {
-		// Enough managers answer but none lists the swarm: an election under way.
-		verdict = &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.electing", nil)}
-	}
+	verdict, why := leaderlessVerdict(h)
 	if env.JSON != nil {
-		if err := writeStatusJSON(env, st, nil, h, managers, cause, verdict, nil); err != nil {
+		if err := writeStatusJSON(env, st, nil, h, managers, &leaderlessError{why: why, docker: cause}, verdict, nil); err != nil {
 			return err
 		}
 		return verdict
 	}
 	env.Println(ManagersSeenText(rows) + "\n")
-	say(env, "status.noleader", map[string]any{"Health": h, "Err": cause.Error()})
+	say(env, "status.noleader", map[string]any{"Why": why, "Err": cause.Error()})
 	say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})
 	return verdict
 }
+
+// leaderlessVerdict is the verdict, and its reason in swarmwiz's words, when no manager lists
+// the swarm. It rests on which managers answer (the nodes' facts), never on how docker worded
+// its refusal: a manager without a majority may answer "does not have a leader" or let the
+// request time out, and both mean the same here.
+func leaderlessVerdict(h HealthInfo) (*failure.StatusError, string) {
+	if h.OK() {
+		// Enough managers answer but none lists the swarm: an election under way.
+		return &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.electing", nil)}, msg("status.electing", nil)
+	}
+	return &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}, msg("status.noleader.why", h)
+}
+
+// leaderlessError is why no manager listed the swarm: swarmwiz's reason, with the managers'
+// own error kept beside it (JSON's "dockerError").
+type leaderlessError struct {
+	why    string
+	docker error
+}
+
+func (e *leaderlessError) Error() string { return e.why }
+func (e *leaderlessError) Unwrap() error { return e.docker }
 
 // watchInterval is how often `status --watch` reads the swarm.
 var watchInterval = 2 * time.Second

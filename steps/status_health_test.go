@@ -1,6 +1,11 @@
 package steps
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,5 +77,52 @@ func TestLeaderless(t *testing.T) {
 	st.Nodes = st.Nodes[1:]
 	if _, ok := leaderless(st); ok {
 		t.Errorf("with no manager connected there is nothing to say about quorum")
+	}
+}
+
+// With no leader, status's JSON names the lost quorum in swarmwiz's words from which managers
+// answer, whether docker refused ("does not have a leader") or the request ran out of time;
+// docker's own words stay in "dockerError".
+func TestLeaderlessJSONWhateverDockerSaid(t *testing.T) {
+	mk := func(name, addr string, answers bool) *wizard.Node {
+		n := &wizard.Node{Host: addr, Conn: &remotetest.Node{}}
+		n.Facts.Hostname, n.Facts.DockerVersion = name, "24.0.7"
+		n.Facts.Swarm.NodeAddr, n.Facts.Swarm.ControlAvailable = addr, answers
+		n.Facts.Swarm.RemoteManagers = []struct{ NodeID, Addr string }{{"a", "10.0.0.1:2377"}, {"b", "10.0.0.2:2377"}, {"c", "10.0.0.3:2377"}}
+		return n
+	}
+	for _, cause := range []error{
+		errors.New("Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online."),
+		fmt.Errorf(`node1: docker node ls failed: Get "http://docker/info": %w`, context.DeadlineExceeded),
+	} {
+		var out bytes.Buffer
+		env := &wizard.Env{Out: &out, Err: &out, JSON: &out}
+		st := &wizard.State{Nodes: []*wizard.Node{mk("node1", "10.0.0.1", true), mk("node4", "10.0.0.4", false)}}
+		err := showLeaderless(env, st, cause)
+		var v *failure.StatusError
+		if !errors.As(err, &v) || v.Code != failure.ExitQuorumLost {
+			t.Errorf("%v: want exit %d, got %v", cause, failure.ExitQuorumLost, err)
+		}
+		var got struct {
+			Error, DockerError string
+			QuorumLost         bool
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%v: %s", err, out.String())
+		}
+		if want := "no leader: the managers cannot elect one, 1 of 3 reachable and Raft needs 2"; got.Error != want || !got.QuorumLost {
+			t.Errorf("%v: error %q, quorumLost %v; want %q", cause, got.Error, got.QuorumLost, want)
+		}
+		if got.DockerError != cause.Error() {
+			t.Errorf("docker's own words must stay in dockerError: got %q", got.DockerError)
+		}
+	}
+	// Enough managers answer: an election, not a lost quorum (exit 3), whatever docker said.
+	var out bytes.Buffer
+	env := &wizard.Env{Out: &out, Err: &out, JSON: &out}
+	st := &wizard.State{Nodes: []*wizard.Node{mk("node1", "10.0.0.1", true), mk("node2", "10.0.0.2", true)}}
+	var v *failure.StatusError
+	if err := showLeaderless(env, st, context.DeadlineExceeded); !errors.As(err, &v) || v.Code != failure.ExitDegraded {
+		t.Errorf("two of three answer: want exit %d, got %v", failure.ExitDegraded, err)
 	}
 }
