@@ -76,6 +76,9 @@ func chooseLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	return useLab(st, names[i])
 }
 
+// checkLabHost is lab.CheckHost; a test's stand-in reports missing programs.
+var checkLabHost = lab.CheckHost
+
 // offerLab creates the seed's 7-node lab, with consent, installing its packages if needed.
 func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	ok, err := env.Prompter.Confirm(msg("nodes.lab.create", nil), msg("nodes.lab.create.help", nil), true)
@@ -85,9 +88,9 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		}
 		return err
 	}
-	if err := lab.CheckHost(); err != nil {
-		var u *failure.UsageError
-		if !errors.As(err, &u) || !strings.HasPrefix(err.Error(), "missing") {
+	if err := checkLabHost(); err != nil {
+		var missing *lab.MissingError
+		if !errors.As(err, &missing) {
 			return err
 		}
 		ok, cerr := env.Prompter.Confirm(msg("nodes.lab.install", err.Error()), "", true)

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"regexp"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
@@ -100,21 +100,32 @@ func newRoot(env *wizard.Env, run flowRunner) *cobra.Command {
 	return root
 }
 
-// invalidRE is pflag's "invalid argument" error: the value, the flag, and Go's reason.
-var invalidRE = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag`)
-
-// flagError makes a flag that does not parse read like every other refusal: the flag, the
-// value, and what would be accepted, instead of Go's strconv wording.
+// flagError makes a flag that does not parse read like every other refusal, in the user's
+// language: the flag, the value, and what would be accepted. pflag's errors are told apart by
+// their type, never by their English words.
 func flagError(cmd *cobra.Command, err error) error {
-	m := invalidRE.FindStringSubmatch(err.Error())
-	if m == nil {
-		return failure.Usagef("%v", err)
+	var (
+		invalid  *pflag.InvalidValueError
+		unknown  *pflag.NotExistError
+		required *pflag.ValueRequiredError
+		syntax   *pflag.InvalidSyntaxError
+	)
+	switch {
+	case errors.As(err, &invalid):
+		f := invalid.GetFlag()
+		return usage("cli.flagvalue", map[string]string{"Flag": f.Name, "Value": invalid.GetValue(), "Kind": f.Value.Type()})
+	case errors.As(err, &unknown):
+		name := "--" + unknown.GetSpecifiedName()
+		if unknown.GetSpecifiedShortnames() != "" {
+			name = "-" + unknown.GetSpecifiedName()[:1]
+		}
+		return usage("cli.flagunknown", map[string]string{"Flag": name, "Cmd": cmd.CommandPath()})
+	case errors.As(err, &required):
+		return usage("cli.flagneedsvalue", map[string]string{"Flag": required.GetFlag().Name, "Cmd": cmd.CommandPath()})
+	case errors.As(err, &syntax):
+		return usage("cli.flagsyntax", map[string]string{"Flag": syntax.GetSpecifiedFlag(), "Cmd": cmd.CommandPath()})
 	}
-	kind := ""
-	if f := cmd.Flags().Lookup(m[2]); f != nil {
-		kind = f.Value.Type()
-	}
-	return usage("cli.flagvalue", map[string]string{"Flag": m[2], "Value": m[1], "Kind": kind})
+	return failure.Usagef("%v", err)
 }
 
 // noArgs refuses a stray argument as bad input (exit 2), saying what it was.

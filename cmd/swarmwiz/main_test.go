@@ -101,7 +101,10 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		{[]string{"create", "--host", "a;b"}, "is not a host"},
 		{[]string{"create", "stray"}, `"stray" is not a flag`},
 		{[]string{"status", "node1"}, `"node1" is not a flag`},
-		{[]string{"create", "--no-such-flag"}, "unknown flag"},
+		{[]string{"create", "--no-such-flag"}, "--no-such-flag is not a flag of swarmwiz create"},
+		{[]string{"status", "-Z"}, "-Z is not a flag of swarmwiz status"},
+		{[]string{"create", "--managers"}, "--managers needs a value after it"},
+		{[]string{"status", "---x"}, "---x is not a flag: a flag is written --name VALUE"},
 		{[]string{"lab", "up", "--name", "zz", "--host-daemons", "maybe"}, "give stop or keep"},
 		{[]string{"lab", "check", "--host-daemons", "maybe"}, "give stop or keep"},
 	} {

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"errors"
 	"net/netip"
 	"strconv"
 	"time"
@@ -32,6 +31,15 @@ const (
 	DefaultCertExpiry = 90 * 24 * time.Hour
 )
 
+// OptionError is an init option refused: Option is its plan key (certExpiry), so a plan can
+// name the line, and Msg the catalog's sentence (naming the flag).
+type OptionError struct {
+	Option string
+	Msg    string
+}
+
+func (e *OptionError) Error() string { return e.Msg }
+
 // Validate refuses a value docker would refuse, or one that cannot work, in the catalog's
 // words (one line, naming the flag and what would be accepted).
 func (o InitOptions) Validate() error {
@@ -39,26 +47,26 @@ func (o InitOptions) Validate() error {
 	for _, p := range o.Pools {
 		pfx, err := netip.ParsePrefix(p)
 		if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
-			return errors.New(templates.Msg("init.bad.pool", p))
+			return &OptionError{"defaultAddrPool", templates.Msg("init.bad.pool", p)}
 		}
 		narrowest = max(narrowest, pfx.Bits())
 	}
 	if o.PoolMaskLen != 0 {
 		if o.PoolMaskLen < max(narrowest, 8) || o.PoolMaskLen > 29 {
-			return errors.New(templates.Msg("init.bad.masklen", map[string]int{"Value": o.PoolMaskLen, "Min": max(narrowest, 8)}))
+			return &OptionError{"defaultAddrPoolMaskLength", templates.Msg("init.bad.masklen", map[string]int{"Value": o.PoolMaskLen, "Min": max(narrowest, 8)})}
 		}
 	}
 	if o.DataPathPort != 0 && (o.DataPathPort < MinDataPathPort || o.DataPathPort > MaxDataPathPort) {
-		return errors.New(templates.Msg("init.bad.port", o.DataPathPort))
+		return &OptionError{"dataPathPort", templates.Msg("init.bad.port", o.DataPathPort)}
 	}
 	if o.Availability != "" && o.Availability != "active" && o.Availability != "drain" {
-		return errors.New(templates.Msg("init.bad.availability", o.Availability))
+		return &OptionError{"managerAvailability", templates.Msg("init.bad.availability", o.Availability)}
 	}
 	if o.CertExpiry != 0 && o.CertExpiry < MinCertExpiry {
 		if o.CertExpiry < 0 {
 			o.CertExpiry = 0
 		}
-		return errors.New(templates.Msg("init.bad.certexpiry", o.CertExpiry.String()))
+		return &OptionError{"certExpiry", templates.Msg("init.bad.certexpiry", o.CertExpiry.String())}
 	}
 	return nil
 }

@@ -62,7 +62,28 @@ func CheckHost() error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return failure.Usagef("%s", templates.Msg("lab.host.missing", map[string]string{"Missing": strings.Join(missing, ", "), "Hint": installHint(osFamily())}))
+	return &MissingError{Programs: missing, Hint: installHint(osFamily())}
+}
+
+// MissingError is a host that lacks programs the lab needs: bad input (exit 2), and what the
+// wizard offers to install. Code branches on the type, never on the sentence, which is in the
+// user's language.
+type MissingError struct {
+	Programs []string
+	Hint     string // the command that installs them
+}
+
+func (e *MissingError) Error() string {
+	return templates.Msg("lab.host.missing", map[string]string{"Missing": strings.Join(e.Programs, ", "), "Hint": e.Hint})
+}
+
+// As makes a MissingError a failure.UsageError too (exit 2).
+func (e *MissingError) As(target any) bool {
+	if u, ok := target.(**failure.UsageError); ok {
+		*u = &failure.UsageError{Msg: e.Error()}
+		return true
+	}
+	return false
 }
 
 func installHint(family string) string {

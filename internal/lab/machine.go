@@ -71,7 +71,7 @@ func CheckMachineHost() error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return failure.Usagef("%s", templates.Msg("lab.host.missing", map[string]string{"Missing": strings.Join(missing, ", "), "Hint": machineHint}))
+	return &MissingError{Programs: missing, Hint: machineHint}
 }
 
 // ParseOS reads `--os`: one release for every node ("debian-12"), or a mix with counts

@@ -72,7 +72,7 @@ func (i *Init) Options() (docker.InitOptions, error) {
 	if i.CertExpiry != "" {
 		d, err := time.ParseDuration(i.CertExpiry)
 		if err != nil {
-			return o, errors.New(templates.Msg("init.bad.certexpiry", i.CertExpiry))
+			return o, &docker.OptionError{Option: "certExpiry", Msg: templates.Msg("init.bad.certexpiry", i.CertExpiry)}
 		}
 		o.CertExpiry = d
 	}
@@ -239,7 +239,7 @@ func yamlMsg(err error) string {
 	s = strings.TrimLeft(strings.Join(strings.Fields(s), " "), ": ")
 	if strings.Contains(s, "not found in type") {
 		field := strings.Fields(s)[1]
-		return fmt.Sprintf("unknown key %s: the keys are apiVersion, advertiseAddr, allowEvenManagers, ssh (user, key, port, knownHosts), init (defaultAddrPool, defaultAddrPoolMaskLength, dataPathPort, managerAvailability, autolock, unlockKeyFile, certExpiry) and nodes (host, role, user, port)", field)
+		return templates.Msg("plan.unknownkey", field)
 	}
 	return s
 }
@@ -288,14 +288,10 @@ func lineIndex(n *yaml.Node) lines {
 	return l
 }
 
-// initKey is the init key a refusal of the options is about, for its line number: the
-// flag named in the sentence (--data-path-port) is the key's (dataPathPort).
+// initKey is the init key a refusal of the options is about, for its line number.
 func initKey(err error) string {
-	for flag, key := range map[string]string{"--default-addr-pool-mask-length": "defaultAddrPoolMaskLength", "--default-addr-pool ": "defaultAddrPool",
-		"--data-path-port": "dataPathPort", "--manager-availability": "managerAvailability", "--cert-expiry": "certExpiry"} {
-		if strings.Contains(err.Error(), flag) {
-			return "init." + key
-		}
+	if oe := (*docker.OptionError)(nil); errors.As(err, &oe) {
+		return "init." + oe.Option
 	}
 	return "init"
 }

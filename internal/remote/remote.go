@@ -131,7 +131,7 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	if err != nil {
 		raw.Close()
 		closeJump(jump)
-		if strings.Contains(err.Error(), "no common algorithm for host key") && len(hostKeys.known) > 0 {
+		if neg := (*ssh.AlgorithmNegotiationError)(nil); errors.As(err, &neg) && neg.What == "host key" && len(hostKeys.known) > 0 {
 			return nil, &HostKeyTypeError{Host: knownhostsName(t.Addr()), KnownHostsFile: t.KnownHostsFile, Known: hostKeys.known}
 		}
 		return nil, loginError(t, err, auth, passwordTries)
@@ -172,7 +172,10 @@ func loginError(t Target, err error, auth *Auth, passwordTries int) error {
 	if errors.As(err, &wrong) {
 		return wrong
 	}
-	if strings.Contains(err.Error(), "unable to authenticate") {
+	// x/crypto/ssh has no type for "every method refused"; its wording is fixed in
+	// client_auth.go ("ssh: unable to authenticate, attempted methods ..."). Allow-listed in
+	// the text-matching test.
+	if strings.Contains(err.Error(), "ssh: unable to authenticate") {
 		if passwordTries >= MaxTries {
 			return &WrongSecretError{What: "password", For: t.User + "@" + t.Host}
 		}
