@@ -15,7 +15,9 @@ import (
 // follows the error's type, not its English words.
 func TestLabInstallOfferedInEveryLanguage(t *testing.T) {
 	defer func(f func() error) { checkLabHost = f }(checkLabHost)
-	checkLabHost = func() error { return &lab.MissingError{Programs: []string{"dockerd", "sshd"}, Hint: "apt-get install docker.io"} }
+	checkLabHost = func() error {
+		return &lab.MissingError{Programs: []string{"dockerd", "sshd"}, Hint: "apt-get install docker.io"}
+	}
 	defer templates.SetLang("en")
 	for _, lang := range []string{"en", "ko"} {
 		templates.SetLang(lang)
