@@ -415,14 +415,28 @@ func runProbes(ctx context.Context, env *wizard.Env, name string, live []*probeT
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	// A pair that failed is tried once more, on its own: on a busy machine the overlay can
-	// learn where a task lives just after the first try gave up (seen in CI: TCP passed and
-	// UDP failed in the same try). A pair that fails twice is a real fault.
+	// A pair that failed is tried again, on its own, with fresh probes, until it passes or
+	// RetryWindow is over: on a busy machine the overlay and the swarm's DNS learn where a
+	// task lives by gossip, seconds after the first try may have given up (seen in CI: TCP
+	// passed and UDP failed in one try; a task missing from DNS on two tries in a row). A
+	// pair still failing at the end of the window is a real fault.
 	again := func(i int, peers []string, r *probe.Report) error {
 		return probeFrom(ctx, env, name, live, i, peers, r)
 	}
-	if err := retryFailed(ctx, env, live, reports, res, again); err != nil {
-		return err
+	end := time.Now().Add(RetryWindow)
+	for pause := time.Second; ; pause *= 2 {
+		left, err := retryFailed(ctx, env, live, reports, res, again)
+		if err != nil {
+			return err
+		}
+		if left == 0 || time.Now().Add(pause).After(end) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
 	}
 	for i, r := range reports {
 		for _, l := range r.Links {
@@ -455,10 +469,14 @@ func probeFrom(ctx context.Context, env *wizard.Env, name string, live []*probeT
 	return err
 }
 
+// RetryWindow bounds how long failed pairs are tried again, with pauses of 1, 2, 4, ... s.
+var RetryWindow = 20 * time.Second
+
 // retryFailed tries every failed link of reports again (try: the tester in live[i]'s task
 // against peers), all testers at once, each against only its failed peers, and puts the
-// second answers in place of the first. res.Retried counts the links that passed only then.
-func retryFailed(ctx context.Context, env *wizard.Env, live []*probeTarget, reports []probe.Report, res *CheckResult, try func(i int, peers []string, r *probe.Report) error) error {
+// second answers in place of the first. res.Retried counts the links that passed only then;
+// left is how many still fail.
+func retryFailed(ctx context.Context, env *wizard.Env, live []*probeTarget, reports []probe.Report, res *CheckResult, try func(i int, peers []string, r *probe.Report) error) (left int, err error) {
 	failed := make([]map[string]bool, len(live))
 	var nodes []*wizard.Node
 	var from []int
@@ -475,7 +493,7 @@ func retryFailed(ctx context.Context, env *wizard.Env, live []*probeTarget, repo
 		}
 	}
 	if len(nodes) == 0 || ctx.Err() != nil {
-		return nil
+		return 0, nil
 	}
 	again := make([]probe.Report, len(live))
 	errs := eachNode(env, nodes, func(k int, _ *wizard.Node) error {
@@ -483,7 +501,7 @@ func retryFailed(ctx context.Context, env *wizard.Env, live []*probeTarget, repo
 		return try(i, peerArgs(live, i, failed[i]), &again[i])
 	})
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return 0, err
 	}
 	for _, i := range from {
 		for _, l := range again[i].Links {
@@ -491,13 +509,15 @@ func retryFailed(ctx context.Context, env *wizard.Env, live []*probeTarget, repo
 				if reports[i].Links[j].Node == l.Node {
 					if l.OK() {
 						res.Retried++
+					} else {
+						left++
 					}
 					reports[i].Links[j] = l
 				}
 			}
 		}
 	}
-	return nil
+	return left, nil
 }
 
 // peerArgs are live[self]'s peers as NAME=IP: every other task, or only those in only.

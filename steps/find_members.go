@@ -43,7 +43,9 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 			if r, ok := byID[s.NodeID]; ok {
 				n.Member = true
 				n.InRole = wizard.Worker
-				if r.IsManager() {
+				// The role docker was told, not yet ManagerStatus: a promotion made by
+				// hand a moment ago is a manager already (Raft takes seconds to list it).
+				if r.WantsManager() {
 					n.InRole = wizard.Manager
 				}
 				members++

@@ -87,6 +87,18 @@ type Node struct {
 	ManagerStatus string
 	EngineVersion string
 	Self          bool
+	// Role is the role the swarm has been told (the node's spec: "manager", "worker"); it
+	// changes at once on promote/demote, while ManagerStatus follows when Raft has the node.
+	Role string
+}
+
+// WantsManager says whether the swarm holds the node to be a manager: its spec's role, or,
+// where that was not read, its manager status.
+func (n Node) WantsManager() bool {
+	if n.Role != "" {
+		return n.Role == "manager"
+	}
+	return n.IsManager()
 }
 
 // IsManager says whether the node is a manager, in whatever state.

@@ -29,7 +29,7 @@ func (a API) JoinTokens(ctx context.Context) (manager, worker string, err error)
 // apiNode is the part of a swarm node object (GET /nodes) that `docker node ls` shows.
 type apiNode struct {
 	ID          string
-	Spec        struct{ Availability string }
+	Spec        struct{ Availability, Role string }
 	Description struct {
 		Hostname string
 		Engine   struct{ EngineVersion string }
@@ -41,7 +41,7 @@ type apiNode struct {
 // row is the node as a row of `docker node ls`, in its words.
 func (n apiNode) row(self string) Node {
 	r := Node{ID: n.ID, Hostname: n.Description.Hostname, Status: title(n.Status.State),
-		Availability: title(n.Spec.Availability), EngineVersion: n.Description.Engine.EngineVersion, Self: n.ID == self}
+		Availability: title(n.Spec.Availability), EngineVersion: n.Description.Engine.EngineVersion, Self: n.ID == self, Role: n.Spec.Role}
 	if m := n.ManagerStatus; m != nil {
 		r.ManagerStatus = title(m.Reachability)
 		if m.Leader {
