@@ -19,6 +19,8 @@ import (
 func newLab(env *wizard.Env) *cobra.Command {
 	c := &cobra.Command{
 		Use: "lab",
+		// The lab is Linux's (namespaces, nspawn): elsewhere every lab command says so first.
+		PersistentPreRunE: func(*cobra.Command, []string) error { return lab.CheckOS() },
 	}
 	var name string
 	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "")

@@ -41,8 +41,8 @@ var programs = []struct{ name, path string }{
 
 // CheckHost says, in one line, why this machine cannot run a lab, or nil.
 func CheckHost() error {
-	if runtime.GOOS != "linux" {
-		return failure.Usagef("%s", templates.Msg("lab.host.linux", runtime.GOOS))
+	if err := CheckOS(); err != nil {
+		return err
 	}
 	if os.Geteuid() != 0 {
 		return failure.Usagef("%s", templates.Msg("lab.host.root", nil))
@@ -63,6 +63,15 @@ func CheckHost() error {
 		return nil
 	}
 	return &MissingError{Programs: missing, Hint: installHint(osFamily())}
+}
+
+// CheckOS refuses, as bad input (exit 2), to run the lab anywhere but Linux, saying how to
+// practise with machines over SSH instead.
+func CheckOS() error {
+	if runtime.GOOS != "linux" {
+		return failure.Usagef("%s", templates.Msg("lab.host.linux", runtime.GOOS))
+	}
+	return nil
 }
 
 // MissingError is a host that lacks programs the lab needs: bad input (exit 2), and what the

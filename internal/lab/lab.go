@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -202,7 +201,7 @@ func startNode(n Node) error {
 		"unshare", "--uts", "--mount", "--propagation", "private", "--",
 		"/bin/sh", filepath.Join(n.Dir, "boot.sh"))
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: start: %w", n.Name, err)
 	}

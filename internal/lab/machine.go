@@ -270,7 +270,7 @@ func ensureImage(ctx context.Context, rel string, docker bool, logPath string) e
 		return err
 	}
 	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	if err := lockFile(lock); err != nil {
 		return err
 	}
 	for _, layer := range []string{"base", "docker"} {
@@ -354,12 +354,12 @@ func startAptProxy(ctx context.Context, inv *Inventory) error {
 	defer log.Close()
 	cmd := exec.Command("apt-cacher-ng", "-c", dir, "ForeGround=1")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("apt proxy: %w", err)
 	}
 	go cmd.Wait()
-	if err := os.WriteFile(filepath.Join(dir, "pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600); err != nil {
+	if err := writePIDFile(filepath.Join(dir, "pid"), cmd.Process.Pid); err != nil {
 		return err
 	}
 	// It answers within a moment; nodes only use it later, but say so now if it cannot.
@@ -517,12 +517,12 @@ while [ "$1" != -- ]; do shift; done; shift; exec systemd-nspawn "$@"`
 	cmd := exec.Command("sh", append(append([]string{"-c", wrapper, "sh"}, append(groups, "--")...), args...)...)
 	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=yes")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("%s: systemd-nspawn: %w", n.Name, err)
 	}
 	go cmd.Wait()
-	return os.WriteFile(filepath.Join(n.Dir, "nspawn.pid"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o600)
+	return writePIDFile(filepath.Join(n.Dir, "nspawn.pid"), cmd.Process.Pid)
 }
 
 // cgroupRoots are the hierarchies a machine gets a group of its own in: the unified one
@@ -569,24 +569,15 @@ func removeCgroups(lab, node string) {
 		})
 		sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
 		for _, d := range dirs {
-			_ = syscall.Rmdir(d)
+			rmdir(d)
 		}
-		_ = syscall.Rmdir(filepath.Join(r, "swarmwiz-lab"))
+		rmdir(filepath.Join(r, "swarmwiz-lab"))
 	}
 }
 
-// machinePID is the pid of systemd-nspawn for this node, or 0.
-func machinePID(n Node) int {
-	b, err := os.ReadFile(filepath.Join(n.Dir, "nspawn.pid"))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return 0
-	}
-	return pid
-}
+// machinePID is the pid of systemd-nspawn for this node, or 0: only while the process the
+// pid file recorded still runs (its start time matches), never a stranger at that number.
+func machinePID(n Node) int { return livePID(filepath.Join(n.Dir, "nspawn.pid")) }
 
 // initPID is the node's own PID 1 (systemd), seen from this machine, or 0: the child of
 // systemd-nspawn.
@@ -607,9 +598,7 @@ func initPID(n Node) int {
 // stopMachine powers the node off the way a real machine shuts down (SIGTERM to
 // systemd-nspawn asks its systemd to halt), then kills what is left and unmounts its root.
 func stopMachine(ctx context.Context, n Node) error {
-	if pid := machinePID(n); pid != 0 {
-		stopPID(ctx, pid, syscall.SIGTERM, 20*time.Second)
-	}
+	stopRecorded(ctx, filepath.Join(n.Dir, "nspawn.pid"), syscall.SIGTERM, 20*time.Second)
 	if err := runScript(ctx)(StopScript(n)); err != nil {
 		return err
 	}
@@ -638,21 +627,7 @@ func unmountUnder(dir string) error {
 
 // stopAptProxy stops the lab's apt proxy, if it runs.
 func stopAptProxy(ctx context.Context, name string) {
-	b, err := os.ReadFile(filepath.Join(Dir(name), "apt-proxy", "pid"))
-	if err != nil {
-		return
-	}
-	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-		stopPID(ctx, pid, syscall.SIGTERM, 2500*time.Millisecond)
-	}
-}
-
-// stopPID sends sig to pid and waits, up to wait, for it to go; then kills it outright.
-func stopPID(ctx context.Context, pid int, sig syscall.Signal, wait time.Duration) {
-	_ = syscall.Kill(pid, sig)
-	_ = poll.Until(ctx, wait, poll.Backoff{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
-		func(context.Context) (bool, error) { return syscall.Kill(pid, 0) != nil, nil })
-	_ = syscall.Kill(pid, syscall.SIGKILL)
+	stopRecorded(ctx, filepath.Join(Dir(name), "apt-proxy", "pid"), syscall.SIGTERM, 2500*time.Millisecond)
 }
 
 // stopMachines stops every machine node of the lab called name (read from its node folders,
@@ -660,10 +635,7 @@ func stopPID(ctx context.Context, pid int, sig syscall.Signal, wait time.Duratio
 func stopMachines(ctx context.Context, name string) error {
 	nodes, _ := filepath.Glob(filepath.Join(Dir(name), "nodes", "*", "nspawn.pid"))
 	for _, pidFile := range nodes {
-		dir := filepath.Dir(pidFile)
-		if pid := machinePID(Node{Dir: dir}); pid != 0 {
-			stopPID(ctx, pid, syscall.SIGKILL, 5*time.Second)
-		}
+		stopRecorded(ctx, pidFile, syscall.SIGKILL, 5*time.Second)
 	}
 	stopAptProxy(ctx, name)
 	removeCgroups(name, "")

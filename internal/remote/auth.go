@@ -5,7 +5,6 @@ import (
 
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -121,8 +120,8 @@ func (a *Auth) publicKeys(around prompter) ([]ssh.Signer, error) {
 
 func (a *Auth) load(around prompter) ([]ssh.Signer, error) {
 	var signers []ssh.Signer
-	if sock := os.Getenv("SSH_AUTH_SOCK"); a.Agent && sock != "" {
-		if conn, err := net.Dial("unix", sock); err == nil {
+	if sock := agentAddr(os.Getenv); a.Agent && sock != "" {
+		if conn, err := dialAgent(sock); err == nil {
 			// The agent connection stays open: it signs during each handshake.
 			if s, err := agent.NewClient(conn).Signers(); err == nil {
 				signers = append(signers, s...)
