@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -136,12 +138,39 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// Set at build time by the Makefile (-X): the release, the commit it was built from, and the
+// commit's date (not the build's: two builds of one commit are the same bytes).
+var commit, buildDate = "", ""
+
+// versionInfo is what `swarmwiz version` says, for a person and with --output json.
+type versionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"buildDate,omitempty"`
+	Go      string `json:"goVersion"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
 func newVersion() *cobra.Command {
-	return &cobra.Command{
+	var output string
+	c := &cobra.Command{
 		Use:  "version",
 		Args: noArgs,
-		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintln(cmd.OutOrStdout(), "swarmwiz", version)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := versionInfo{version, commit, buildDate, runtime.Version(), runtime.GOOS, runtime.GOARCH}
+			switch output {
+			case "":
+				fmt.Fprintln(cmd.OutOrStdout(), templates.Msg("version.line", v))
+			case "json":
+				b, _ := json.MarshalIndent(v, "", "  ")
+				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			default:
+				return usage("cli.output", output)
+			}
+			return nil
 		},
 	}
+	c.Flags().StringVarP(&output, "output", "o", "", "")
+	return c
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e drives the built swarmwiz binary against the practice lab: real dockerd and
 // real OpenSSH sshd per node. It needs root; `make test` says loudly when it cannot run it.
 package e2e
