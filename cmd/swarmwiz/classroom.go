@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,7 +60,7 @@ func newClassroom(env *wizard.Env) *cobra.Command {
 }
 
 func newClassroomServe(env *wizard.Env) *cobra.Command {
-	var listen, code, state string
+	var listen, code, state, dist string
 	var stuck time.Duration
 	c := &cobra.Command{
 		Use:  "serve",
@@ -75,11 +76,15 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 			if code == "" {
 				code = classroom.NewCode()
 			}
+			get, err := handOut(env, dist, cmd.Flags().Changed("dist"))
+			if err != nil {
+				return err
+			}
 			s, err := classroom.NewServer(code, state)
 			if err != nil {
 				return usage("classroom.savefailed", map[string]string{"File": state, "Err": err.Error()})
 			}
-			s.StuckAfter, s.Lang = stuck, templates.Lang()
+			s.StuckAfter, s.Lang, s.Dist = stuck, templates.Lang(), get
 			s.Log = func(line string) { env.Errorln(line) }
 			l, err := net.Listen("tcp", listen)
 			if err != nil {
@@ -91,6 +96,13 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 			}
 			addr := "http://" + net.JoinHostPort(shown, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
 			env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Code": code}))
+			s.BaseURL = addr
+			if s.Dist != nil {
+				env.Println("\n" + templates.Msg("get.title", nil))
+				for _, g := range s.Dist.Lines(addr, code) {
+					env.Println(templates.Msg("get.serve", g))
+				}
+			}
 			srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
 			go func() {
 				<-cmd.Context().Done()
@@ -116,7 +128,31 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 	f.StringVar(&code, "code", "", "")
 	f.StringVar(&state, "state", "", "")
 	f.DurationVar(&stuck, "stuck-after", 10*time.Minute, "")
+	f.StringVar(&dist, "dist", "", "")
 	return c
+}
+
+// handOut is what the classroom hands out: --dist's folder from `make dist`; without the
+// flag, the dist/ beside this binary when there is one, else this binary for its own platform.
+func handOut(env *wizard.Env, dir string, given bool) (*classroom.Downloads, error) {
+	if given {
+		d, err := classroom.LoadDist(dir)
+		if err != nil {
+			return nil, usage("get.nodist", dir)
+		}
+		return d, nil
+	}
+	if env.Self == "" {
+		return nil, nil
+	}
+	if d, err := classroom.LoadDist(filepath.Join(filepath.Dir(env.Self), "dist")); err == nil {
+		return d, nil
+	}
+	d, err := classroom.SelfDist(env.Self)
+	if err != nil {
+		return nil, nil // nothing to hand out: the classroom works without
+	}
+	return d, nil
 }
 
 // outboundIP is the address this machine would use on its network (no packet is sent: a

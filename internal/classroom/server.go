@@ -32,6 +32,8 @@ type Server struct {
 	Lang       string        // the page's language when the browser asks for none we have
 	StatePath  string        // where the room is kept across restarts; "" in memory only
 	Log        func(string)  // a line for the instructor's terminal; nil: none
+	Dist       *Downloads    // the binaries handed out at /get/OS-ARCH; nil: none
+	BaseURL    string        // the address learners use, for the download lines
 
 	mu      sync.Mutex
 	room    *Room
@@ -79,6 +81,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /api/room", s.roomJSON)
 	mux.HandleFunc("POST /api/events", s.take)
+	if s.Dist != nil {
+		mux.HandleFunc("GET /get/{platform}", s.Dist.serve)
+	}
 	return mux
 }
 
@@ -195,7 +200,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	room, err := s.render(lang, "classroom-room.html")
 	if err == nil {
 		var page string
-		page, err = templates.HTML(lang, "classroom-page.html", map[string]any{"Lang": lang, "Room": room})
+		var get []GetLine
+		if s.Dist != nil {
+			get = s.Dist.Lines(s.BaseURL, s.Code)
+		}
+		page, err = templates.HTML(lang, "classroom-page.html", map[string]any{"Lang": lang, "Room": room, "Get": get})
 		if err == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, page)
