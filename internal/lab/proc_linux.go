@@ -90,6 +90,8 @@ func stopRecorded(ctx context.Context, path string, sig syscall.Signal, wait tim
 	}
 	_ = p.Signal(sig)
 	_ = poll.Until(ctx, wait, poll.Backoff{First: 20 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
-		func(context.Context) (bool, error) { return p.Signal(syscall.Signal(0)) != nil || livePID(path) != pid, nil })
+		func(context.Context) (bool, error) {
+			return p.Signal(syscall.Signal(0)) != nil || livePID(path) != pid, nil
+		})
 	_ = p.Signal(syscall.SIGKILL)
 }
