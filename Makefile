@@ -15,7 +15,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 # Labs the end-to-end tests create; removed before and after every run.
 E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3 e2emach e2emix
 
-.PHONY: build test unit cross dist e2e prereqs clean-labs bench fuzz
+.PHONY: build test unit cross dist docs e2e prereqs clean-labs bench fuzz
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/swarmwiz
@@ -40,6 +40,10 @@ cross:
 # Static, reproducible binaries and archives for every platform, with SHA256SUMS, in dist/.
 dist:
 	$(GO) run ./internal/dist -out dist -version $(VERSION) -commit $(COMMIT) -date $(DATE)
+
+# The command reference and man pages, made from the commands (unit tests fail when stale).
+docs:
+	UPDATE_DOCS=1 $(GO) test -count=1 -run '^TestReferenceDocsAreCurrent$$' ./cmd/swarmwiz
 
 # Each fuzzer runs briefly on every `make test` (a count of inputs, not a time: a time limit can end
 # in a spurious "context deadline exceeded" on a busy machine); `make fuzz FUZZTIME=5m` digs deeper.
