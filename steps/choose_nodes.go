@@ -62,6 +62,9 @@ func (c ChooseNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 
 // chooseLab picks one of this machine's labs, or offers to create one.
 func chooseLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if err := lab.CheckOS(); err != nil {
+		return err // macOS, Windows: one line, exit 2, and how to practise on VMs instead
+	}
 	names := lab.Names()
 	switch len(names) {
 	case 0:
@@ -159,6 +162,9 @@ func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string, o lab.
 
 // useLab takes the nodes and SSH settings of the lab called name.
 func useLab(st *wizard.State, name string) error {
+	if err := lab.CheckOS(); err != nil {
+		return err
+	}
 	inv, err := lab.Load(name)
 	if err != nil {
 		return failure.Usagef("%v", err)
