@@ -77,8 +77,9 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		t.Errorf("with the old leader down: want exit 3 naming %s, got %d %v", leader, code, st["verdict"])
 	}
 	swarmwiz(t, "lab", "start", "--name", labName, leader)
-	if !waitFor(60*time.Second, func() bool { code, _ := statusCode(t); return code == 0 }) {
-		t.Errorf("with %s back the swarm never became healthy (exit 0)", leader)
+	var last map[string]any
+	if !waitFor(60*time.Second, func() bool { code, st := statusCode(t); last = st; return code == 0 }) {
+		t.Errorf("with %s back the swarm never became healthy (exit 0); last seen: %v", leader, last)
 	}
 
 	// Two of three managers down: the quorum is lost.
