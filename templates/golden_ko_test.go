@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
@@ -28,6 +30,14 @@ var koGoldens = map[string]func() string{
 		return steps.NewHostKeysText([]*remote.UnknownHostError{{Host: "10.0.0.11", Fingerprint: "SHA256:abc", Key: hostKey()}}, "/root/.ssh/known_hosts")
 	},
 	"next-steps": func() string { return steps.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") },
+	// Korean hostnames and verdicts, the diagonal's · and the ✓/✗ marks (ambiguous width).
+	"check-matrix": func() string {
+		return steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"매니저1", "node2", "작업자-03"},
+			Pairs: []steps.CheckPair{{From: "매니저1", To: "node2", OK: true}, {From: "매니저1", To: "작업자-03", OK: false},
+				{From: "node2", To: "매니저1", OK: true}, {From: "node2", To: "작업자-03", OK: true},
+				{From: "작업자-03", To: "매니저1", OK: false}, {From: "작업자-03", To: "node2", OK: true}},
+			Working: 4, Total: 6, Seconds: 3.2})
+	},
 	"lab-status": func() string {
 		s, _ := templates.Render("lab-status.tmpl", map[string]any{"Name": "lab", "Subnet": "198.18.0.0/24",
 			"Rows": [][]string{{"node1", "198.18.0.2", templates.Msg("lab.status.up", nil), templates.Msg("lab.status.down", nil), "active"}}})
@@ -64,6 +74,9 @@ func koPreflightNodes() []preflight.Node {
 func TestKoreanGolden(t *testing.T) {
 	templates.SetLang("ko")
 	defer templates.SetLang("en")
+	// As under LANG=ko_KR.UTF-8: go-runewidth then counts ambiguous characters (·) as two.
+	defer func(v bool) { runewidth.DefaultCondition.EastAsianWidth = v }(runewidth.DefaultCondition.EastAsianWidth)
+	runewidth.DefaultCondition.EastAsianWidth = true
 	for name, render := range koGoldens {
 		t.Run(name, func(t *testing.T) {
 			got := render()
@@ -121,10 +134,14 @@ func columnStarts(line string) []int {
 			}
 			spaces = 0
 		}
-		col += templates.Width(string(r))
+		col += terminal.RuneWidth(r)
 	}
 	return out
 }
+
+// terminal is how a terminal draws characters, whatever the locale: Hangul two columns,
+// ambiguous characters (·, ✓, ✗) one. Independent of templates.Width, which it checks.
+var terminal = &runewidth.Condition{EastAsianWidth: false}
 
 func contains(xs []int, x int) bool {
 	for _, v := range xs {

@@ -47,5 +47,10 @@ func aligned(r []string, cols int) []string {
 	return append(make([]string, cols-len(r)), r...)
 }
 
-// Width is s's width on a terminal, in columns.
-func Width(s string) int { return runewidth.StringWidth(s) }
+// Width is s's width on a terminal, in columns. Terminals draw East Asian "ambiguous" characters
+// (the check matrix's ·, ✓) one column wide whatever the locale, while go-runewidth's default,
+// read from LANG, counts them as two in a Korean locale: the widths are measured as terminals
+// draw them, so a table lines up under LANG=ko_KR.UTF-8 too. Hangul is two columns either way.
+func Width(s string) int { return terminalWidth.StringWidth(s) }
+
+var terminalWidth = &runewidth.Condition{EastAsianWidth: false, StrictEmojiNeutral: true}

@@ -130,20 +130,27 @@ func (d *Downloads) Lines(base, code string) []GetLine {
 	for _, f := range d.Files {
 		url := base + "/get/" + f.Platform
 		data := map[string]string{"URL": url, "Base": base, "Code": code, "Name": f.Name, "SHA": f.SHA256, "Dir": f.Dir}
-		fetch, run := "get.fetch.unix", "get.run.unix"
-		switch {
-		case f.OS == "windows" && f.Archive:
-			fetch, run = "get.fetch.windows", "get.run.windows"
-		case f.OS == "windows":
-			fetch, run = "get.fetch.windows.bin", "get.run.windows.bin"
-		case f.OS == "darwin" && f.Archive:
-			fetch = "get.fetch.darwin"
-		case f.OS == "darwin":
-			fetch, run = "get.fetch.darwin.bin", "get.run.unix.bin"
-		case !f.Archive:
-			fetch, run = "get.fetch.unix.bin", "get.run.unix.bin"
-		}
-		out = append(out, GetLine{Download: f, URL: url, Fetch: templates.Msg(fetch, data), Run: templates.Msg(run, data), Downloads: d.Count(f.Platform)})
+		fetch, run := getLines(f, data)
+		out = append(out, GetLine{Download: f, URL: url, Fetch: fetch, Run: run, Downloads: d.Count(f.Platform)})
 	}
 	return out
+}
+
+// getLines are the two lines for f: PowerShell on Windows, curl elsewhere (macOS checks with
+// shasum, which it has; Linux with sha256sum); an archive is unpacked, a bare binary made
+// executable.
+func getLines(f Download, data map[string]string) (fetch, run string) {
+	switch {
+	case f.OS == "windows" && f.Archive:
+		return templates.Msg("get.fetch.windows", data), templates.Msg("get.run.windows", data)
+	case f.OS == "windows":
+		return templates.Msg("get.fetch.windows.bin", data), templates.Msg("get.run.windows.bin", data)
+	case f.OS == "darwin" && f.Archive:
+		return templates.Msg("get.fetch.darwin", data), templates.Msg("get.run.unix", data)
+	case f.OS == "darwin":
+		return templates.Msg("get.fetch.darwin.bin", data), templates.Msg("get.run.unix.bin", data)
+	case f.Archive:
+		return templates.Msg("get.fetch.unix", data), templates.Msg("get.run.unix", data)
+	}
+	return templates.Msg("get.fetch.unix.bin", data), templates.Msg("get.run.unix.bin", data)
 }
