@@ -13,6 +13,7 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/probe"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -124,7 +125,7 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 			stopped = append(stopped, r.Hostname)
 		}
 	}
-	if err := d.lesson(env, 3, map[string]any{"Stopped": strings.Join(stopped, " and "), "Keeper": keeper}); err != nil {
+	if err := d.lesson(env, 3, map[string]any{"Stopped": templates.List(stopped), "Keeper": keeper}); err != nil {
 		return err
 	}
 	for _, n := range stopped {

@@ -206,6 +206,19 @@ func Msg(key string, data any) string {
 	return strings.TrimSpace(MustRender(key, data))
 }
 
+// List is names as a sentence names them, in the user's language: "node1, node2 and node3";
+// in Korean a comma list, which needs no particle after a name whose final sound it cannot
+// know ("node1, node3 도").
+func List(names []string) string {
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], Msg("list.sep", nil)+" ") + Msg("list.last", nil) + " " + names[len(names)-1]
+}
+
 // Sentence is an error value whose text is the catalog's sentence key, in the language in
 // use when it is read: a sentinel error made when the program starts is still in the
 // user's language when shown.

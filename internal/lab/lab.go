@@ -18,6 +18,7 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 // ReadyTimeout bounds how long `lab up` waits for the slowest node.
@@ -59,10 +60,10 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		if err := os.MkdirAll(Dir(inv.Name), 0o700); err != nil {
 			return nil, err
 		}
-		rep := progress.Start(po, "images", 1)
+		rep := progress.Start(po, templates.Msg("lab.progress.images", nil), 1)
 		t0 := time.Now()
 		err := EnsureImages(ctx, cfg.MachineOptions, Dir(inv.Name))
-		rep.Item(strings.Join(uniq(cfg.OS), ", "), err, fmt.Sprintf("ready in %.1fs", time.Since(t0).Seconds()))
+		rep.Item(strings.Join(uniq(cfg.OS), ", "), err, templates.Msg("lab.progress.ready", map[string]any{"Seconds": time.Since(t0).Seconds()}))
 		rep.Stop()
 		if err != nil {
 			return nil, err
@@ -219,7 +220,7 @@ const BootParallel = 16
 func bootAll(ctx context.Context, inv *Inventory, po progress.Options) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout*time.Duration(1+len(inv.Nodes)/BootParallel))
 	defer cancel()
-	rep := progress.Start(po, "starting nodes", len(inv.Nodes))
+	rep := progress.Start(po, templates.Msg("lab.progress.starting", nil), len(inv.Nodes))
 	errs := make([]error, len(inv.Nodes))
 	eachNode(inv.Nodes, BootParallel, func(i int, n Node) {
 		t0 := time.Now()
@@ -228,7 +229,7 @@ func bootAll(ctx context.Context, inv *Inventory, po progress.Options) error {
 			errs[i] = waitNode(nctx, inv, n)
 			ncancel()
 		}
-		rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+		rep.Item(n.Name, errs[i], templates.Msg("lab.progress.ready", map[string]any{"Addr": n.Address, "Seconds": time.Since(t0).Seconds()}))
 	})
 	rep.Stop()
 	return errors.Join(errs...)
@@ -255,7 +256,7 @@ func eachNode(nodes []Node, limit int, fn func(i int, n Node)) {
 func waitReady(ctx context.Context, inv *Inventory, nodes []Node, po progress.Options) error {
 	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
 	defer cancel()
-	rep := progress.Start(po, "starting nodes", len(nodes))
+	rep := progress.Start(po, templates.Msg("lab.progress.starting", nil), len(nodes))
 	var wg sync.WaitGroup
 	errs := make([]error, len(nodes))
 	for i, n := range nodes {
@@ -264,7 +265,7 @@ func waitReady(ctx context.Context, inv *Inventory, nodes []Node, po progress.Op
 			defer wg.Done()
 			t0 := time.Now()
 			errs[i] = waitNode(ctx, inv, n)
-			rep.Item(n.Name, errs[i], fmt.Sprintf("%s ready in %.1fs", n.Address, time.Since(t0).Seconds()))
+			rep.Item(n.Name, errs[i], templates.Msg("lab.progress.ready", map[string]any{"Addr": n.Address, "Seconds": time.Since(t0).Seconds()}))
 		}()
 	}
 	wg.Wait()
