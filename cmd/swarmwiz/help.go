@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -34,14 +35,40 @@ func describe(c *cobra.Command) {
 	c.Flags().VisitAll(func(f *pflag.Flag) { describeFlag(c, f) })
 	c.PersistentFlags().VisitAll(func(f *pflag.Flag) { describeFlag(c, f) })
 	for _, sub := range c.Commands() {
+		if sub.Name() == "help" && !c.HasParent() {
+			// cobra's own help command: its words from the catalog too.
+			sub.Short, _ = catalog("cmd.help.short")
+			sub.Long, _ = catalog("cmd.help.long")
+			sub.InitDefaultHelpFlag()
+			sub.Flags().VisitAll(func(f *pflag.Flag) { f.Usage, _ = catalog("flag.help", "help") })
+			continue
+		}
 		if sub.Name() == "completion" && sub.HasParent() && !sub.Parent().HasParent() {
-			// cobra's own: only its one line is ours to say.
-			if s, ok := catalog("cmd.completion.short"); ok {
-				sub.Short = s
-			}
+			describeCompletion(sub)
 			continue
 		}
 		describe(sub)
+	}
+}
+
+// describeCompletion gives cobra's own completion command and its shells their words from
+// the catalog: the one line, how to load the script, and the flags.
+func describeCompletion(c *cobra.Command) {
+	c.Short, _ = catalog("cmd.completion.short")
+	c.Long, _ = catalog("cmd.completion.long")
+	c.InitDefaultHelpFlag()
+	c.Flags().VisitAll(func(f *pflag.Flag) { describeFlag(c, f) })
+	for _, sh := range c.Commands() {
+		sh.Short, _ = catalog("cmd.completion.shell.short", sh.Name())
+		sh.Long, _ = catalog("cmd.completion.shell.long", sh.Name())
+		sh.InitDefaultHelpFlag()
+		sh.Flags().VisitAll(func(f *pflag.Flag) {
+			if f.Name == "help" {
+				f.Usage, _ = catalog("flag.help", sh.Name())
+			} else if u, ok := catalog("flag.completion." + f.Name); ok {
+				f.Usage = u
+			}
+		})
 	}
 }
 
@@ -97,20 +124,85 @@ func usageTemplate() string {
 	h := func(key string) string { s, _ := catalog(key); return s }
 	more, _ := catalog("help.more", "{{.CommandPath}}")
 	return h("help.usage") + `{{if .Runnable}}
-  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} [command]{{end}}{{if .HasAvailableSubCommands}}
+  {{useLine .}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} ` + h("help.command.placeholder") + `{{end}}{{if .HasAvailableSubCommands}}
 
 ` + h("help.commands") + `{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
   {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
 
 ` + h("help.flags") + `
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+{{flagUsages .LocalFlags | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
 
 ` + h("help.global") + `
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+{{flagUsages .InheritedFlags | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
 
 ` + more + `{{end}}
 `
+}
+
+func init() {
+	cobra.AddTemplateFunc("useLine", useLine)
+	cobra.AddTemplateFunc("flagUsages", flagUsages)
+}
+
+// useLine is cobra's use line with its "[flags]" in the user's language.
+func useLine(c *cobra.Command) string {
+	l := c.UseLine()
+	if s, ok := catalog("help.flags.placeholder"); ok {
+		l = strings.Replace(l, " [flags]", " "+s, 1)
+	}
+	return l
+}
+
+// flagUsages is pflag's FlagUsages with its own words from the catalog: the value's kind
+// (string, int, duration) and "(default ...)". The layout is pflag's.
+func flagUsages(fs *pflag.FlagSet) string {
+	type row struct{ left, usage string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		left := "      --" + f.Name
+		if f.Shorthand != "" && f.ShorthandDeprecated == "" {
+			left = "  -" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if varname != "" {
+			if w, ok := catalog("help.kind." + varname); ok {
+				varname = w
+			}
+			left += " " + varname
+		}
+		if f.NoOptDefVal != "" && f.Value.Type() != "bool" {
+			left += "[=" + f.NoOptDefVal + "]"
+		}
+		if !zeroDefault(f) {
+			def := f.DefValue
+			if f.Value.Type() == "string" {
+				def = strconv.Quote(def)
+			}
+			d, _ := catalog("help.default", def)
+			usage += " " + d
+		}
+		rows = append(rows, row{left, usage})
+		width = max(width, templates.Width(left))
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		b.WriteString(r.left + strings.Repeat(" ", width-templates.Width(r.left)+3) + r.usage + "\n")
+	}
+	return b.String()
+}
+
+// zeroDefault says whether f's default is its type's zero value, which help leaves unsaid.
+func zeroDefault(f *pflag.Flag) bool {
+	switch f.DefValue {
+	case "", "0", "false", "[]", "0s", "<nil>":
+		return true
+	}
+	return false
 }
 
 // langFromArgs is --lang's value when the arguments have it: the help must be in the

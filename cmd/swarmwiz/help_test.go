@@ -99,3 +99,36 @@ func TestHelpInKorean(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+// flagValues are the words flags take as values that Korean help names as they are typed.
+var flagValues = []string{"active", "drain", "preinstalled", "none", "stop", "keep", "dist", "json"}
+
+// Every command's help in Korean has no English a Korean learner did not ask for: once
+// commands, flags, their values, names and code are taken out, no English word is left
+// (cobra's and pflag's own words included: "(default ...)", "string", "[flags]").
+func TestKoreanHelpHasNoStrayEnglish(t *testing.T) {
+	root := newRoot(&wizard.Env{}, nil)
+	var paths [][]string
+	allow := append([]string{}, flagValues...)
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		if c.Hidden {
+			return
+		}
+		paths = append(paths, path)
+		allow = append(allow, c.Name())
+		for _, sub := range c.Commands() {
+			walk(sub, append(append([]string{}, path...), sub.Name()))
+		}
+	}
+	walk(root, nil)
+	for _, p := range paths {
+		out := help(t, map[string]string{"LANG": "ko_KR.UTF-8"}, append(p, "--help")...)
+		if stray := templates.StrayEnglish(out, allow...); len(stray) > 0 {
+			t.Errorf("swarmwiz %s --help in Korean shows English: %q", strings.Join(p, " "), stray)
+		}
+	}
+	if len(paths) < 20 {
+		t.Errorf("walked only %d commands", len(paths))
+	}
+}
