@@ -118,7 +118,7 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 
 	// 3. Two of three managers stop: quorum lost.
 	rows, _ = ListNodes(ctx, env, st)
-	keeper := Health(rows).Leader
+	keeper := workersJoinedThrough(ctx, env, st, rows)
 	var stopped []string
 	for _, r := range rows {
 		if r.IsManager() && r.Hostname != keeper {
@@ -171,6 +171,39 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 	env.Change(ctx, st, nodeByHostname(st, keeper), docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
 	say(env, "drill.done", fmt.Sprintf("%.1f", election))
 	return nil
+}
+
+// workersJoinedThrough is the manager most workers joined the swarm through, else the
+// leader. Lesson 3 keeps it: recover can then promote the workers (a promoted worker's docker
+// asks the manager it joined through to let it into Raft), so lesson 4 ends as it predicts,
+// with 3 managers, and the gotcha of a gone manager is not met by surprise.
+func workersJoinedThrough(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node) string {
+	byAddr := map[string]string{}
+	for _, r := range rows {
+		if n := nodeByHostname(st, r.Hostname); n != nil && r.IsManager() {
+			for _, a := range []string{n.Facts.Swarm.NodeAddr, n.Host} {
+				if a != "" {
+					byAddr[a] = r.Hostname
+				}
+			}
+		}
+	}
+	count := map[string]int{}
+	best := Health(rows).Leader
+	for _, r := range rows {
+		n := nodeByHostname(st, r.Hostname)
+		if r.IsManager() || n == nil {
+			continue
+		}
+		if a := joinedThrough(ctx, env, n); a != "" && byAddr[a] != "" {
+			m := byAddr[a]
+			count[m]++
+			if count[m] > count[best] {
+				best = m
+			}
+		}
+	}
+	return best
 }
 
 // lesson says what lesson n will do and what to expect, and waits for the learner.
