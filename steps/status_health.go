@@ -154,7 +154,9 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		state := map[string]string{}
 		health := ""
 		if err != nil {
-			health = msg("status.watch.noleader", err.Error())
+			// No manager lists the swarm: one event, from which managers' docker answer, not
+			// every node "no longer listed" (the nodes are as they were, only unseen).
+			health, state = leaderlessLine(ctx, order, managersIn(last)), last
 		} else {
 			h := Health(rows)
 			health = msg("quorum.health", h)
@@ -186,6 +188,45 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		case <-time.After(watchInterval):
 		}
 	}
+}
+
+// managersIn is how many managers the last reading listed (0: none read yet).
+func managersIn(state map[string]string) int {
+	n := 0
+	for _, s := range state {
+		if strings.Contains(s, "Leader") || strings.Contains(s, "Reachable") || strings.Contains(s, "Unreachable") {
+			n++
+		}
+	}
+	return n
+}
+
+// leaderlessLine is --watch's one line when no manager lists the swarm: how many of the
+// managers' docker answer as managers, and what that means for Raft.
+func leaderlessLine(ctx context.Context, managers []*wizard.Node, known int) string {
+	answer := 0
+	for _, n := range managers {
+		if n.Conn == nil {
+			continue
+		}
+		ictx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		var info struct{ Swarm docker.Swarm }
+		if n.Docker().Get(ictx, "/info", &info) == nil && info.Swarm.ControlAvailable {
+			answer++
+		}
+		cancel()
+	}
+	return watchLeaderless(answer, max(known, len(managers)))
+}
+
+// watchLeaderless says, for answer of m managers answering, whether the quorum is lost or an
+// election is probably under way.
+func watchLeaderless(answer, m int) string {
+	data := map[string]int{"Answer": answer, "Managers": m}
+	if answer >= docker.Quorum(m) {
+		return msg("status.watch.electing", data)
+	}
+	return msg("status.watch.quorumlost", data)
 }
 
 // watchChanges says what changed between two readings of the node list: a node's status or

@@ -126,3 +126,17 @@ func TestLeaderlessJSONWhateverDockerSaid(t *testing.T) {
 		t.Errorf("two of three answer: want exit %d, got %v", failure.ExitDegraded, err)
 	}
 }
+
+// --watch with no leader says it once, in swarmwiz's words: a lost quorum when too few
+// managers answer, an election when enough do.
+func TestWatchLeaderless(t *testing.T) {
+	if got := watchLeaderless(1, 3); got != "quorum lost: no leader, 1 of 3 managers answer" {
+		t.Errorf("got %q", got)
+	}
+	if got := watchLeaderless(2, 3); !strings.HasPrefix(got, "no leader yet: 2 of 3 managers answer") {
+		t.Errorf("got %q", got)
+	}
+	if managersIn(map[string]string{"n1": "Ready Leader", "n2": "Down Unreachable", "n3": "Ready Reachable", "n4": "Ready"}) != 3 {
+		t.Errorf("managers in the last reading")
+	}
+}

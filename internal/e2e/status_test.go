@@ -89,6 +89,18 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 			stopped = append(stopped, r["Hostname"].(string))
 		}
 	}
+	// A watch that sees the quorum go: one event in swarmwiz's words, not every node vanishing.
+	watch2 := exec.Command(bin, "status", "--watch", "--lab", labName)
+	watch2.Env = englishEnv()
+	var out2 lockedBuffer
+	watch2.Stdout, watch2.Stderr = &out2, &out2
+	if err := watch2.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer watch2.Process.Kill()
+	if !waitFor(20*time.Second, func() bool { return strings.Contains(out2.String(), "node1: Ready") }) {
+		t.Fatalf("the second watch did not start:\n%s", out2.String())
+	}
 	for _, n := range stopped {
 		stopNode(t, n)
 	}
@@ -106,6 +118,14 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		return code == 4 && st["error"] != nil
 	}) {
 		t.Fatalf("never saw the leaderless report: %v", st)
+	}
+	if !waitFor(90*time.Second, func() bool { return strings.Contains(out2.String(), "quorum lost: no leader, 1 of 3 managers answer") }) {
+		t.Errorf("--watch never said the quorum was lost:\n%s", out2.String())
+	}
+	watch2.Process.Signal(syscall.SIGINT)
+	watch2.Wait()
+	if w := out2.String(); strings.Count(w, "quorum lost: no leader") != 1 || strings.Contains(w, "no longer listed") {
+		t.Errorf("--watch: the lost quorum must be one event, with no node 'no longer listed':\n%s", w)
 	}
 	// swarmwiz's own reading, whether docker answered "does not have a leader" or timed out.
 	if !strings.Contains(st["error"].(string), "no leader: the managers cannot elect one, 1 of 3 reachable") || st["dockerError"] == nil ||
