@@ -8,6 +8,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -89,5 +90,47 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 			return err
 		}
 	}
-	return nil
+	if len(todo) == 0 || env.DryRun {
+		return nil
+	}
+	// What the run learned: a demoted node is no manager to read the swarm from any more (a
+	// leader just demoted answers with a stale table of Unknown nodes), a promoted one is.
+	for _, r := range todo {
+		if n := nodeByHostname(st, r.Hostname); n != nil {
+			n.Role, n.Facts.Swarm.ControlAvailable = c.To, c.To == wizard.Manager
+		}
+	}
+	return settleRoles(ctx, env, st, todo, c.To)
+}
+
+// RoleSettleTimeout bounds the wait for docker's node list to show a role change.
+var RoleSettleTimeout = 30 * time.Second
+
+// settleRoles waits until the node list, read from a manager of now, shows each changed node
+// in its new role, so that the table printed next is docker's settled one; it says what it
+// waits for when that is not at once.
+func settleRoles(ctx context.Context, env *wizard.Env, st *wizard.State, changed []docker.Node, to wizard.Role) error {
+	settled := func(rows []docker.Node) bool {
+		for _, c := range changed {
+			r := findRow(rows, c.Hostname)
+			if r == nil || (to == wizard.Manager) != r.ManagerUp() || (to == wizard.Worker) == r.IsManager() {
+				return false
+			}
+		}
+		return true
+	}
+	if rows, err := ListNodes(ctx, env, st); err == nil && settled(rows) {
+		return nil
+	}
+	say(env, "role.settling", hostnames(changed))
+	err := poll.Until(ctx, RoleSettleTimeout, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			rows, err := ListNodes(ctx, env, st)
+			return err == nil && settled(rows), nil
+		})
+	if errors.Is(err, poll.ErrTimeout) {
+		say(env, "role.unsettled", RoleSettleTimeout)
+		return nil
+	}
+	return err
 }

@@ -66,12 +66,13 @@ func listOn(ctx context.Context, env *wizard.Env, n *wizard.Node) ([]docker.Node
 // managersFirst orders the connected nodes: the first manager, other managers, the rest.
 func managersFirst(st *wizard.State) []*wizard.Node {
 	var out, rest []*wizard.Node
-	if st.First != nil && st.First.Conn != nil {
-		out = append(out, st.First)
+	first := st.First != nil && st.First.Conn != nil && (st.First.Facts.Swarm.ControlAvailable || st.First.Role == wizard.Manager)
+	if first {
+		out = append(out, st.First) // unless this run demoted it: then it is one of the rest
 	}
 	for _, n := range st.Nodes {
 		switch {
-		case n == st.First || n.Conn == nil:
+		case n == st.First && first || n.Conn == nil:
 		case n.Facts.Swarm.ControlAvailable || n.Role == wizard.Manager:
 			out = append(out, n)
 		default:

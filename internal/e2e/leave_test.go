@@ -163,6 +163,28 @@ func TestPromoteDemoteQuorumGuard(t *testing.T) {
 	if r := swarmwiz(t, "demote", "--lab", labName, "node4"); r.code != 0 || statusRole(t, "node4") != "" {
 		t.Errorf("demote node4 back: %s", r)
 	}
+	// Demoting the leader (the first manager, node1): the table printed is docker's settled
+	// one, read from a manager of now: no node Unknown, node1 a worker, 3 managers reachable.
+	leader := ""
+	_, st := statusCode(t)
+	for _, n := range st["nodes"].([]any) {
+		if m := n.(map[string]any); m["managerStatus"] == "Leader" {
+			leader = m["hostname"].(string)
+		}
+	}
+	if r := swarmwiz(t, "promote", "--lab", labName, "node4"); r.code != 0 {
+		t.Fatalf("promote node4: %s", r)
+	}
+	r = swarmwiz(t, "demote", "--lab", labName, leader)
+	if r.code != 0 || strings.Contains(r.out, "Unknown") || !strings.Contains(r.out, "3 managers: quorum 2, tolerates 1 failure; 3 reachable") {
+		t.Errorf("demote the leader %s: want docker's settled table (3 managers, 3 reachable, nobody Unknown): %s", leader, r)
+	}
+	if role := statusRole(t, leader); role != "" {
+		t.Errorf("%s after demote: %q", leader, role)
+	}
+	// Back to the seed's managers for what follows.
+	swarmwiz(t, "promote", "--lab", labName, leader)
+	swarmwiz(t, "demote", "--lab", labName, "node4")
 	stopNode(t, "node3")
 	r = swarmwiz(t, "demote", "--lab", labName, "node2")
 	if r.code != 2 || !strings.Contains(r.err, "refusing to demote: of 3 managers 2 are reachable; 2 managers need 2 for quorum and only 1 would be left") {
