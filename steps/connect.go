@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -188,7 +191,7 @@ func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, faile
 	}
 	env.Println(NewHostKeysText(unknown, st.SSH.KnownHosts))
 	if !env.Interactive {
-		return failed, failure.Usagef("%s", msg("connect.unknown.noninteractive", st.SSH.KnownHosts))
+		return failed, failure.Usagef("%s", msg("connect.unknown.noninteractive", map[string]any{"File": st.SSH.KnownHosts, "Scans": keyscans(unknown, st.SSH.KnownHosts)}))
 	}
 	ok, err := env.Prompter.Confirm(msg("connect.unknown.question", len(unknown)), msg("connect.unknown.help", nil), false)
 	if err != nil {
@@ -281,6 +284,25 @@ func inOrder(st *wizard.State, failed map[*wizard.Node]error) []*wizard.Node {
 		if _, ok := failed[n]; ok {
 			out = append(out, n)
 		}
+	}
+	return out
+}
+
+// keyscans are the ssh-keyscan commands that fetch the unknown hosts' keys into file, with
+// the port where it is not 22 (known_hosts names such a host [HOST]:PORT, and a keyscan
+// without -p asks port 22, where nothing may answer).
+func keyscans(unknown []*remote.UnknownHostError, file string) []string {
+	var out []string
+	for _, u := range unknown {
+		host, port := u.Host, ""
+		if h, p, err := net.SplitHostPort(u.Host); err == nil && strings.HasPrefix(u.Host, "[") {
+			host, port = h, p
+		}
+		cmd := "ssh-keyscan "
+		if port != "" && port != "22" {
+			cmd += "-p " + templates.Quote(port) + " "
+		}
+		out = append(out, cmd+templates.Quote(host)+" >> "+templates.Quote(file))
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -492,5 +493,15 @@ func TestFactsReadAheadOnceRightAfterConnect(t *testing.T) {
 	(ReadFacts{}).Run(context.Background(), env, st)
 	if reads("10.0.0.1") != 2 {
 		t.Errorf("a second ReadFacts did not read again: %d reads", reads("10.0.0.1"))
+	}
+}
+
+// The advice for unknown host keys names the port where sshd is not on 22: ssh-keyscan
+// without -p asks port 22, and known_hosts names such a host [HOST]:PORT.
+func TestKeyscanCarriesThePort(t *testing.T) {
+	got := keyscans([]*remote.UnknownHostError{{Host: "[10.0.0.5]:2222"}, {Host: "10.0.0.6"}}, "/root/.ssh/known_hosts")
+	want := []string{"ssh-keyscan -p 2222 10.0.0.5 >> /root/.ssh/known_hosts", "ssh-keyscan 10.0.0.6 >> /root/.ssh/known_hosts"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
