@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/internal/plan"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/runbook"
@@ -286,6 +287,11 @@ func newLeave(env *wizard.Env, run flowRunner) *cobra.Command {
 	c := &cobra.Command{
 		Use: "leave [HOSTNAME...]",
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, a := range args {
+				if strings.TrimSpace(a) == "" || strings.HasPrefix(a, "-") {
+					return usage("cli.leave.name", a)
+				}
+			}
 			o.Leave = args
 			return runFlow(cmd, env, &p, "", steps.Leave(o), run)
 		},
@@ -307,6 +313,12 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		return usage("cli.parallel", p.parallel)
 	}
 	env.Parallel = p.parallel
+	if f := cmd.Flags().Lookup("lab"); f != nil && f.Changed {
+		// --lab '' is no lab, and a name with a slash is a path: refused as given.
+		if lab.ValidName(p.lab) != nil {
+			return usage("cli.lab.name", p.lab)
+		}
+	}
 	st, err := p.state()
 	if err != nil {
 		return err

@@ -75,6 +75,11 @@ func TestRolesFromFlags(t *testing.T) {
 
 // Bad input: exit 2, one line on stderr that names the flag and says what is accepted, and
 // the flow never starts.
+// bigPlan is a valid plan padded past the size a plan may have.
+func bigPlan(t *testing.T) string {
+	return writePlan(t, planText+strings.Repeat("# padding\n", 120000))
+}
+
 func TestBadFlagsAreUsageErrors(t *testing.T) {
 	f := writePlan(t, planText)
 	for _, c := range []struct {
@@ -82,6 +87,13 @@ func TestBadFlagsAreUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"create", "--ssh-timeout", "-1s"}, "--ssh-timeout"},
+		// Bad input named in the words of where it came from: a flag, or a plan's key.
+		{[]string{"status", "--lab", ""}, `--lab "": give a practice lab's name`},
+		{[]string{"status", "--lab", "qa/../../etc"}, `--lab "qa/../../etc": give a practice lab's name`},
+		{[]string{"leave", "--yes", "--", ""}, `"" is not a node's hostname`},
+		{[]string{"create", "--config", bigPlan(t)}, "is larger than a plan can be (1024 KiB at most)"},
+		{[]string{"create", "--config", writePlan(t, planText+"init:\n  certExpiry: 99999999999h\n")}, `:12: init.certExpiry "99999999999h": give a duration`},
+		{[]string{"create", "--config", writePlan(t, strings.Replace(planText, "port: 2222", "port: 99999999999999999999", 1))}, "ssh.port: give a port from 1 to 65535"},
 		{[]string{"create", "--ssh-timeout", "abc"}, `--ssh-timeout "abc": give a duration with its unit, like 10s`},
 		{[]string{"create", "--ssh-timeout", "-1"}, `--ssh-timeout "-1": give a duration`},
 		{[]string{"create", "--managers", "abc"}, `--managers "abc": give a whole number`},
@@ -169,8 +181,8 @@ func TestInitOptionsFlags(t *testing.T) {
 		t.Errorf("plan init: exit %d %s %+v", code, errOut, st.Init)
 	}
 	f = writePlan(t, planText+"init:\n  autolock: true\n  dataPathPort: 80\n")
-	if code, _, _, errOut := call(t, "create", "--config", f); code != 2 || !strings.Contains(errOut, ":13: init: --data-path-port 80") {
-		t.Errorf("a bad dataPathPort in the plan: exit %d %q, want its line (13)", code, errOut)
+	if code, _, _, errOut := call(t, "create", "--config", f); code != 2 || !strings.Contains(errOut, ":13: init.dataPathPort 80: give a UDP port") {
+		t.Errorf("a bad dataPathPort in the plan: exit %d %q, want its line (13) and the plan's key", code, errOut)
 	}
 }
 

@@ -31,14 +31,36 @@ const (
 	DefaultCertExpiry = 90 * 24 * time.Hour
 )
 
-// OptionError is an init option refused: Option is its plan key (certExpiry), so a plan can
-// name the line, and Msg the catalog's sentence (naming the flag).
+// OptionError is an init option refused, in the catalog's words: on the command line it names
+// the flag (--cert-expiry), in a plan file the key (init.certExpiry).
 type OptionError struct {
-	Option string
-	Msg    string
+	Option string                      // the plan key: certExpiry
+	Flag   string                      // the flag: cert-expiry
+	render func(map[string]any) string // the catalog's sentence, given Name
+	data   map[string]any
 }
 
-func (e *OptionError) Error() string { return e.Msg }
+func optionError(option, flag string, render func(map[string]any) string, data map[string]any) *OptionError {
+	return &OptionError{Option: option, Flag: flag, render: render, data: data}
+}
+
+// CertExpiryError is a plan's certExpiry that is no duration.
+func CertExpiryError(value string) *OptionError {
+	return optionError("certExpiry", "cert-expiry", func(d map[string]any) string { return templates.Msg("init.bad.certexpiry", d) }, map[string]any{"Value": value})
+}
+
+func (e *OptionError) Error() string { return e.named("--" + e.Flag) }
+
+// InPlan is the refusal naming the plan's key.
+func (e *OptionError) InPlan() string { return e.named("init." + e.Option) }
+
+func (e *OptionError) named(name string) string {
+	d := map[string]any{"Name": name}
+	for k, v := range e.data {
+		d[k] = v
+	}
+	return e.render(d)
+}
 
 // Validate refuses a value docker would refuse, or one that cannot work, in the catalog's
 // words (one line, naming the flag and what would be accepted).
@@ -47,26 +69,26 @@ func (o InitOptions) Validate() error {
 	for _, p := range o.Pools {
 		pfx, err := netip.ParsePrefix(p)
 		if err != nil || !pfx.Addr().Is4() || pfx.Masked() != pfx {
-			return &OptionError{"defaultAddrPool", templates.Msg("init.bad.pool", p)}
+			return optionError("defaultAddrPool", "default-addr-pool", func(d map[string]any) string { return templates.Msg("init.bad.pool", d) }, map[string]any{"Value": p})
 		}
 		narrowest = max(narrowest, pfx.Bits())
 	}
 	if o.PoolMaskLen != 0 {
 		if o.PoolMaskLen < max(narrowest, 8) || o.PoolMaskLen > 29 {
-			return &OptionError{"defaultAddrPoolMaskLength", templates.Msg("init.bad.masklen", map[string]int{"Value": o.PoolMaskLen, "Min": max(narrowest, 8)})}
+			return optionError("defaultAddrPoolMaskLength", "default-addr-pool-mask-length", func(d map[string]any) string { return templates.Msg("init.bad.masklen", d) }, map[string]any{"Value": o.PoolMaskLen, "Min": max(narrowest, 8)})
 		}
 	}
 	if o.DataPathPort != 0 && (o.DataPathPort < MinDataPathPort || o.DataPathPort > MaxDataPathPort) {
-		return &OptionError{"dataPathPort", templates.Msg("init.bad.port", o.DataPathPort)}
+		return optionError("dataPathPort", "data-path-port", func(d map[string]any) string { return templates.Msg("init.bad.port", d) }, map[string]any{"Value": o.DataPathPort})
 	}
 	if o.Availability != "" && o.Availability != "active" && o.Availability != "drain" {
-		return &OptionError{"managerAvailability", templates.Msg("init.bad.availability", o.Availability)}
+		return optionError("managerAvailability", "manager-availability", func(d map[string]any) string { return templates.Msg("init.bad.availability", d) }, map[string]any{"Value": o.Availability})
 	}
 	if o.CertExpiry != 0 && o.CertExpiry < MinCertExpiry {
 		if o.CertExpiry < 0 {
 			o.CertExpiry = 0
 		}
-		return &OptionError{"certExpiry", templates.Msg("init.bad.certexpiry", o.CertExpiry.String())}
+		return optionError("certExpiry", "cert-expiry", func(d map[string]any) string { return templates.Msg("init.bad.certexpiry", d) }, map[string]any{"Value": o.CertExpiry.String()})
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func (i *Init) Options() (docker.InitOptions, error) {
 	if i.CertExpiry != "" {
 		d, err := time.ParseDuration(i.CertExpiry)
 		if err != nil {
-			return o, &docker.OptionError{Option: "certExpiry", Msg: templates.Msg("init.bad.certexpiry", i.CertExpiry)}
+			return o, docker.CertExpiryError(i.CertExpiry)
 		}
 		o.CertExpiry = d
 	}
@@ -98,9 +98,13 @@ type Node struct {
 // Load reads a plan from r; name is for messages ("plan.yaml", or "-" for stdin). Every
 // refusal is one line: name:line: what is wrong and what would be accepted.
 func Load(r io.Reader, name string) (*Plan, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(data) > MaxSize {
+		// Said, not silently cut: a cut plan would be refused for a line that is fine.
+		return nil, failure.Usagef("%s", templates.Msg("plan.toolarge", map[string]any{"File": name, "Max": MaxSize >> 10}))
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
@@ -113,7 +117,14 @@ func Load(r io.Reader, name string) (*Plan, error) {
 	dec.KnownFields(true)
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
-		return nil, refuse(name, yamlLine(err), "%s", yamlMsg(err))
+		line := yamlLine(err)
+		if key := keyAt(root.Content[0], line); key != "" {
+			// A value of the wrong kind (a port of 20 digits): the key, in the plan's words.
+			if want, ok := numberKeys[key]; ok {
+				return nil, refuse(name, line, "%s", templates.Msg(want, key))
+			}
+		}
+		return nil, refuse(name, line, "%s", yamlMsg(err))
 	}
 	lines := lineIndex(root.Content[0])
 	if err := p.validate(name, lines); err != nil {
@@ -121,6 +132,9 @@ func Load(r io.Reader, name string) (*Plan, error) {
 	}
 	return &p, nil
 }
+
+// MaxSize is the largest plan file read: far more than any cluster's plan needs.
+const MaxSize = 1 << 20
 
 // LoadFile reads the plan at path, "-" being standard input.
 func LoadFile(path string) (*Plan, error) {
@@ -183,6 +197,9 @@ func (p *Plan) validate(name string, l lines) error {
 		return refuse(name, l.at("ssh.port"), "%s", templates.Msg("plan.sshport", p.SSH.Port))
 	}
 	if _, err := p.Init.Options(); err != nil {
+		if oe := (*docker.OptionError)(nil); errors.As(err, &oe) {
+			return refuse(name, l.at(initKey(err)), "%s", oe.InPlan())
+		}
 		return refuse(name, l.at(initKey(err)), "init: %v", err)
 	}
 	if len(p.Nodes) == 0 {
@@ -286,6 +303,35 @@ func lineIndex(n *yaml.Node) lines {
 	}
 	walk("", n)
 	return l
+}
+
+// numberKeys are the plan's whole-number keys and what a value must be.
+var numberKeys = map[string]string{
+	"ssh.port": "plan.number.port", "port": "plan.number.port", "init.dataPathPort": "plan.number.port",
+	"init.defaultAddrPoolMaskLength": "plan.number.masklen",
+}
+
+// keyAt is the dotted key of the plan's scalar value on line (nodes' keys without their index).
+func keyAt(n *yaml.Node, line int) string {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.ScalarNode && v.Line == line {
+				return k.Value
+			}
+			if sub := keyAt(v, line); sub != "" {
+				return k.Value + "." + sub
+			}
+		}
+	}
+	if n.Kind == yaml.SequenceNode {
+		for _, c := range n.Content {
+			if sub := keyAt(c, line); sub != "" {
+				return sub
+			}
+		}
+	}
+	return ""
 }
 
 // initKey is the init key a refusal of the options is about, for its line number.

@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 )
 
@@ -108,7 +109,7 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 	raw, err := dialTCP(ctx, jump, t.Addr(), timeout)
 	if err != nil {
 		closeJump(jump)
-		return nil, err
+		return nil, noSuchHost(t.Host, err)
 	}
 	// The handshake has its own deadline: a host that accepts TCP but never speaks SSH must
 	// not hang the run. It stops while the user types a passphrase or password.
@@ -164,6 +165,30 @@ func dialTCP(ctx context.Context, jump *Client, addr string, timeout time.Durati
 		return nil, perr
 	}
 	return conn, err
+}
+
+// NoSuchHostError is a node's name that does not resolve: bad input (exit 2), a typo far more
+// often than a network fault, and never "does not answer".
+type NoSuchHostError struct{ Host string }
+
+func (e *NoSuchHostError) Error() string { return templates.Msg("ssh.nosuchhost", e.Host) }
+
+// As makes it a failure.UsageError too.
+func (e *NoSuchHostError) As(target any) bool {
+	if u, ok := target.(**failure.UsageError); ok {
+		*u = &failure.UsageError{Msg: e.Error()}
+		return true
+	}
+	return false
+}
+
+// noSuchHost is err, or a NoSuchHostError when the resolver said the name does not exist.
+func noSuchHost(host string, err error) error {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return &NoSuchHostError{Host: host}
+	}
+	return err
 }
 
 // loginError says in one line which secret was wrong, or what was tried.

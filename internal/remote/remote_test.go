@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 )
 
 func testKey(t *testing.T) ssh.PublicKey {
@@ -113,5 +116,17 @@ func TestUntilDoneGivesUpAndCloses(t *testing.T) {
 	v, err := untilDone(context.Background(), func() (*closeRecorder, error) { return late, nil })
 	if err != nil || v != late {
 		t.Errorf("an answer in time is returned: %v %v", v, err)
+	}
+}
+
+// A name the resolver does not know is bad input, said as such, not "does not answer".
+func TestNoSuchHostIsBadInput(t *testing.T) {
+	err := noSuchHost("nodee4", fmt.Errorf("dial: %w", &net.DNSError{Err: "no such host", Name: "nodee4", IsNotFound: true}))
+	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "nodee4: no such host name") {
+		t.Errorf("got %v (exit %d)", err, failure.Code(err))
+	}
+	timeout := &net.DNSError{Err: "i/o timeout", Name: "node4", IsTimeout: true}
+	if err := noSuchHost("node4", timeout); err != timeout {
+		t.Errorf("a resolver that did not answer is not a wrong name: %v", err)
 	}
 }
