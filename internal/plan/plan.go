@@ -120,8 +120,11 @@ func Load(r io.Reader, name string) (*Plan, error) {
 		line := yamlLine(err)
 		if key := keyAt(root.Content[0], line); key != "" {
 			// A value of the wrong kind (a port of 20 digits): the key, in the plan's words.
-			if want, ok := numberKeys[key]; ok {
-				return nil, refuse(name, line, "%s", templates.Msg(want, key))
+			switch numberKeys[key] {
+			case "port":
+				return nil, refuse(name, line, "%s", templates.Msg("plan.number.port", key))
+			case "masklen":
+				return nil, refuse(name, line, "%s", templates.Msg("plan.number.masklen", key))
 			}
 		}
 		return nil, refuse(name, line, "%s", yamlMsg(err))
@@ -307,8 +310,7 @@ func lineIndex(n *yaml.Node) lines {
 
 // numberKeys are the plan's whole-number keys and what a value must be.
 var numberKeys = map[string]string{
-	"ssh.port": "plan.number.port", "port": "plan.number.port", "init.dataPathPort": "plan.number.port",
-	"init.defaultAddrPoolMaskLength": "plan.number.masklen",
+	"ssh.port": "port", "port": "port", "init.dataPathPort": "port", "init.defaultAddrPoolMaskLength": "masklen",
 }
 
 // keyAt is the dotted key of the plan's scalar value on line (nodes' keys without their index).
