@@ -106,6 +106,7 @@ type CheckResult struct {
 	Seconds  float64      `json:"seconds"`
 	Removed  int          `json:"leftoversRemoved,omitempty"`
 	Retried  int          `json:"passedOnSecondTry,omitempty"` // pairs that failed once, then passed
+	dnsKnown map[string]bool // FROM→TO: the asking node's docker lists the other task
 	links    []probe.Link // unexported: kept for the diagnosis
 }
 
@@ -223,6 +224,7 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	res.Mesh = meshSupport(ctx, env, live)
 	dpp := dataPathPort(ctx, mgr)
 	blocked := gossipBlocked(ctx, env, res, live)
+	res.dnsKnown = dnsEvidence(ctx, name, res, live)
 	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, c.Encrypted, st.LabName)
 	phase("diagnose")
 	res.Seconds = time.Since(t0).Seconds()
@@ -632,6 +634,27 @@ func gossipBlocked(ctx context.Context, env *wizard.Env, res *CheckResult, live 
 	return out
 }
 
+// dnsEvidence reads, for every pair that failed on DNS alone, whether the asking node's own
+// docker lists the other task in the network's database (which gossip fills). It tells a
+// resolver that has not caught up (listed: gossip works) from gossip that does not arrive.
+// The key is "FROM→TO".
+func dnsEvidence(ctx context.Context, name string, res *CheckResult, live []*probeTarget) map[string]bool {
+	byName := map[string]*probeTarget{}
+	for _, t := range live {
+		byName[t.row.Hostname] = t
+	}
+	known := map[string]bool{}
+	for _, p := range res.Pairs {
+		from, to := byName[p.From], byName[p.To]
+		if p.OK || p.DNS == "" || p.TCP != "" || p.UDP != "" || from == nil || to == nil || from.node == nil {
+			continue
+		}
+		ips, err := from.node.Docker().NetworkTasks(ctx, name, name)
+		known[p.From+"→"+p.To] = err == nil && slices.Contains(ips, to.ip)
+	}
+	return known
+}
+
 // cutOff lists the nodes whose every link, both ways, failed, while some other pair works.
 func cutOff(res *CheckResult) map[string]bool {
 	bad, all := map[string]int{}, map[string]int{}
@@ -714,6 +737,10 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 		case p.TCP == "" && p.UDP != "":
 			// TCP crossed the overlay, so VXLAN is open: something drops only UDP.
 			short, data["Key"] = msg("check.short.udp", data), "check.why.udp"
+		case p.TCP == "" && p.UDP == "" && p.DNS != "" && res.dnsKnown[p.From+"→"+p.To]:
+			// Its docker knows the task (gossip delivered it); only the resolver lags.
+			data["Fix"] = msg("check.fix.restart", map[string]string{"Node": p.From, "Lab": labName})
+			short, data["Key"] = msg("check.short.dnslag", data), "check.why.dnslag"
 		case p.TCP == "" && p.UDP == "" && p.DNS != "":
 			data["Fix"] = open(p.To, "7946", "udp")
 			short, data["Key"] = msg("check.short.dns", data), "check.why.dns"
@@ -734,6 +761,8 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 			explain(msg("check.why.mtu", data))
 		case "check.why.dns":
 			explain(msg("check.why.dns", data))
+		case "check.why.dnslag":
+			explain(msg("check.why.dnslag", data))
 		case "check.why.udp":
 			explain(msg("check.why.udp", data))
 		default:

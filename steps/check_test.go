@@ -62,6 +62,7 @@ func TestDiagnose(t *testing.T) {
 		lab       string
 		problems  int
 		want      []string
+		absent    []string
 	}{
 		{name: "VXLAN blocked on one node", res: pairs(names, cut3), problems: 6, want: []string{
 			"node1 → node3: TCP, UDP failed: VXLAN 4789/udp is blocked on node3",
@@ -103,6 +104,18 @@ func TestDiagnose(t *testing.T) {
 			"node2 → node4: DNS failed: the swarm's DNS does not list node4's task",
 			"Fix: open 7946/udp on node4: ufw allow 7946/udp",
 		}},
+		// The same symptom, with the evidence that gossip works: node2's own docker lists
+		// node4's task. Not a firewall: the resolver lags; nothing says 7946.
+		{name: "DNS only, gossip delivered", res: withDNSKnown(pairs(names, func(from, to string) CheckPair {
+			if from == "node2" && to == "node4" {
+				return CheckPair{DNS: "tasks.x does not list 10.0.1.5"}
+			}
+			return CheckPair{}
+		}), "node2→node4"), lab: "class", problems: 1, want: []string{
+			"node2 → node4: DNS failed: the swarm's DNS on node2 does not answer with node4's task, which its docker knows",
+			"the firewall is not the cause",
+			"Fix: restart docker on node2: swarmwiz lab stop --name class node2",
+		}, absent: []string{"7946"}},
 		{name: "UDP only", res: pairs(names, func(from, to string) CheckPair {
 			if from == "node3" && to == "node4" {
 				return CheckPair{UDP: "no answer to a 32-byte datagram", UDPLarge: probe.NotTried}
@@ -126,6 +139,11 @@ func TestDiagnose(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("missing %q in\n%s", w, out)
+				}
+			}
+			for _, w := range tc.absent {
+				if strings.Contains(out, w) {
+					t.Errorf("%q, which the evidence rules out, in\n%s", w, out)
 				}
 			}
 		})
@@ -230,4 +248,13 @@ func TestRetryFailedTriesOnlyFailedLinksAgain(t *testing.T) {
 	if got := CheckText(&CheckResult{Retried: 1, Network: "overlay"}); !strings.Contains(got, "1 pair passed only when tried again") {
 		t.Errorf("the matrix does not say a pair passed on a second try:\n%s", got)
 	}
+}
+
+// withDNSKnown marks pairs FROM→TO whose asking node's docker lists the other task.
+func withDNSKnown(res *CheckResult, pairs ...string) *CheckResult {
+	res.dnsKnown = map[string]bool{}
+	for _, p := range pairs {
+		res.dnsKnown[p] = true
+	}
+	return res
 }
