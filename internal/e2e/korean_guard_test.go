@@ -1,0 +1,103 @@
+//go:build linux
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// inKorean runs the binary as a learner whose machine speaks Korean, without a terminal.
+func inKorean(t *testing.T, args ...string) result {
+	t.Helper()
+	needLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(englishEnv()[:len(englishEnv())-1], korean...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{out: out.String(), err: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("swarmwiz %v: %v", args, err)
+	}
+	return r
+}
+
+// dockerOwn is what docker and the nodes print themselves, kept as they print it: docker's
+// tables (a header with HOSTNAME, ID or NAME to the next blank line), OS names and engine
+// versions read from the nodes.
+var dockerOwn = []*regexp.Regexp{
+	regexp.MustCompile(`(?m)^.*\b(HOSTNAME|NAME|ID)\b.*\n(.+\n)*`),
+	regexp.MustCompile(`Debian GNU/Linux \d+ \(\w+\)`),
+}
+
+// strayKorean is the English a Korean learner did not ask for in out: templates.StrayEnglish
+// once docker's own output is out.
+func strayKorean(out string, allow ...string) []string {
+	for _, re := range dockerOwn {
+		out = re.ReplaceAllString(out, "\n")
+	}
+	return templates.StrayEnglish(out, append(allow, "swarmwiz-probe", "probe", "hello", "dnsrr", "global", "get", "tasks")...)
+}
+
+// Korean to the last word: create, status, check, leave, drill (with recover), lab up, lab
+// status, lab down and classroom serve, run as a Korean learner would, leave no English of
+// swarmwiz's own on the screen, by the stricter guard.
+func TestKoreanCommandsHaveNoStrayEnglish(t *testing.T) {
+	nodes := sharedLab(t)
+	addr := nodes[0].Address
+	runs := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"create", []string{"create", "--lab", labName, "--yes", "--advertise-addr", addr, "--managers", "3"}, 0},
+		{"status", []string{"status", "--lab", labName}, 0},
+		{"check", []string{"check", "--lab", labName}, 0},
+		{"leave", []string{"leave", "--lab", labName, "--yes", "node7"}, 0},
+		{"create again", []string{"create", "--lab", labName, "--yes", "--advertise-addr", addr, "--managers", "3"}, 0},
+		{"drill", []string{"drill", "--lab", labName, "--yes"}, 0},
+		{"lab status", []string{"lab", "status", "--name", labName}, 0},
+		{"lab up", []string{"lab", "up", "--name", "e2eko", "--nodes", "1", "--subnet", "198.18.120.0/24"}, 0},
+		{"lab down", []string{"lab", "down", "--name", "e2eko"}, 0},
+	}
+	t.Cleanup(func() { runOut(bin, "lab", "down", "--name", "e2eko") })
+	for _, r := range runs {
+		got := inKorean(t, r.args...)
+		if got.code != r.code {
+			t.Errorf("%s in Korean: want exit %d: %s", r.name, r.code, got)
+			continue
+		}
+		if stray := strayKorean(got.out + "\n" + got.err); len(stray) > 0 {
+			t.Errorf("%s in Korean shows English: %q\n%s", r.name, stray, got)
+		}
+	}
+	// The classroom's serve lines, in Korean.
+	serve := exec.Command(bin, "classroom", "serve", "--listen", "127.0.0.1:0", "--code", "KOREAN1")
+	serve.Env = append(englishEnv()[:len(englishEnv())-1], korean...)
+	out, _ := serve.StdoutPipe()
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer serve.Process.Kill()
+	var lines []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && len(lines) < 3 {
+		lines = append(lines, sc.Text())
+	}
+	if stray := strayKorean(strings.Join(lines, "\n"), "THEIR-NAME"); len(lines) < 3 || len(stray) > 0 {
+		t.Errorf("classroom serve in Korean shows English: %q\n%s", stray, strings.Join(lines, "\n"))
+	}
+}
