@@ -80,15 +80,30 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		}
 		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", r.Hostname), 1)
 		t0 := time.Now()
-		_, err := env.Change(ctx, st, manager, docker.Promote(r.Hostname), msg("roles.promote.why", nil), msg("roles.promote.done", r.Hostname))
-		if n := nodeByHostname(st, r.Hostname); err == nil && n != nil && !env.DryRun {
-			err = waitReachable(ctx, env, manager, n)
+		done := msg("roles.promote.done", r.Hostname)
+		if env.DryRun {
+			_, err := env.Change(ctx, st, manager, docker.Promote(r.Hostname), msg("roles.promote.why", nil), done)
+			rep.Item(r.Hostname, err, "")
+			rep.Stop()
+			if err != nil {
+				return err
+			}
+			continue
 		}
-		rep.Item(r.Hostname, err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
-		rep.Stop()
+		_, err := env.Change(ctx, st, manager, docker.Promote(r.Hostname), msg("roles.promote.why", nil), "")
+		if err == nil {
+			st.Record(done)
+			if n := nodeByHostname(st, r.Hostname); n != nil {
+				err = waitReachable(ctx, env, manager, n)
+			}
+		}
 		if err != nil {
+			rep.Item(r.Hostname, err, "")
+			rep.Stop()
 			return err
 		}
+		// One line: promoted, and reachable after how long.
+		rep.Done(msg("roles.promote.reachable", map[string]string{"Node": r.Hostname, "Seconds": fmt.Sprintf("%.1f", time.Since(t0).Seconds())}))
 	}
 	if len(todo) == 0 || env.DryRun {
 		return nil

@@ -30,7 +30,12 @@ func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		rep := progress.Start(changeProgress(env), msg("managers.join.progress", n.Name()), 1)
 		t0 := time.Now()
 		err := joinManager(ctx, env, st, n)
-		rep.Item(n.Name(), err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
+		if err == nil && !env.DryRun {
+			// One line for one manager: joined, and reachable after how long.
+			rep.Done(msg("join.manager.reachable", map[string]string{"Node": n.Name(), "Seconds": fmt.Sprintf("%.1f", time.Since(t0).Seconds())}))
+			continue
+		}
+		rep.Item(n.Name(), err, "")
 		rep.Stop()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -43,12 +48,15 @@ func (JoinManagers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 }
 
 func joinManager(ctx context.Context, env *wizard.Env, st *wizard.State, n *wizard.Node) error {
-	if err := join(ctx, env, st, n, st.Tokens.Manager, msg("join.manager.why", nil), msg("join.manager.done", n.Name())); err != nil {
+	done := msg("join.manager.done", n.Name())
+	if env.DryRun {
+		return join(ctx, env, st, n, st.Tokens.Manager, msg("join.manager.why", nil), done)
+	}
+	// Its line is printed once it is reachable too (JoinManagers); the account has it now.
+	if err := join(ctx, env, st, n, st.Tokens.Manager, msg("join.manager.why", nil), ""); err != nil {
 		return err
 	}
-	if env.DryRun {
-		return nil
-	}
+	st.Record(done)
 	return waitReachable(ctx, env, st.First, n)
 }
 

@@ -142,6 +142,19 @@ func (r *Reporter) Item(name string, err error, note string) {
 	}
 }
 
+// Done ends a one-item activity that succeeded with line, said once, in place of an item's
+// line and the closing count ("1 of 1 done").
+func (r *Reporter) Done(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.spin != nil {
+		r.con.stopSpinner(r.spin)
+	}
+	if !r.quiet {
+		fmt.Fprintln(r.con.Out(), "  ✓ "+line)
+	}
+}
+
 // Stop ends the activity with a closing line.
 func (r *Reporter) Stop() {
 	r.mu.Lock()
