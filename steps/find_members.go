@@ -65,11 +65,24 @@ func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 				continue
 			}
 			n.Stale = append(n.Stale, r.ID)
-			say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()})
+			data := map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()}
+			if r.Status == "Down" {
+				// The node left (docker swarm leave, by hand or by an earlier run) and its
+				// entry stayed, as docker keeps it: not a failed join.
+				say(env, "members.stale.left", data)
+			} else {
+				say(env, "members.stale", data)
+			}
 		}
 	}
-	if members > 0 && !env.Quiet {
-		env.Println(msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members}))
+	if !env.Quiet {
+		roles := 0
+		for _, n := range st.Nodes {
+			if n.Member && n.InRole != n.Role {
+				roles++
+			}
+		}
+		env.Println(msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members, "Roles": roles}))
 	}
 	return nil
 }
