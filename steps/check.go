@@ -93,21 +93,21 @@ func (c Check) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 
 // CheckResult is what a check found, as the matrix and as --output json.
 type CheckResult struct {
-	Network  string       `json:"network"` // overlay, or encrypted overlay
-	Nodes    []string     `json:"nodes"`   // the nodes tested, in the node table's order
-	Pairs    []CheckPair  `json:"pairs"`
-	Working  int          `json:"working"`
-	Total    int          `json:"total"`
-	Untested []CheckSkip  `json:"untested,omitempty"` // Ready nodes a probe could not run on
-	Skipped  []CheckSkip  `json:"skipped,omitempty"`  // nodes that run no tasks (down, drained)
-	Mesh     string       `json:"mesh"`               // why the routing mesh was not checked
-	Problems []string     `json:"problems,omitempty"`
-	Fixes    []string     `json:"fixes,omitempty"`
-	Seconds  float64      `json:"seconds"`
-	Removed  int          `json:"leftoversRemoved,omitempty"`
-	Retried  int          `json:"passedOnSecondTry,omitempty"` // pairs that failed once, then passed
+	Network  string          `json:"network"` // overlay, or encrypted overlay
+	Nodes    []string        `json:"nodes"`   // the nodes tested, in the node table's order
+	Pairs    []CheckPair     `json:"pairs"`
+	Working  int             `json:"working"`
+	Total    int             `json:"total"`
+	Untested []CheckSkip     `json:"untested,omitempty"` // Ready nodes a probe could not run on
+	Skipped  []CheckSkip     `json:"skipped,omitempty"`  // nodes that run no tasks (down, drained)
+	Mesh     string          `json:"mesh"`               // why the routing mesh was not checked
+	Problems []string        `json:"problems,omitempty"`
+	Fixes    []string        `json:"fixes,omitempty"`
+	Seconds  float64         `json:"seconds"`
+	Removed  int             `json:"leftoversRemoved,omitempty"`
+	Retried  int             `json:"passedOnSecondTry,omitempty"` // pairs that failed once, then passed
 	dnsKnown map[string]bool // FROM→TO: the asking node's docker lists the other task
-	links    []probe.Link // unexported: kept for the diagnosis
+	links    []probe.Link    // unexported: kept for the diagnosis
 }
 
 // CheckPair is one directed pair: what From's task found of To's.

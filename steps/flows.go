@@ -24,7 +24,7 @@ func Create(o Options) []wizard.Step {
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
 		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
-		withOffer(o.Check),
+		withOffer(o.Check), NextSteps{},
 	}
 }
 

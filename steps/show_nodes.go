@@ -11,7 +11,6 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
-	"github.com/swarmwiz/swarmwiz/internal/probe"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -78,12 +77,6 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	say(env, "quorum.health", h)
 	for _, a := range advisories(st, lifetime, certs, time.Now()) {
 		env.Println(a)
-	}
-	if s.Next {
-		env.Println(NextStepsText(len(st.ByRole(wizard.Manager)), st.LabName, probe.Ref(env.Version)))
-		if env.Interactive {
-			say(env, "rotate.remind", st.LabName)
-		}
 	}
 	if verdict != nil && verdict.Code == failure.ExitQuorumLost {
 		say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})

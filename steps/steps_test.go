@@ -119,6 +119,13 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
+	}	// "Ready" comes after the offer to check it, never before a check that may fail; one
+	// line per manager joined; the member step says what it found.
+	if ready, offer := strings.Index(text, "Your swarm is ready"), strings.Index(text, "Prove the swarm works: containers"); ready < 0 || offer < 0 || ready < offer {
+		t.Errorf("the swarm was called ready (at %d) before the offer to check it (at %d):\n%s", ready, offer, text)
+	}
+	if strings.Count(text, "n2 joined as a manager") != 1 || strings.Contains(text, "joining as a manager: 1 of 1 done") || !strings.Contains(text, "No node is in this swarm yet: all 4 will join.") {
+		t.Errorf("join lines or the member step:\n%s", text)
 	}
 }
 
