@@ -319,3 +319,11 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// A run's last error of several lines reaches the page as one line whose sentences stay apart.
+func TestEndErrorOnOneLine(t *testing.T) {
+	got := oneLine("Connecting to every node: node5: dial tcp 10.0.0.5:22: connect: no route to host\nfix them and run again, or leave them out\n")
+	if got != "Connecting to every node: node5: dial tcp 10.0.0.5:22: connect: no route to host; fix them and run again, or leave them out" {
+		t.Errorf("got %q", got)
+	}
+}

@@ -181,9 +181,21 @@ func (c *Client) Check(working, total int, problems []string) {
 func (c *Client) End(err error) {
 	e := Event{Kind: KindEnd, OK: err == nil}
 	if err != nil {
-		e.Error = err.Error()
+		e.Error = oneLine(err.Error())
 	}
 	c.put(e)
+}
+
+// oneLine is an error of several lines (errors.Join) as one, its lines kept apart by "; ":
+// the page shows it on one line, where a bare line break would run two sentences together.
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Close waits, at most FlushWait, for queued events to go, and says once what was dropped.
