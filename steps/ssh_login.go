@@ -21,6 +21,16 @@ func (SSHLogin) Skip(st *wizard.State) bool {
 	return st.SSH.User != "" && (len(st.SSH.KeyFiles) > 0 || st.LabName != "")
 }
 
+// everyNodeHasUser says whether every node was given as user@host: then no user is asked.
+func everyNodeHasUser(st *wizard.State) bool {
+	for _, n := range st.Nodes {
+		if n.User == "" {
+			return false
+		}
+	}
+	return len(st.Nodes) > 0
+}
+
 // Run fills in what is missing the way ssh does: the current user, and ssh-agent plus the
 // usual keys; on a terminal it asks, with those as the defaults.
 func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error {
@@ -30,7 +40,7 @@ func (SSHLogin) Run(_ context.Context, env *wizard.Env, st *wizard.State) error 
 	}
 	if st.SSH.User == "" {
 		st.SSH.User = def
-		if env.Interactive {
+		if env.Interactive && !everyNodeHasUser(st) {
 			name, err := env.Prompter.Input(msg("ssh.user.question", nil), msg("ssh.user.help", nil), def, func(s string) error {
 				if s == "" {
 					return errors.New(msg("ssh.user.empty", nil))

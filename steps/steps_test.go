@@ -512,3 +512,18 @@ func TestKeyscanCarriesThePort(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// Nodes given as user@host: the SSH user is not asked on a terminal.
+func TestNoUserAskedWhenEveryNodeHasOne(t *testing.T) {
+	p := &wizard.Scripted{Script: []wizard.Answer{ans("Private key file", "")}}
+	env, _ := testEnv(p, nil, true)
+	st := &wizard.State{Nodes: []*wizard.Node{{Host: "10.0.0.1", User: "rocky"}, {Host: "10.0.0.2", User: "rocky"}}}
+	if err := (SSHLogin{}).Run(context.Background(), env, st); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range p.Asked {
+		if strings.Contains(q, "SSH user") {
+			t.Errorf("asked %q although every node names its user", q)
+		}
+	}
+}
