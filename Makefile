@@ -13,7 +13,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.bu
 # Every learner's laptop: `make test` builds and vets them all, `make dist` packs them.
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 # Labs the end-to-end tests create; removed before and after every run.
-E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3 e2emach e2emix e2eko
+E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3 e2emach e2emix e2eko e2ehalf
 
 .PHONY: build test unit cross dist docs e2e prereqs clean-labs bench fuzz
 

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -26,8 +28,38 @@ func newLab(env *wizard.Env) *cobra.Command {
 	c.PersistentFlags().StringVar(&name, "name", lab.DefaultName, "")
 	c.AddCommand(newLabUp(env, &name), newLabStatus(env, &name), newLabDown(env, &name),
 		newLabNode(env, &name, "stop"), newLabNode(env, &name, "start"), newLabCheck(env),
-		newLabImages(env), newLabPrune(env))
+		newLabImages(env), newLabPrune(env), newLabList(env))
 	return c
+}
+
+// newLabList is `lab ls`: every lab of this machine, and any a failed lab up left half-made,
+// with the command that removes it.
+func newLabList(env *wizard.Env) *cobra.Command {
+	return &cobra.Command{
+		Use:  "ls",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := lab.CheckHost(); err != nil {
+				return err
+			}
+			names := lab.Names()
+			if len(names) == 0 {
+				env.Println(templates.Msg("lab.ls.none", nil))
+				return nil
+			}
+			rows := [][]string{}
+			for _, n := range names {
+				inv, err := lab.Load(n)
+				if err != nil {
+					rows = append(rows, []string{n, "-", "-", templates.Msg("lab.ls.half", n)})
+					continue
+				}
+				rows = append(rows, []string{n, fmt.Sprint(len(inv.Nodes)), inv.Subnet, templates.Msg("lab.ls.use", n)})
+			}
+			env.Println(templates.Table(strings.Fields(templates.Msg("lab.ls.header", nil)), rows))
+			return nil
+		},
+	}
 }
 
 func newLabUp(env *wizard.Env, name *string) *cobra.Command {
@@ -161,6 +193,14 @@ func newLabStatus(env *wizard.Env, name *string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "" && output != "json" {
 				return usage("cli.output", output)
+			}
+			if !cmd.Flags().Changed("name") && *name == lab.DefaultName {
+				// No --name: the one lab there is, whatever its name; with several, name them.
+				if names := lab.Names(); len(names) == 1 {
+					*name = names[0]
+				} else if len(names) > 1 && !slices.Contains(names, lab.DefaultName) {
+					return usage("lab.status.which", strings.Join(names, ", "))
+				}
 			}
 			inv, err := loadLab(*name)
 			if err != nil {
