@@ -796,8 +796,18 @@ func openData(t *probeTarget, port, proto string) map[string]string {
 			fw = firewallOf(t.node)
 		}
 	}
-	return map[string]string{"Node": node, "Port": port + "/" + proto,
+	return map[string]string{"Node": node, "Port": port + "/" + proto, "Firewall": fw,
 		"Cmd": docker.Cmd("open-port", map[string]string{"Firewall": fw, "Port": port + "/" + proto, "Proto": proto, "Number": port})}
+}
+
+// openOn is how to let port/proto in on n, with n's own firewall's command (firewalld, ufw,
+// or iptables, whose rule a reboot forgets: said so).
+func openOn(n *wizard.Node, port, proto string) string {
+	var t *probeTarget
+	if n != nil {
+		t = &probeTarget{row: docker.Node{Hostname: n.Name()}, node: n}
+	}
+	return msg("check.fix.open", openData(t, port, proto))
 }
 
 // firewallOf names the node's active firewall: firewalld, ufw, or "" for plain iptables.

@@ -258,3 +258,19 @@ func withDNSKnown(res *CheckResult, pairs ...string) *CheckResult {
 	}
 	return res
 }
+
+// A fix names the firewall the node really runs, and only that one; iptables's rule is said
+// to be lost at a reboot, with how to keep it.
+func TestOpenOnNamesTheNodesFirewall(t *testing.T) {
+	n := &wizard.Node{Host: "10.0.0.1"}
+	n.Facts.Hostname = "node1"
+	got := openOn(n, "2377", "tcp")
+	if !strings.Contains(got, "iptables -I INPUT -p tcp --dport 2377 -j ACCEPT") || !strings.Contains(got, "netfilter-persistent save") ||
+		strings.Contains(got, "firewall-cmd") || strings.Contains(got, "ufw") {
+		t.Errorf("plain iptables: %q", got)
+	}
+	n.Facts.Firewalld = "running"
+	if got := openOn(n, "2377", "tcp"); !strings.Contains(got, "firewall-cmd --permanent --add-port=2377/tcp") || strings.Contains(got, "ufw") || strings.Contains(got, "reboot") {
+		t.Errorf("firewalld: %q", got)
+	}
+}

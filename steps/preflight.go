@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 		}
 		for _, b := range blocked {
 			port, why := b.Port, b.Why
-			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port})
+			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port, "Open": openOn(st.First, strconv.Itoa(port), "tcp")})
 			if strings.Contains(strings.ToLower(why), "network is unreachable") {
 				// No route at all: a network or routing problem, not a firewall.
 				fix = msg("preflight.port.route", map[string]any{"Node": n.Name(), "Addr": st.Advertise})
@@ -162,7 +163,7 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 			results[i] = append(results[i], preflight.Finding{Node: st.First.Name(), Level: preflight.Error,
 				Check:  fmt.Sprintf("reach %s (%s):%d", n.Name(), addr, port),
 				Result: "blocked (" + why + ")",
-				Fix:    msg("preflight.portback.fix", map[string]any{"First": st.First.Name(), "Node": n.Name(), "Port": port}),
+				Fix:    msg("preflight.portback.fix", map[string]any{"First": st.First.Name(), "Node": n.Name(), "Port": port, "Open": openOn(n, strconv.Itoa(port), "tcp")}),
 			})
 		}
 		return nil
