@@ -389,9 +389,13 @@ func fixAll(ctx context.Context, env *wizard.Env, st *wizard.State, nodes []*wiz
 		t0 := time.Now()
 		script, done := fix(n)
 		// The progress line says it is done; the account records it.
-		_, err := env.Change(ctx, st, n, script, "", "")
+		out, err := env.Change(ctx, st, n, script, "", "")
 		if err == nil && !env.DryRun {
 			st.Record(done)
+			if strings.Contains(out, preflight.RulesNotKept) {
+				// Said plainly: the swarm would partition at this node's first reboot.
+				say(env, "preflight.firewall.notkept", n.Name())
+			}
 			err = readFacts(ctx, env, n)
 		}
 		rep.Item(n.Name(), err, msg("preflight.fix.item", time.Since(t0).Seconds()))

@@ -382,6 +382,10 @@ func FirewallScript(firewall string, vxlanPort int) (string, error) {
 	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort)})
 }
 
+// RulesNotKept is what the firewall script prints when iptables rules it added will not
+// survive a reboot (no netfilter-persistent, no /etc/sysconfig/iptables).
+const RulesNotKept = "swarmwiz:rules-not-kept"
+
 // SwarmPorts are the TCP ports a joining node must reach on the first manager: 2377 for the
 // cluster, 7946 for gossip.
 var SwarmPorts = []int{2377, 7946}
