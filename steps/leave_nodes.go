@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,17 +31,70 @@ func (LeaveNodes) Title() string { return msg("leave.title", nil) }
 func (l LeaveNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	rows, err := ListNodes(ctx, env, st)
 	if err != nil {
+		if orphans := l.orphans(st); len(orphans) > 0 {
+			return l.leaveOrphans(ctx, env, st, orphans)
+		}
 		return err
 	}
 	targets, err := l.choose(env, rows)
 	if err != nil {
 		return err
 	}
-	for _, host := range targets {
+	for _, host := range leaveOrder(rows, targets) {
 		if err := l.remove(ctx, env, st, host); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// leaveOrder is the order nodes leave in: workers first (while managers can still remove
+// them), then managers, the leader last, so that a set with every manager ends the swarm on
+// its last one instead of leaving workers in a swarm with no manager.
+func leaveOrder(rows []docker.Node, targets []string) []string {
+	rank := func(host string) int {
+		r := findRow(rows, host)
+		switch {
+		case r == nil || !r.IsManager():
+			return 0
+		case r.ManagerStatus == "Leader":
+			return 2
+		}
+		return 1
+	}
+	out := slices.Clone(targets)
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
+}
+
+// orphans are the named nodes that are workers of a swarm in which no connected node is a
+// manager any more (left behind by an earlier leave of every manager): they can only leave.
+func (l LeaveNodes) orphans(st *wizard.State) []*wizard.Node {
+	for _, n := range st.Nodes {
+		if n.Conn != nil && n.Facts.Swarm.ControlAvailable {
+			return nil // a manager answers: not orphaned, something else is wrong
+		}
+	}
+	var out []*wizard.Node
+	for _, name := range l.Names {
+		n := nodeByHostname(st, name)
+		if n == nil || n.Conn == nil || n.Facts.Swarm.LocalNodeState != "active" || n.Facts.Swarm.ControlAvailable {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// leaveOrphans has each orphaned worker leave its swarm, saying why.
+func (l LeaveNodes) leaveOrphans(ctx context.Context, env *wizard.Env, st *wizard.State, orphans []*wizard.Node) error {
+	for _, n := range orphans {
+		say(env, "leave.orphan", n.Name())
+		if _, err := env.Change(ctx, st, n, docker.Leave(false), msg("leave.leave.why", nil), msg("leave.leave.done", n.Name())); err != nil {
+			return err
+		}
+	}
+	st.SwarmEnded = true
 	return nil
 }
 

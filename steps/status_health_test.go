@@ -140,3 +140,13 @@ func TestWatchLeaderless(t *testing.T) {
 		t.Errorf("managers in the last reading")
 	}
 }
+
+// Leaving a set of nodes: workers first, then managers, the leader last (given managers
+// first, as a learner may type them).
+func TestLeaveOrder(t *testing.T) {
+	rows := rowsOf("node1:Ready:Leader", "node2:Ready:Reachable", "node3:Ready:Reachable", "node4:Ready:")
+	got := strings.Join(leaveOrder(rows, []string{"node1", "node2", "node3", "node4"}), " ")
+	if got != "node4 node2 node3 node1" {
+		t.Errorf("got %s", got)
+	}
+}
