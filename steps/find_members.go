@@ -14,14 +14,21 @@ import (
 // changes nothing and a plan with one more node joins only that one. An entry of the node
 // list that carries a node's name but is not that node (a join that failed half-way) is
 // found here, to be removed before the node joins again.
-type FindMembers struct{}
+type FindMembers struct {
+	// LeaveOther (--leave-other-swarms) covers the first manager too: a worker of another
+	// swarm leaves it and starts this one.
+	LeaveOther bool
+}
 
 func (FindMembers) Title() string { return msg("members.title", nil) }
 
-func (FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	first := st.First
 	fs := first.Facts.Swarm
 	var rows []docker.Node
+	if fs.LocalNodeState == "active" && !fs.ControlAvailable && f.LeaveOther {
+		first.LeaveOther = true // planned: it leaves once the summary is confirmed
+	}
 	if fs.LocalNodeState == "active" && !first.LeaveOther {
 		if !fs.ControlAvailable {
 			return errors.New(msg("members.firstworker", first.Name()))

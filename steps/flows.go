@@ -22,7 +22,7 @@ type Options struct {
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
-		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{LeaveOther: o.LeaveOther}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
 		withOffer(o.Check), NextSteps{},
 	}

@@ -207,3 +207,43 @@ func statusRole(t *testing.T, host string) string {
 	t.Fatalf("%s not listed: %v", host, st)
 	return ""
 }
+
+// swarmState is the node's own swarm state, as its docker says it.
+func swarmState(t *testing.T, n labNode) string {
+	t.Helper()
+	return strings.TrimSpace(ssh(t, n, "docker info --format '{{.Swarm.LocalNodeState}}'"))
+}
+
+// Leaving every manager and a worker, managers typed first: the worker leaves first and the
+// swarm ends on its last manager, each node's own docker out of the swarm. The workers left
+// out are orphaned (no manager anywhere): one is made to leave. Then a plan whose first
+// manager is a worker of another swarm builds with --leave-other-swarms.
+func TestLeaveEveryManagerThenRebuild(t *testing.T) {
+	nodes := sharedLab(t)
+	createSeed(t)
+	r := swarmwiz(t, "leave", "--lab", labName, "--yes", "node1", "node2", "node3", "node4")
+	if r.code != 0 {
+		t.Fatalf("leave every manager and node4: %s", r)
+	}
+	for _, n := range nodes[:4] {
+		if s := swarmState(t, n); s != "inactive" {
+			t.Errorf("%s after leave: %s", n.Name, s)
+		}
+	}
+	r = swarmwiz(t, "leave", "--lab", labName, "--yes", "node5")
+	if r.code != 0 || !strings.Contains(r.out, "node5 is a worker of a swarm that has no manager left") || swarmState(t, nodes[4]) != "inactive" {
+		t.Errorf("the orphaned node5 must be made to leave: %s", r)
+	}
+	// node1 becomes a worker of another swarm, started on node2.
+	ssh(t, nodes[1], "docker swarm init --advertise-addr "+nodes[1].Address)
+	token := strings.TrimSpace(ssh(t, nodes[1], "docker swarm join-token -q worker"))
+	ssh(t, nodes[0], "docker swarm join --token "+token+" "+nodes[1].Address+":2377")
+	args := []string{"create", "--lab", labName, "--yes", "--managers", "3", "--advertise-addr", nodes[0].Address}
+	if r := swarmwiz(t, args...); r.code != 2 || !strings.Contains(r.err, "--leave-other-swarms") {
+		t.Errorf("node1, a worker of another swarm, first manager without the flag: want exit 2 naming it: %s", r)
+	}
+	if r := swarmwiz(t, append(args, "--leave-other-swarms")...); r.code != 0 {
+		t.Fatalf("with --leave-other-swarms: %s", r)
+	}
+	planned(t, nodes[0], nodes, 3)
+}
