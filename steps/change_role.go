@@ -40,7 +40,7 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		switch {
 		case row == nil:
 			return failure.Usagef("%s", msg("role.unknown", map[string]any{"Node": name, "Names": hostnames(rows)}))
-		case row.IsManager() == (c.To == wizard.Manager):
+		case row.WantsManager() == (c.To == wizard.Manager): // the role docker was told, not yet Raft's
 			say(env, "role.already", map[string]any{"Node": row.Hostname, "Role": c.To})
 		default:
 			todo = append(todo, *row)
@@ -73,37 +73,19 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 			return errors.New(msg("nodes.nomanager", nil))
 		}
 		if c.To == wizard.Worker {
+			if n := nodeByHostname(st, r.Hostname); n != nil && !env.DryRun && !r.IsManager() {
+				if err := untilInRaft(ctx, env, manager, n); err != nil {
+					return err
+				}
+			}
 			if _, err := env.Change(ctx, st, manager, docker.Demote(r.Hostname), msg("role.demote.why", nil), msg("leave.demote.done", r.Hostname)); err != nil {
 				return err
 			}
 			continue
 		}
-		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", r.Hostname), 1)
-		t0 := time.Now()
-		done := msg("roles.promote.done", r.Hostname)
-		if env.DryRun {
-			_, err := env.Change(ctx, st, manager, docker.Promote(r.Hostname), msg("roles.promote.why", nil), done)
-			rep.Item(r.Hostname, err, "")
-			rep.Stop()
-			if err != nil {
-				return err
-			}
-			continue
-		}
-		_, err := env.Change(ctx, st, manager, docker.Promote(r.Hostname), msg("roles.promote.why", nil), "")
-		if err == nil {
-			st.Record(done)
-			if n := nodeByHostname(st, r.Hostname); n != nil {
-				err = waitReachable(ctx, env, manager, n)
-			}
-		}
-		if err != nil {
-			rep.Item(r.Hostname, err, "")
-			rep.Stop()
+		if err := promoteAndWait(ctx, env, st, manager, r.Hostname, nodeByHostname(st, r.Hostname)); err != nil {
 			return err
 		}
-		// One line: promoted, and reachable after how long.
-		rep.Done(msg("roles.promote.reachable", map[string]string{"Node": r.Hostname, "Seconds": fmt.Sprintf("%.1f", time.Since(t0).Seconds())}))
 	}
 	if len(todo) == 0 || env.DryRun {
 		return nil
@@ -148,4 +130,33 @@ func settleRoles(ctx context.Context, env *wizard.Env, st *wizard.State, changed
 		return nil
 	}
 	return err
+}
+
+// promoteAndWait promotes host through manager and waits until Raft counts it reachable (n,
+// when swarmwiz is connected to it), on one progress line: "node4 promoted to manager,
+// reachable after 0.6s". The run's account records the promotion when docker took it.
+func promoteAndWait(ctx context.Context, env *wizard.Env, st *wizard.State, manager *wizard.Node, host string, n *wizard.Node) error {
+	rep := progress.Start(changeProgress(env), msg("roles.promote.progress", host), 1)
+	t0 := time.Now()
+	done := msg("roles.promote.done", host)
+	if env.DryRun {
+		_, err := env.Change(ctx, st, manager, docker.Promote(host), msg("roles.promote.why", nil), done)
+		rep.Item(host, err, "")
+		rep.Stop()
+		return err
+	}
+	_, err := env.Change(ctx, st, manager, docker.Promote(host), msg("roles.promote.why", nil), "")
+	if err == nil {
+		st.Record(done)
+		if n != nil {
+			err = waitReachable(ctx, env, manager, n)
+		}
+	}
+	if err != nil {
+		rep.Item(host, err, "")
+		rep.Stop()
+		return err
+	}
+	rep.Done(msg("roles.promote.reachable", map[string]string{"Node": host, "Seconds": fmt.Sprintf("%.1f", time.Since(t0).Seconds())}))
+	return nil
 }

@@ -2,12 +2,9 @@ package steps
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
-	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -95,15 +92,7 @@ func (ChangeRoles) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if n.Role != wizard.Manager {
 			continue
 		}
-		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", n.Name()), 1)
-		t0 := time.Now()
-		_, err := env.Change(ctx, st, st.First, docker.Promote(n.Name()), msg("roles.promote.why", nil), msg("roles.promote.done", n.Name()))
-		if err == nil && !env.DryRun {
-			err = waitReachable(ctx, env, st.First, n)
-		}
-		rep.Item(n.Name(), err, msg("join.reachable", fmt.Sprintf("%.1f", time.Since(t0).Seconds())))
-		rep.Stop()
-		if err != nil {
+		if err := promoteAndWait(ctx, env, st, st.First, n.Name(), n); err != nil {
 			return err
 		}
 		n.InRole = wizard.Manager
@@ -112,12 +101,29 @@ func (ChangeRoles) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 		if n.Role != wizard.Worker {
 			continue
 		}
+		if !env.DryRun {
+			// A promotion made a moment ago (by hand, or by another run) is not in Raft yet,
+			// and docker cannot demote a manager Raft does not list: let it finish first.
+			if err := untilInRaft(ctx, env, st.First, n); err != nil {
+				return err
+			}
+		}
 		if _, err := env.Change(ctx, st, st.First, docker.Demote(n.Name()), msg("leave.demote.why", nil), msg("leave.demote.done", n.Name())); err != nil {
 			return err
 		}
 		n.InRole = wizard.Worker
 	}
 	return nil
+}
+
+// untilInRaft waits, saying so, until Raft lists n as a manager, when it does not yet.
+func untilInRaft(ctx context.Context, env *wizard.Env, first, n *wizard.Node) error {
+	ms, err := first.Docker().NodeManagerStatus(ctx, n.Name())
+	if err == nil && ms != nil {
+		return nil
+	}
+	say(env, "roles.demote.wait", n.Name())
+	return waitReachable(ctx, env, first, n)
 }
 
 // roleChanges are the members (the first manager aside) whose role differs from the plan.

@@ -119,7 +119,7 @@ func TestCreateFlowRunsTheRightCommands(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
-	}	// "Ready" comes after the offer to check it, never before a check that may fail; one
+	} // "Ready" comes after the offer to check it, never before a check that may fail; one
 	// line per manager joined; the member step says what it found.
 	if ready, offer := strings.Index(text, "Your swarm is ready"), strings.Index(text, "Prove the swarm works: containers"); ready < 0 || offer < 0 || ready < offer {
 		t.Errorf("the swarm was called ready (at %d) before the offer to check it (at %d):\n%s", ready, offer, text)
