@@ -40,7 +40,7 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		switch {
 		case row == nil:
 			return failure.Usagef("%s", msg("role.unknown", map[string]any{"Node": name, "Names": hostnames(rows)}))
-		case row.WantsManager() == (c.To == wizard.Manager): // the role docker was told, not yet Raft's
+		case row.IsManager() == (c.To == wizard.Manager) && !row.Promoting():
 			say(env, "role.already", map[string]any{"Node": row.Hostname, "Role": c.To})
 		default:
 			todo = append(todo, *row)
@@ -73,7 +73,7 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 			return errors.New(msg("nodes.nomanager", nil))
 		}
 		if c.To == wizard.Worker {
-			if n := nodeByHostname(st, r.Hostname); n != nil && !env.DryRun && !r.IsManager() {
+			if n := nodeByHostname(st, r.Hostname); n != nil && !env.DryRun && r.Promoting() {
 				if err := untilInRaft(ctx, env, manager, n); err != nil {
 					return err
 				}

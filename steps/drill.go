@@ -294,7 +294,13 @@ func (d Drill) change(ctx context.Context, env *wizard.Env, st *wizard.State, n 
 	case err == nil:
 		return errors.New(msg("drill.change.unexpected", n.Name()))
 	default:
-		say(env, "drill.change.refused", map[string]string{"Node": n.Name(), "Err": lastLineOf(err.Error())})
+		// docker's own refusal in a code span, as docker said it; a request that got no answer
+		// in time (no leader to answer it) in the learner's words.
+		why := "`" + lastLineOf(err.Error()) + "`"
+		if errors.Is(err, context.DeadlineExceeded) {
+			why = msg("drill.change.noanswer", nil)
+		}
+		say(env, "drill.change.refused", map[string]string{"Node": n.Name(), "Err": why})
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -22,6 +24,42 @@ type FindMembers struct {
 
 func (FindMembers) Title() string { return msg("members.title", nil) }
 
+// PromotionWait bounds the wait for promotions under way to show in Raft.
+var PromotionWait = 20 * time.Second
+
+// settlePromotions waits, saying so, while a node made a manager a moment ago (by hand, or
+// by another run) is not yet listed by Raft, so its role is read as it will be, not as it
+// was: a re-run then plans from the swarm as it is. A promotion that does not complete in
+// PromotionWait is read as the worker Raft still has.
+func settlePromotions(ctx context.Context, env *wizard.Env, first *wizard.Node, rows []docker.Node) ([]docker.Node, error) {
+	promoting := func(rows []docker.Node) []docker.Node {
+		var out []docker.Node
+		for _, r := range rows {
+			if r.Promoting() && r.Status == "Ready" {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	p := promoting(rows)
+	if len(p) == 0 {
+		return rows, nil
+	}
+	say(env, "members.promoting", hostnames(p))
+	err := poll.Until(ctx, PromotionWait, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			r, err := listOn(ctx, env, first)
+			if err == nil {
+				rows = r
+			}
+			return err == nil && len(promoting(r)) == 0, nil
+		})
+	if err != nil && !errors.Is(err, poll.ErrTimeout) {
+		return nil, err
+	}
+	return rows, nil
+}
+
 func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	first := st.First
 	fs := first.Facts.Swarm
@@ -37,6 +75,9 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 		if rows, err = listOn(ctx, env, first); err != nil {
 			return err
 		}
+		if rows, err = settlePromotions(ctx, env, first, rows); err != nil {
+			return err
+		}
 	}
 	byID := map[string]docker.Node{}
 	for _, r := range rows {
@@ -50,9 +91,7 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 			if r, ok := byID[s.NodeID]; ok {
 				n.Member = true
 				n.InRole = wizard.Worker
-				// The role docker was told, not yet ManagerStatus: a promotion made by
-				// hand a moment ago is a manager already (Raft takes seconds to list it).
-				if r.WantsManager() {
+				if r.IsManager() {
 					n.InRole = wizard.Manager
 				}
 				members++

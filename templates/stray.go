@@ -12,7 +12,7 @@ var strayAllowed = map[string]bool{
 	"swarm": true, "manager": true, "worker": true, "raft": true, "token": true, "overlay": true, "leader": true, "gossip": true,
 	"autolock": true, "ingress": true, "vxlan": true, "advertise": true, "init": true, "ipsec": true, "engine": true,
 	// programs, systems, formats
-	"docker": true, "ssh": true, "sshd": true, "sudo": true, "systemd": true, "yaml": true, "json": true, "markdown": true, "csv": true,
+	"docker": true, "dockerd": true, "containerd": true, "ssh": true, "sshd": true, "sudo": true, "systemd": true, "yaml": true, "json": true, "markdown": true, "csv": true,
 	"linux": true, "macos": true, "windows": true, "powershell": true, "bash": true, "zsh": true, "fish": true,
 	"debian": true, "ubuntu": true, "centos": true, "rocky": true, "alma": true, "multipass": true, "virtualbox": true,
 	"vmware": true, "apt-get": true, "apt": true, "ipv": true, "distro": true,
@@ -32,7 +32,9 @@ var (
 	strayUpper  = regexp.MustCompile(`\b[A-Z][A-Z0-9_-]+\b`) // placeholders and acronyms: FILE, NAME, SSH
 	strayWord   = regexp.MustCompile(`[A-Za-z][A-Za-z'-]{2,}`)
 	strayNode   = regexp.MustCompile(`\bnode\d+\b`)
-	strayCmd    = regexp.MustCompile(`(?m)(swarmwiz|docker|sudo|source|ssh-keyscan|ssh-keygen|systemctl|make)( [^\s가-힣]+)*`)
+	strayCmd    = regexp.MustCompile(`(?m)\b(swarmwiz|docker|sudo|source|ssh|ssh-keyscan|ssh-keygen|systemctl|make)( [^\s가-힣]+)+`)
+	strayName   = regexp.MustCompile(`\b[A-Za-z]*\d[\w-]*\b`)          // names with digits: e2eko, node1, 20.10.24+dfsg1
+	strayQuoted = regexp.MustCompile(`"[^"가-힣]*"`)                     // a literal a program prints: "hello from NODE"
 	straySyntax = regexp.MustCompile(`\S*[@\[\]|]\S*|\S+:[^\s:]+`)     // [user@]host[:port], a|b, host:port
 	strayIdents = regexp.MustCompile(`\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b`) // key names: known_hosts, advertiseAddr
 )
@@ -42,7 +44,7 @@ var (
 // host names, paths and files, placeholders in capitals, node names, and the allowed terms.
 // An empty list is a screen a Korean learner reads without English they did not ask for.
 func StrayEnglish(text string, allow ...string) []string {
-	for _, re := range []*regexp.Regexp{strayCode, strayURL, strayCmd, straySyntax, strayFlag, strayPath, strayAddr, strayUpper, strayNode, strayIdents} {
+	for _, re := range []*regexp.Regexp{strayCode, strayQuoted, strayURL, strayCmd, straySyntax, strayFlag, strayPath, strayAddr, strayUpper, strayNode, strayName, strayIdents} {
 		text = re.ReplaceAllString(text, " ")
 	}
 	extra := map[string]bool{}

@@ -92,14 +92,9 @@ type Node struct {
 	Role string
 }
 
-// WantsManager says whether the swarm holds the node to be a manager: its spec's role, or,
-// where that was not read, its manager status.
-func (n Node) WantsManager() bool {
-	if n.Role != "" {
-		return n.Role == "manager"
-	}
-	return n.IsManager()
-}
+// Promoting says whether the node was made a manager (its spec's role) that Raft does not
+// list yet: a promotion under way, or one that cannot complete (a manager gone since).
+func (n Node) Promoting() bool { return n.Role == "manager" && n.ManagerStatus == "" }
 
 // IsManager says whether the node is a manager, in whatever state.
 func (n Node) IsManager() bool { return n.ManagerStatus != "" }

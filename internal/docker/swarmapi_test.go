@@ -66,20 +66,21 @@ func TestNaturalLess(t *testing.T) {
 }
 
 // A node promoted a moment ago has the manager role in its spec before Raft lists it
-// (ManagerStatus still null): it is wanted as a manager; a demoted one is not, whatever its
-// manager status still says.
-func TestWantsManagerFollowsTheSpec(t *testing.T) {
+// (ManagerStatus still null): it is promoting; a demoted one, or one of an older daemon that
+// sends no role, is not.
+func TestPromotingFollowsTheSpec(t *testing.T) {
 	rows, err := nodeRows([]byte(`[
 	{"ID":"a","Spec":{"Role":"manager"},"Description":{"Hostname":"promoted"},"ManagerStatus":null},
 	{"ID":"b","Spec":{"Role":"worker"},"Description":{"Hostname":"demoted"},"ManagerStatus":{"Reachability":"reachable"}},
-	{"ID":"c","Description":{"Hostname":"old"},"ManagerStatus":{"Reachability":"reachable"}}]`), "a")
+	{"ID":"c","Spec":{"Role":"manager"},"Description":{"Hostname":"manager"},"ManagerStatus":{"Reachability":"reachable"}},
+	{"ID":"d","Description":{"Hostname":"old"},"ManagerStatus":null}]`), "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]bool{"promoted": true, "demoted": false, "old": true}
+	want := map[string]bool{"promoted": true, "demoted": false, "manager": false, "old": false}
 	for _, r := range rows {
-		if r.WantsManager() != want[r.Hostname] {
-			t.Errorf("%s: WantsManager %v", r.Hostname, r.WantsManager())
+		if r.Promoting() != want[r.Hostname] {
+			t.Errorf("%s: Promoting %v", r.Hostname, r.Promoting())
 		}
 	}
 }

@@ -89,7 +89,11 @@ func StatusText(inv *Inventory, nodes []NodeStatus) (string, error) {
 	}
 	var rows [][]string
 	for _, n := range nodes {
-		rows = append(rows, []string{n.Name, n.Address, n.Kind, n.OS, yesno(n.SSHD), yesno(n.Dockerd), n.Swarm})
+		kind := templates.Msg("lab.kind.namespace", nil)
+		if n.Kind == KindMachine {
+			kind = templates.Msg("lab.kind.machine", nil)
+		}
+		rows = append(rows, []string{n.Name, n.Address, kind, n.OS, yesno(n.SSHD), yesno(n.Dockerd), n.Swarm})
 	}
 	return templates.Render("lab-status.tmpl", struct {
 		Name, Subnet string
