@@ -104,10 +104,16 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 var RoleSettleTimeout = 30 * time.Second
 
 // settleRoles waits until the node list, read from a manager of now, shows each changed node
-// in its new role, so that the table printed next is docker's settled one; it says what it
-// waits for when that is not at once.
+// in its new role and no node Unknown (a demoted leader's successor learns the nodes' states
+// at their next heartbeat), so that the table printed next is docker's settled one; it says
+// what it waits for when that is not at once.
 func settleRoles(ctx context.Context, env *wizard.Env, st *wizard.State, changed []docker.Node, to wizard.Role) error {
 	settled := func(rows []docker.Node) bool {
+		for _, r := range rows {
+			if r.Status == "Unknown" {
+				return false // a new leader has not heard every node's heartbeat yet
+			}
+		}
 		for _, c := range changed {
 			r := findRow(rows, c.Hostname)
 			if r == nil || (to == wizard.Manager) != r.ManagerUp() || (to == wizard.Worker) == r.IsManager() {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -69,7 +70,7 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 	}
 	if fs.LocalNodeState == "active" && !first.LeaveOther {
 		if !fs.ControlAvailable {
-			return errors.New(msg("members.firstworker", first.Name()))
+			return failure.Usagef("%s", msg("members.firstworker", first.Name()))
 		}
 		var err error
 		if rows, err = listOn(ctx, env, first); err != nil {

@@ -130,7 +130,7 @@ var watchInterval = 2 * time.Second
 // terminal the screen is redrawn in place; off one, one line per change.
 func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	var last map[string]string
-	var lastHealth string
+	var lastHealth string // the health line last said; with no leader, its kind (one event)
 	var good *wizard.Node // the manager that answered last: asked first next time
 	for {
 		// The manager that answered last is asked first; one that stopped answering costs one
@@ -152,14 +152,18 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		}
 		now := time.Now().Format("15:04:05")
 		state := map[string]string{}
-		health := ""
+		health, key := "", ""
 		if err != nil {
 			// No manager lists the swarm: one event, from which managers' docker answer, not
-			// every node "no longer listed" (the nodes are as they were, only unseen).
-			health, state = leaderlessLine(ctx, order, managersIn(last)), last
+			// every node "no longer listed" (the nodes are as they were, only unseen), and
+			// not again when one more manager's docker answers.
+			var lost bool
+			health, lost = leaderlessLine(ctx, order, managersIn(last))
+			key, state = fmt.Sprint("leaderless ", lost), last
 		} else {
 			h := Health(rows)
 			health = msg("quorum.health", h)
+			key = health
 			for _, r := range rows {
 				state[r.Hostname] = strings.TrimSpace(r.Status + " " + r.ManagerStatus)
 			}
@@ -177,11 +181,11 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 			for _, line := range watchChanges(last, state) {
 				env.Println(now + " " + line)
 			}
-			if health != lastHealth {
+			if key != lastHealth {
 				env.Println(now + " " + health)
 			}
 		}
-		last, lastHealth = state, health
+		last, lastHealth = state, key
 		select {
 		case <-ctx.Done():
 			return nil
@@ -202,21 +206,29 @@ func managersIn(state map[string]string) int {
 }
 
 // leaderlessLine is --watch's one line when no manager lists the swarm: how many of the
-// managers' docker answer as managers, and what that means for Raft.
-func leaderlessLine(ctx context.Context, managers []*wizard.Node, known int) string {
-	answer := 0
-	for _, n := range managers {
+// managers (known: how many the last reading listed) answer as managers, and whether that
+// is a lost quorum.
+func leaderlessLine(ctx context.Context, nodes []*wizard.Node, known int) (line string, quorumLost bool) {
+	answer, managers := 0, 0
+	for _, n := range nodes {
+		if n.Facts.Swarm.ControlAvailable || n.Role == wizard.Manager {
+			managers++
+		}
 		if n.Conn == nil {
 			continue
 		}
+		// A manager (as its facts said) whose daemon answers at all: /info would wait on
+		// Raft, which has no leader to answer.
 		ictx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		var info struct{ Swarm docker.Swarm }
-		if n.Docker().Get(ictx, "/info", &info) == nil && info.Swarm.ControlAvailable {
+		if n.Facts.Swarm.ControlAvailable && n.Docker().Get(ictx, "/_ping", nil) == nil {
 			answer++
 		}
 		cancel()
 	}
-	return watchLeaderless(answer, max(known, len(managers)))
+	if known == 0 {
+		known = managers // no reading yet: the managers the nodes' facts name
+	}
+	return watchLeaderless(answer, known), answer < docker.Quorum(known)
 }
 
 // watchLeaderless says, for answer of m managers answering, whether the quorum is lost or an

@@ -31,7 +31,7 @@ func TestLabNeverSignalsAStranger(t *testing.T) {
 	pid := stranger.Process.Pid
 	dir := lab.Dir(name)
 	for file, text := range map[string]string{
-		"nodes/node1/nspawn.pid": fmt.Sprint(pid),         // an older swarmwiz's form
+		"nodes/node1/nspawn.pid": fmt.Sprint(pid),          // an older swarmwiz's form
 		"nodes/node2/nspawn.pid": fmt.Sprintf("%d 1", pid), // the number, another start time
 		"apt-proxy/pid":          fmt.Sprint(pid),
 	} {
