@@ -43,9 +43,9 @@ var dockerOwn = []*regexp.Regexp{
 	regexp.MustCompile(`Debian GNU/Linux \d+ \(\w+\)`),
 }
 
-// noStrayBefore restarts the nodes' daemons before a command that sends overlay traffic
-// (see freshDaemons).
-var noStrayBefore = map[string]bool{"check": true}
+// noStrayBefore restarts the nodes' daemons before the swarm that a check then sends overlay
+// traffic over is formed (see freshDaemons).
+var noStrayBefore = map[string]bool{"create": true}
 
 // strayKorean is the English a Korean learner did not ask for in out: templates.StrayEnglish
 // once docker's own output is out.
@@ -56,7 +56,7 @@ func strayKorean(out string, allow ...string) []string {
 	// docker's own words for a node's and a manager's state, and its subcommands, which the
 	// Korean material keeps as docker prints them.
 	docker := []string{"active", "inactive", "pending", "locked", "unknown", "Ready", "Down", "Leader", "Reachable", "Unreachable", "promote", "demote"}
-	return templates.StrayEnglish(out, append(append(allow, docker...), "swarmwiz-probe", "probe", "dnsrr", "global", "tasks")...)
+	return templates.StrayEnglish(out, append(append(allow, docker...), "swarmwiz-probe", "swarmwiz-drill", "probe", "dnsrr", "global", "tasks")...)
 }
 
 // Korean to the last word: create, status, check, leave, drill (with recover), lab up, lab
