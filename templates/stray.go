@@ -15,6 +15,7 @@ var strayAllowed = map[string]bool{
 	"docker": true, "dockerd": true, "containerd": true, "ssh": true, "sshd": true, "sudo": true, "systemd": true, "yaml": true, "json": true, "markdown": true, "csv": true,
 	"linux": true, "macos": true, "windows": true, "powershell": true, "bash": true, "zsh": true, "fish": true,
 	"debian": true, "ubuntu": true, "centos": true, "rocky": true, "alma": true, "multipass": true, "virtualbox": true,
+	"mib": true, "kib": true, "gib": true, "publish": true, // units; docker's --publish
 	"vmware": true, "apt-get": true, "apt": true, "ipv": true, "distro": true,
 	"tab": true, "ctrl": true, "ctrl-c": true, "root": true, "agent": true, "url": true, "api": true, "mtu": true, "tcp": true, "udp": true,
 	"iptables": true, "nftables": true, "firewalld": true, "ufw": true, "nft": true, "chromium": true,
