@@ -62,13 +62,7 @@ func TestWatchChanges(t *testing.T) {
 
 // With no leader, status reports the managers every node knows, and which of them answer.
 func TestLeaderless(t *testing.T) {
-	mk := func(name, addr string, manager bool) *wizard.Node {
-		n := &wizard.Node{Host: addr, Conn: &remotetest.Node{}}
-		n.Facts.Hostname, n.Facts.DockerVersion = name, "24.0.7"
-		n.Facts.Swarm.NodeAddr, n.Facts.Swarm.ControlAvailable = addr, manager
-		n.Facts.Swarm.RemoteManagers = []struct{ NodeID, Addr string }{{"a", "10.0.0.1:2377"}, {"b", "10.0.0.2:2377"}, {"c", "10.0.0.3:2377"}}
-		return n
-	}
+	mk := leaderlessNode
 	st := &wizard.State{Nodes: []*wizard.Node{mk("n1", "10.0.0.1", true), mk("n4", "10.0.0.4", false)}}
 	seen, ok := leaderless(st)
 	if !ok || len(seen) != 3 || seen[0] != (managerSeen{"n1", "10.0.0.1", true}) || seen[1].Answers || seen[1].Name != "?" {
@@ -84,13 +78,7 @@ func TestLeaderless(t *testing.T) {
 // answer, whether docker refused ("does not have a leader") or the request ran out of time;
 // docker's own words stay in "dockerError".
 func TestLeaderlessJSONWhateverDockerSaid(t *testing.T) {
-	mk := func(name, addr string, answers bool) *wizard.Node {
-		n := &wizard.Node{Host: addr, Conn: &remotetest.Node{}}
-		n.Facts.Hostname, n.Facts.DockerVersion = name, "24.0.7"
-		n.Facts.Swarm.NodeAddr, n.Facts.Swarm.ControlAvailable = addr, answers
-		n.Facts.Swarm.RemoteManagers = []struct{ NodeID, Addr string }{{"a", "10.0.0.1:2377"}, {"b", "10.0.0.2:2377"}, {"c", "10.0.0.3:2377"}}
-		return n
-	}
+	mk := leaderlessNode
 	for _, cause := range []error{
 		errors.New("Error response from daemon: rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online."),
 		fmt.Errorf(`node1: docker node ls failed: Get "http://docker/info": %w`, context.DeadlineExceeded),
@@ -149,4 +137,14 @@ func TestLeaveOrder(t *testing.T) {
 	if got != "node4 node2 node3 node1" {
 		t.Errorf("got %s", got)
 	}
+}
+
+// leaderlessNode is a connected node of a swarm of three managers (10.0.0.1-3), a manager
+// whose docker answers or not.
+func leaderlessNode(name, addr string, manager bool) *wizard.Node {
+	n := &wizard.Node{Host: addr, Conn: &remotetest.Node{}}
+	n.Facts.Hostname, n.Facts.DockerVersion = name, "24.0.7"
+	n.Facts.Swarm.NodeAddr, n.Facts.Swarm.ControlAvailable = addr, manager
+	n.Facts.Swarm.RemoteManagers = []struct{ NodeID, Addr string }{{"a", "10.0.0.1:2377"}, {"b", "10.0.0.2:2377"}, {"c", "10.0.0.3:2377"}}
+	return n
 }

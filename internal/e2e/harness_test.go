@@ -142,14 +142,20 @@ func (r result) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
 }
 
-// swarmwiz runs the binary without a terminal, stdin empty.
+// swarmwiz runs the binary without a terminal, stdin empty, in English.
 func swarmwiz(t *testing.T, args ...string) result {
+	t.Helper()
+	return runIn(t, englishEnv(), args...)
+}
+
+// runIn runs the binary without a terminal, stdin empty, with the environment env.
+func runIn(t *testing.T, env []string, args ...string) result {
 	t.Helper()
 	needLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = englishEnv()
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -4,13 +4,10 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
-	"context"
 	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/swarmwiz/swarmwiz/templates"
 )
@@ -18,21 +15,13 @@ import (
 // inKorean runs the binary as a learner whose machine speaks Korean, without a terminal.
 func inKorean(t *testing.T, args ...string) result {
 	t.Helper()
-	needLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(englishEnv()[:len(englishEnv())-1], korean...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{out: out.String(), err: errb.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("swarmwiz %v: %v", args, err)
-	}
-	return r
+	return runIn(t, koreanEnv(), args...)
+}
+
+// koreanEnv is this process's environment with the Korean locale.
+func koreanEnv() []string {
+	env := englishEnv()
+	return append(env[:len(env)-1], korean...)
 }
 
 // dockerOwn is what docker and the nodes print themselves, kept as they print it: docker's
@@ -96,7 +85,7 @@ func TestKoreanCommandsHaveNoStrayEnglish(t *testing.T) {
 	}
 	// The classroom's serve lines, in Korean.
 	serve := exec.Command(bin, "classroom", "serve", "--listen", "127.0.0.1:0", "--code", "KOREAN1")
-	serve.Env = append(englishEnv()[:len(englishEnv())-1], korean...)
+	serve.Env = koreanEnv()
 	out, _ := serve.StdoutPipe()
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)

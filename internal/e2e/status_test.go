@@ -21,6 +21,21 @@ func waitFor(d time.Duration, cond func() bool) bool {
 	return cond()
 }
 
+// startWatch starts `status --watch` on the shared lab, off a terminal; it is killed when the
+// test ends.
+func startWatch(t *testing.T) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	watch := exec.Command(bin, "status", "--watch", "--lab", labName)
+	watch.Env = englishEnv()
+	out := &lockedBuffer{}
+	watch.Stdout, watch.Stderr = out, out
+	if err := watch.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { watch.Process.Kill() })
+	return watch, out
+}
+
 // statusCode runs `status -o json` and returns its exit code and JSON (printed in every case).
 func statusCode(t *testing.T) (int, map[string]any) {
 	t.Helper()
@@ -44,14 +59,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 			leader = r["Hostname"].(string)
 		}
 	}
-	watch := exec.Command(bin, "status", "--watch", "--lab", labName)
-	watch.Env = englishEnv()
-	var out lockedBuffer
-	watch.Stdout, watch.Stderr = &out, &out
-	if err := watch.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watch.Process.Kill()
+	watch, out := startWatch(t)
 	if !waitFor(20*time.Second, func() bool { return strings.Contains(out.String(), leader+": Ready Leader") }) {
 		t.Fatalf("watch did not show the leader %s:\n%s", leader, out.String())
 	}
@@ -90,14 +98,7 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		}
 	}
 	// A watch that sees the quorum go: one event in swarmwiz's words, not every node vanishing.
-	watch2 := exec.Command(bin, "status", "--watch", "--lab", labName)
-	watch2.Env = englishEnv()
-	var out2 lockedBuffer
-	watch2.Stdout, watch2.Stderr = &out2, &out2
-	if err := watch2.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer watch2.Process.Kill()
+	watch2, out2 := startWatch(t)
 	if !waitFor(20*time.Second, func() bool { return strings.Contains(out2.String(), "node1: Ready") }) {
 		t.Fatalf("the second watch did not start:\n%s", out2.String())
 	}
