@@ -327,3 +327,54 @@ func TestEndErrorOnOneLine(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// No field a learner sends can end a server-sent event's line early: CR, LF and CRLF each
+// start a data line of their own; U+2028, NUL and invalid UTF-8 stay inside one.
+func TestEventFramingHoldsAnyText(t *testing.T) {
+	for _, text := range []string{"x\revent: nope", "a\nevent: nope", "a\r\nevent: nope\r\rdata: x", "a\u2028b", "a\x00b", "a\xffb", "\r"} {
+		var b strings.Builder
+		writeEvent(&b, "room", text)
+		out := b.String()
+		if !strings.HasPrefix(out, "event: room\n") || !strings.HasSuffix(out, "\n\n") {
+			t.Errorf("%q: not one event: %q", text, out)
+		}
+		// Split as a browser does: on CR, LF or CRLF.
+		for _, line := range strings.Split(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(strings.TrimSuffix(out, "\n\n")), "\n") {
+			if !strings.HasPrefix(line, "data: ") && line != "event: room" {
+				t.Errorf("%q: a line that is not data: %q in %q", text, line, out)
+			}
+		}
+	}
+}
+
+// Join tokens and unlock keys are masked by the client whatever --show-tokens says, and by
+// the server on receipt; the export escapes cells a spreadsheet would run as formulas.
+func TestSecretsMaskedAndCSVInert(t *testing.T) {
+	e := MaskSecrets(Event{Learner: "minji", Kind: KindEnd, Error: "docker swarm join --token SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx 10.0.0.1:2377",
+		Problems: []string{"unlock with SWMKEY-1-7c37Cc8654o6p38HnroywCi19pllOnGtbdZEgtKxZu8"}})
+	if strings.Contains(e.Error, "3pu6") || !strings.Contains(e.Error, "SWMTKN-1-****") || strings.Contains(e.Problems[0], "7c37") {
+		t.Errorf("secrets not masked: %+v", e)
+	}
+	got := inert([][]string{{"=HYPERLINK(\"x\")", "+1", "-cmd", "@SUM(A1)", "node1", ""}})
+	if want := []string{"'=HYPERLINK(\"x\")", "'+1", "'-cmd", "'@SUM(A1)", "node1", ""}; strings.Join(got[0], "|") != strings.Join(want, "|") {
+		t.Errorf("got %q", got[0])
+	}
+}
+
+// The server masks a token it is sent by a client that did not (an older one, or a hand-made
+// request): not on the page, not in the room's JSON.
+func TestServerMasksTokensOnReceipt(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	token := "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx"
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"}))
+	if c := post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindEnd, Error: "docker swarm join --token " + token + " 10.0.0.1:2377 failed"})); c != http.StatusNoContent {
+		t.Fatalf("end event: %d", c)
+	}
+	for _, body := range []string{get(t, srv.URL+"/", ""), get(t, srv.URL+"/api/room", "")} {
+		if strings.Contains(body, "3pu6hszjas") || !strings.Contains(body, "SWMTKN-1-****") {
+			t.Errorf("the token reached the room: %s", body)
+		}
+	}
+}

@@ -133,11 +133,13 @@ func (c *Client) tell(line string) {
 	}
 }
 
-// put queues e, or drops it when the queue is full.
+// put queues e, or drops it when the queue is full. Secrets are masked here, whatever the
+// wizard shows on its own screen (--show-tokens): the room is not the learner's terminal.
 func (c *Client) put(e Event) {
 	if c == nil {
 		return
 	}
+	e = MaskSecrets(e)
 	e.Learner, e.Time = c.learner, time.Now()
 	for _, s := range []*string{&e.Title, &e.Node, &e.Text, &e.Fix, &e.Error} {
 		*s = scrubKeyPaths(c.mask(*s))

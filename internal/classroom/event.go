@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +44,30 @@ type Event struct {
 	Problems []string  `json:"problems,omitempty"`
 	OK       bool      `json:"ok,omitempty"`
 	Error    string    `json:"error,omitempty"`
+}
+
+// secretRE is a swarm join token or unlock key: SWMTKN-1-… and SWMKEY-1-….
+var secretRE = regexp.MustCompile(`(SWMTKN|SWMKEY)-1-[A-Za-z0-9+/=_-]+`)
+
+// maskSecret hides every join token and unlock key in s.
+func maskSecret(s string) string { return secretRE.ReplaceAllString(s, "$1-1-****") }
+
+// MaskSecrets is e with every join token and unlock key in its text masked: the learner's
+// client sends them masked whatever --show-tokens says, and the server masks them again on
+// receipt, so neither the page, the state file nor the export can hold one.
+func MaskSecrets(e Event) Event {
+	for _, f := range []*string{&e.Learner, &e.Command, &e.Title, &e.Node, &e.Text, &e.Fix, &e.Error} {
+		*f = maskSecret(*f)
+	}
+	e.Problems = slices.Clone(e.Problems)
+	for i := range e.Problems {
+		e.Problems[i] = maskSecret(e.Problems[i])
+	}
+	e.Nodes = slices.Clone(e.Nodes)
+	for i := range e.Nodes {
+		e.Nodes[i].Hostname = maskSecret(e.Nodes[i].Hostname)
+	}
+	return e
 }
 
 // NodeRow is one line of the node table, as `docker node ls` shows it.

@@ -43,7 +43,7 @@ func Export(r *Room, dir string, now time.Time) ([]string, error) {
 	for i, rows := range [][][]string{learners, steps} {
 		var b strings.Builder
 		w := csv.NewWriter(&b)
-		w.WriteAll(rows)
+		w.WriteAll(inert(rows))
 		if err := os.WriteFile(files[i], []byte(b.String()), 0o644); err != nil {
 			return nil, err
 		}
@@ -87,4 +87,21 @@ func Markdown(r *Room, now time.Time) (string, error) {
 // mdCell keeps a table cell on one line and its pipes literal.
 func mdCell(s string) string {
 	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "|", `\|`)
+}
+
+// inert is rows with every cell a spreadsheet would take for a formula (=, +, -, @, and a
+// tab or CR before one) made text with a leading apostrophe, as OWASP advises for CSV: a
+// learner's name or error is data, never something Excel runs.
+func inert(rows [][]string) [][]string {
+	out := make([][]string, len(rows))
+	for i, r := range rows {
+		out[i] = make([]string, len(r))
+		for j, c := range r {
+			if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+				c = "'" + c
+			}
+			out[i][j] = c
+		}
+	}
+	return out
 }

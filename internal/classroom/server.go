@@ -117,6 +117,7 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, "malformed", http.StatusBadRequest, err.Error())
 		return
 	}
+	e = MaskSecrets(e) // whatever the learner's client did: the room never holds a token
 	now := time.Now()
 	s.mu.Lock()
 	b := s.buckets[e.Learner]
@@ -178,6 +179,22 @@ func (s *Server) Snapshot() *Room {
 func (s *Server) roomJSON(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(s.Snapshot())
+}
+
+// sseBreak is every line terminator of server-sent events: CRLF, CR and LF alike.
+var sseBreak = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// writeEvent writes one server-sent event whose data is text: each of its lines a data line
+// of its own, split on every terminator SSE knows (CR, LF, CRLF), so that nothing a learner
+// sent (a title holding "\revent: x") can end a line early and change the stream's framing.
+func writeEvent(w io.Writer, event, text string) {
+	var b strings.Builder
+	b.WriteString("event: " + event + "\n")
+	for _, line := range strings.Split(sseBreak.Replace(text), "\n") {
+		b.WriteString("data: " + line + "\n")
+	}
+	b.WriteString("\n")
+	io.WriteString(w, b.String())
 }
 
 // lang is the page's language: the first of the browser's languages we have a catalog for.
@@ -248,11 +265,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		fmt.Fprint(w, "event: room\n")
-		for _, line := range strings.Split(string(html), "\n") {
-			fmt.Fprintf(w, "data: %s\n", line)
-		}
-		fmt.Fprint(w, "\n")
+		writeEvent(w, "room", string(html))
 		fl.Flush()
 		select {
 		case <-r.Context().Done():
