@@ -75,6 +75,8 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 			}
 			if code == "" {
 				code = classroom.NewCode()
+			} else if len(code) < 6 {
+				return usage("classroom.shortcode", code)
 			}
 			get, err := handOut(env, dist, cmd.Flags().Changed("dist"))
 			if err != nil {
@@ -103,7 +105,10 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 					env.Println(templates.Msg("get.serve", g))
 				}
 			}
-			srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second}
+			// Every answer in bounded time but the live stream (which lifts its own deadline):
+			// a slow or idle connection cannot hold the server.
+			srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+				WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)

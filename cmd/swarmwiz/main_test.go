@@ -202,3 +202,10 @@ func TestClassroomFromPlanAndFlags(t *testing.T) {
 		t.Errorf("want exit 2 naming --name, nothing run: exit %d %s", code, errOut)
 	}
 }
+
+// A classroom's join code is at least 6 characters.
+func TestShortClassroomCodeRefused(t *testing.T) {
+	if code, _, _, errOut := call(t, "classroom", "serve", "--listen", "127.0.0.1:0", "--code", "AB12"); code != 2 || !strings.Contains(errOut, "at least 6") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -376,5 +377,43 @@ func TestServerMasksTokensOnReceipt(t *testing.T) {
 		if strings.Contains(body, "3pu6hszjas") || !strings.Contains(body, "SWMTKN-1-****") {
 			t.Errorf("the token reached the room: %s", body)
 		}
+	}
+}
+
+// Guessing the join code: wrong codes from one address are slowed after a few, then refused
+// (429) for a while, even with the right code; counted.
+func TestWrongCodesSlowedThenRefused(t *testing.T) {
+	defer func(d time.Duration) { WrongCodeDelay = d }(WrongCodeDelay)
+	WrongCodeDelay = time.Millisecond
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for i := 0; i < MaxWrongCodes; i++ {
+		if c := post(t, srv.URL, fmt.Sprintf("GUESS%d", i), event(Event{Learner: "eve", Kind: KindStart})); c != http.StatusForbidden {
+			t.Fatalf("wrong code %d: %d", i, c)
+		}
+	}
+	if c := post(t, srv.URL, "ABC234", event(Event{Learner: "eve", Kind: KindStart})); c != http.StatusTooManyRequests {
+		t.Errorf("after %d wrong codes the address must be refused for a while, got %d", MaxWrongCodes, c)
+	}
+	if r := s.Snapshot(); r.Rejected["guessing"] != 1 || r.Rejected["code"] != MaxWrongCodes || len(r.Learners) != 0 {
+		t.Errorf("rejections %v, learners %d", r.Rejected, len(r.Learners))
+	}
+}
+
+// The live stream has a cap on pages open at once.
+func TestViewerCap(t *testing.T) {
+	defer func(n int) { MaxViewers = n }(MaxViewers)
+	MaxViewers = 0
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("past the cap: %d", resp.StatusCode)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htmltmpl "html/template"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,11 +20,53 @@ import (
 // CodeHeader carries the room's join code with every event.
 const CodeHeader = "X-Swarmwiz-Classroom-Code"
 
+// MaxViewers caps the pages open at once on the live stream.
+var MaxViewers = 100
+
 // Per learner, events are accepted at Rate a second with bursts of Burst.
 const (
 	Rate  = 20
 	Burst = 100
 )
+
+// Guessing the join code: after FreeWrongCodes wrong codes from one address each further one
+// is answered after WrongCodeDelay, and after MaxWrongCodes the address is refused (429) for
+// GuessBan. A learner who mistypes is not held up; a script that guesses is.
+var (
+	FreeWrongCodes = 3
+	MaxWrongCodes  = 10
+	WrongCodeDelay = time.Second
+	GuessBan       = time.Minute
+)
+
+type guesser struct {
+	wrong int
+	until time.Time // refused until then
+}
+
+// wrongCode counts a wrong code from addr and says whether to slow the answer.
+func (s *Server) wrongCode(addr string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guessers[addr]
+	if g == nil {
+		g = &guesser{}
+		s.guessers[addr] = g
+	}
+	g.wrong++
+	if g.wrong >= MaxWrongCodes {
+		g.wrong, g.until = 0, now.Add(GuessBan)
+	}
+	return g.wrong > FreeWrongCodes
+}
+
+// guessing says whether addr is refused for now.
+func (s *Server) guessing(addr string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guessers[addr]
+	return g != nil && now.Before(g.until)
+}
 
 // Server is `swarmwiz classroom serve`: the room, its page, and the events that feed it.
 type Server struct {
@@ -35,12 +78,13 @@ type Server struct {
 	Dist       *Downloads    // the binaries handed out at /get/OS-ARCH; nil: none
 	BaseURL    string        // the address learners use, for the download lines
 
-	mu      sync.Mutex
-	room    *Room
-	buckets map[string]*bucket
-	subs    map[chan struct{}]bool
-	saveErr error
-	saved   time.Time
+	mu       sync.Mutex
+	room     *Room
+	buckets  map[string]*bucket
+	guessers map[string]*guesser
+	subs     map[chan struct{}]bool
+	saveErr  error
+	saved    time.Time
 }
 
 type bucket struct {
@@ -51,7 +95,7 @@ type bucket struct {
 // NewServer makes a server for code, with the room kept in statePath ("": in memory).
 func NewServer(code, statePath string) (*Server, error) {
 	s := &Server{Code: code, StatePath: statePath, StuckAfter: 10 * time.Minute, Lang: "en",
-		buckets: map[string]*bucket{}, subs: map[chan struct{}]bool{}}
+		buckets: map[string]*bucket{}, guessers: map[string]*guesser{}, subs: map[chan struct{}]bool{}}
 	var err error
 	if statePath != "" {
 		s.room, err = Load(statePath)
@@ -103,7 +147,15 @@ func (s *Server) reject(w http.ResponseWriter, why string, status int, msg strin
 
 // take is one event from a learner's wizard.
 func (s *Server) take(w http.ResponseWriter, r *http.Request) {
+	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if s.guessing(addr, time.Now()) {
+		s.reject(w, "guessing", http.StatusTooManyRequests, "too many wrong join codes from this address: wait a minute")
+		return
+	}
 	if subtle.ConstantTimeCompare([]byte(r.Header.Get(CodeHeader)), []byte(s.Code)) != 1 {
+		if s.wrongCode(addr, time.Now()) {
+			time.Sleep(WrongCodeDelay) // slowed: guessing the code costs time
+		}
 		s.reject(w, "code", http.StatusForbidden, "wrong join code")
 		return
 	}
@@ -249,8 +301,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
 	c := make(chan struct{}, 1)
 	s.mu.Lock()
+	if len(s.subs) >= MaxViewers {
+		s.mu.Unlock()
+		http.Error(w, "too many open pages", http.StatusServiceUnavailable)
+		return
+	}
 	s.subs[c] = true
 	s.mu.Unlock()
+	// The stream is the one answer without a write deadline: it lasts while the page is open.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	defer func() {
 		s.mu.Lock()
 		delete(s.subs, c)
