@@ -417,3 +417,39 @@ func TestViewerCap(t *testing.T) {
 		t.Errorf("past the cap: %d", resp.StatusCode)
 	}
 }
+
+// The room stays bounded whatever clients send: a learner's history keeps its newest steps,
+// error tallies keep the first texts and count the rest together, and names past the cap
+// are refused (429, counted).
+func TestRoomBounded(t *testing.T) {
+	r := NewRoom()
+	now := time.Now()
+	for i := 0; i < MaxSteps+30; i++ {
+		r.Apply(Event{Learner: "a", Kind: KindStep, Step: i, Title: fmt.Sprint("step ", i)}, now)
+	}
+	for i := 0; i < maxTally+50; i++ {
+		r.Apply(Event{Learner: "a", Kind: KindEnd, Error: fmt.Sprint("error ", i)}, now)
+	}
+	if l := r.Learners["a"]; len(l.Steps) != MaxSteps || l.Steps[len(l.Steps)-1].Title != fmt.Sprint("step ", MaxSteps+29) {
+		t.Errorf("steps kept: %d, last %+v", len(l.Steps), l.Steps[len(l.Steps)-1])
+	}
+	if len(r.Errors) != maxTally+1 || r.Errors[tallyOther] != 50 {
+		t.Errorf("tallies: %d keys, other %d", len(r.Errors), r.Errors[tallyOther])
+	}
+	defer func(n int) { MaxLearners = n }(MaxLearners)
+	MaxLearners = 2
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	for i, want := range []int{http.StatusNoContent, http.StatusNoContent, http.StatusTooManyRequests} {
+		if c := post(t, srv.URL, "ABC234", event(Event{Learner: fmt.Sprint("learner", i), Kind: KindStart})); c != want {
+			t.Errorf("learner %d: %d, want %d", i, c, want)
+		}
+	}
+	if c := post(t, srv.URL, "ABC234", event(Event{Learner: "learner0", Kind: KindStep, Step: 1, Title: "x"})); c != http.StatusNoContent {
+		t.Errorf("a learner already in the room is not refused: %d", c)
+	}
+	if s.Snapshot().Rejected["full"] != 1 {
+		t.Errorf("the refusal is not counted")
+	}
+}

@@ -68,7 +68,24 @@ type Check struct {
 	Problems []string `json:"problems"`
 }
 
-const maxProblems = 50
+const (
+	maxProblems = 50
+	// MaxSteps is how many finished steps a learner's history keeps (the newest): enough for
+	// the export's medians, bounded whatever a client sends.
+	MaxSteps = 50
+	// maxTally is how many distinct errors and problems the room counts by text; the rest
+	// are counted together under tallyOther.
+	maxTally   = 100
+	tallyOther = "…"
+)
+
+// tally counts key in m, within maxTally keys.
+func tally(m map[string]int, key string) {
+	if _, ok := m[key]; !ok && len(m) >= maxTally {
+		key = tallyOther
+	}
+	m[key]++
+}
 
 // NewRoom is an empty room.
 func NewRoom() *Room {
@@ -99,7 +116,7 @@ func (r *Room) Apply(e Event, now time.Time) {
 	case KindProblem:
 		if len(l.Problems) < maxProblems {
 			l.Problems = append(l.Problems, Problem{e.Node, e.Text, e.Fix})
-			r.Problems[e.Text]++
+			tally(r.Problems, e.Text)
 		}
 	case KindNodes:
 		l.Nodes = e.Nodes
@@ -109,7 +126,7 @@ func (r *Room) Apply(e Event, now time.Time) {
 		l.closeStep(now)
 		l.Ended, l.OK, l.Error, l.EndedAt = true, e.OK, e.Error, now
 		if e.Error != "" {
-			r.Errors[e.Error]++
+			tally(r.Errors, e.Error)
 		}
 		if e.OK && l.Command == "create" {
 			l.Finished = true
@@ -120,6 +137,9 @@ func (r *Room) Apply(e Event, now time.Time) {
 func (l *Learner) closeStep(now time.Time) {
 	if l.InStep {
 		l.Steps = append(l.Steps, StepTime{l.Title, now.Sub(l.Since).Seconds()})
+		if len(l.Steps) > MaxSteps {
+			l.Steps = slices.Delete(l.Steps, 0, len(l.Steps)-MaxSteps)
+		}
 	}
 	l.InStep = false
 }

@@ -20,6 +20,9 @@ import (
 // CodeHeader carries the room's join code with every event.
 const CodeHeader = "X-Swarmwiz-Classroom-Code"
 
+// MaxLearners caps the names a room takes: a new name past it is refused (429, counted).
+var MaxLearners = 200
+
 // MaxViewers caps the pages open at once on the live stream.
 var MaxViewers = 100
 
@@ -185,6 +188,11 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b.tokens--
+	if s.room.Learners[e.Learner] == nil && len(s.room.Learners) >= MaxLearners {
+		s.mu.Unlock()
+		s.reject(w, "full", http.StatusTooManyRequests, fmt.Sprintf("the room is full (%d learners)", MaxLearners))
+		return
+	}
 	s.room.Apply(e, now)
 	s.save()
 	for c := range s.subs {
