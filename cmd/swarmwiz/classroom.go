@@ -62,6 +62,7 @@ func newClassroom(env *wizard.Env) *cobra.Command {
 func newClassroomServe(env *wizard.Env) *cobra.Command {
 	var listen, code, state, dist string
 	var stuck time.Duration
+	var maxLearners int
 	c := &cobra.Command{
 		Use:  "serve",
 		Args: noArgs,
@@ -70,6 +71,10 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 			if err != nil || port == "" {
 				return usage("classroom.badlisten", listen)
 			}
+			if maxLearners < 1 {
+				return usage("cli.flagvalue", map[string]string{"Flag": "max-learners", "Value": fmt.Sprint(maxLearners), "Kind": "int"})
+			}
+			classroom.MaxLearners = maxLearners
 			if stuck <= 0 {
 				return usage("cli.flagvalue", map[string]string{"Flag": "stuck-after", "Value": stuck.String(), "Kind": "duration"})
 			}
@@ -134,6 +139,7 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 	f.StringVar(&state, "state", "", "")
 	f.DurationVar(&stuck, "stuck-after", 10*time.Minute, "")
 	f.StringVar(&dist, "dist", "", "")
+	f.IntVar(&maxLearners, "max-learners", classroom.MaxLearners, "")
 	return c
 }
 
