@@ -35,6 +35,7 @@ type Facts struct {
 	MTU             map[string]int // by interface
 	Routes          []Route
 	DockerRoot      string   // the daemon's data root, where its swarm certificates are
+	LiveRestore     bool     // "live-restore": true in daemon.json, which swarm mode refuses
 	Vendor          string   // DMI system vendor: "VMware, Inc." on a VMware guest
 	NICDrivers      []string // vmxnet3 on VMware
 }
@@ -102,6 +103,8 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 		Name          string // the node's hostname
 		DockerRootDir string
 		Swarm         docker.Swarm
+		// LiveRestoreEnabled: docker refuses swarm mode with "live-restore" on.
+		LiveRestoreEnabled bool
 	}
 	if err := api.Get(ctx, "/info", &info); err != nil {
 		return err
@@ -110,6 +113,7 @@ func ReadAPI(ctx context.Context, api docker.API, f *Facts) error {
 		return err
 	}
 	f.DockerInstalled, f.DockerVersion, f.EngineID, f.Swarm, f.DockerRoot = true, info.ServerVersion, info.ID, info.Swarm, info.DockerRootDir
+	f.LiveRestore = info.LiveRestoreEnabled
 	if f.Hostname == "" {
 		f.Hostname = info.Name
 	}

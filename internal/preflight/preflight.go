@@ -233,6 +233,10 @@ func checkNode(n Node, o Options) []Finding {
 	case major(f.DockerVersion) < 20 && !strings.HasPrefix(f.DockerVersion, "1.13"):
 		add(Warn, "docker", msg("pf.docker.old", f.DockerVersion), msg("pf.docker.old.fix", nil))
 	}
+	if f.LiveRestore && !n.Member {
+		// docker refuses swarm mode with it: the init or join would fail with docker's words.
+		add(Error, "docker", msg("pf.liverestore", nil), msg("pf.liverestore.fix", nil))
+	}
 	if n.Skew > MaxSkew || n.Skew < -MaxSkew {
 		add(Error, msg("pf.check.clock", nil), msg("pf.clock", fmt.Sprintf("%+d", n.Skew)), msg("pf.clock.fix", nil))
 	}

@@ -227,3 +227,17 @@ func TestPoolProposal(t *testing.T) {
 		t.Errorf("a given pool over the nodes' network: %v", o)
 	}
 }
+
+// "live-restore": true is refused before anything changes, with the daemon.json fix (docker
+// would refuse the init or join with its own words); a node already in the swarm is left be.
+func TestCheckRefusesLiveRestore(t *testing.T) {
+	f := facts.Facts{Hostname: "n1", OSID: "debian", OSVersion: "12", DockerInstalled: true, DockerVersion: "24.0.7",
+		MachineID: "m1", Swarm: docker.Swarm{LocalNodeState: "inactive"}, LiveRestore: true}
+	text := findingsText(Check([]Node{{Name: "n1", Addr: "10.0.0.1", Facts: f}}, "10.0.0.1", Options{}))
+	if !strings.Contains(text, `ERROR n1 "live-restore": true is set`) || !strings.Contains(text, "/etc/docker/daemon.json") {
+		t.Errorf("live-restore not refused:\n%s", text)
+	}
+	if text := findingsText(Check([]Node{{Name: "n1", Addr: "10.0.0.1", Facts: f, Member: true}}, "10.0.0.1", Options{})); strings.Contains(text, "live-restore") {
+		t.Errorf("a member is not refused again:\n%s", text)
+	}
+}
