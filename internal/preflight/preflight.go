@@ -6,6 +6,7 @@ package preflight
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -233,6 +234,10 @@ func checkNode(n Node, o Options) []Finding {
 	case major(f.DockerVersion) < 20 && !strings.HasPrefix(f.DockerVersion, "1.13"):
 		add(Warn, "docker", msg("pf.docker.old", f.DockerVersion), msg("pf.docker.old.fix", nil))
 	}
+	if f.Hostname != "" && !dnsName.MatchString(f.Hostname) {
+		// Docker takes it, but names in the swarm's DNS and in other tools follow RFC 1123.
+		add(Note, msg("pf.check.hostname", nil), msg("pf.hostname.dns", f.Hostname), msg("pf.hostname.dns.fix", strings.Trim(dnsBad.ReplaceAllString(strings.ToLower(f.Hostname), "-"), "-")))
+	}
 	if f.LiveRestore && !n.Member {
 		// docker refuses swarm mode with it: the init or join would fail with docker's words.
 		add(Error, "docker", msg("pf.liverestore", nil), msg("pf.liverestore.fix", nil))
@@ -385,6 +390,13 @@ func FirewallScript(firewall string, vxlanPort int) (string, error) {
 	}
 	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort)})
 }
+
+// dnsName is a hostname as DNS has them (RFC 1123 labels): letters, digits and hyphens, not
+// at either end of a label; dnsBad is what a name would lose to become one.
+var (
+	dnsName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+	dnsBad  = regexp.MustCompile(`[^a-z0-9.-]+`)
+)
 
 // RulesNotKept is what the firewall script prints when iptables rules it added will not
 // survive a reboot (no netfilter-persistent, no /etc/sysconfig/iptables).

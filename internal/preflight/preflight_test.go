@@ -241,3 +241,17 @@ func TestCheckRefusesLiveRestore(t *testing.T) {
 		t.Errorf("a member is not refused again:\n%s", text)
 	}
 }
+
+// A hostname that is not a DNS name (an underscore) gets a note with a name that is.
+func TestCheckNotesHostnameNotDNS(t *testing.T) {
+	f := facts.Facts{Hostname: "swarm_node1", OSID: "debian", OSVersion: "12", DockerInstalled: true, DockerVersion: "24.0.7",
+		MachineID: "m1", Swarm: docker.Swarm{LocalNodeState: "inactive"}}
+	text := findingsText(Check([]Node{{Name: "swarm_node1", Addr: "10.0.0.1", Facts: f}}, "10.0.0.1", Options{}))
+	if !strings.Contains(text, `"swarm_node1" is not a valid DNS name`) || !strings.Contains(text, "hostnamectl set-hostname swarm-node1") {
+		t.Errorf("no note:\n%s", text)
+	}
+	f.Hostname = "node-1.example.lan"
+	if text := findingsText(Check([]Node{{Name: "n", Addr: "10.0.0.1", Facts: f}}, "10.0.0.1", Options{})); strings.Contains(text, "DNS name") {
+		t.Errorf("a DNS name noted:\n%s", text)
+	}
+}
