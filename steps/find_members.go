@@ -112,14 +112,9 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 				continue
 			}
 			n.Stale = append(n.Stale, r.ID)
-			data := map[string]string{"Node": n.Name(), "ID": r.ID, "Status": r.Status, "First": first.Name()}
-			if r.Status == "Down" {
-				// The node left (docker swarm leave, by hand or by an earlier run) and its
-				// entry stayed, as docker keeps it: not a failed join.
-				say(env, "members.stale.left", data)
-			} else {
-				say(env, "members.stale", data)
-			}
+			// Left from an earlier swarm run or a join that did not finish: docker's entry
+			// alone cannot tell which, so the message names neither as the cause.
+			say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "First": first.Name()})
 		}
 	}
 	if !env.Quiet {
