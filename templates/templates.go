@@ -216,7 +216,8 @@ func List(names []string) string {
 	case 1:
 		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], Msg("list.sep", nil)+" ") + Msg("list.last", nil) + " " + names[len(names)-1]
+	// Not Msg: it would trim the space before "and".
+	return strings.Join(names[:len(names)-1], MustRender("list.sep", nil)+" ") + MustRender("list.last", nil) + " " + names[len(names)-1]
 }
 
 // Sentence is an error value whose text is the catalog's sentence key, in the language in

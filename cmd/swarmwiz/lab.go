@@ -90,6 +90,10 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 				}
 			}
 			inv, err := lab.Up(cmd.Context(), cfg, recreate, env.Progress())
+			if undone := (*lab.UndoneError)(nil); errors.As(err, &undone) && undone.Interrupted {
+				// The account of an interrupted run: exit 130 prints only that it was.
+				fmt.Fprintln(env.Err, undone.Error())
+			}
 			if errors.Is(err, lab.ErrAlreadyUp) {
 				fmt.Fprintln(env.Out, templates.Msg("lab.up.already", map[string]any{"Name": inv.Name, "Nodes": len(inv.Nodes)}))
 				return nil

@@ -59,12 +59,14 @@ func TestMain(m *testing.M) {
 	// Tear down even when tests failed; a panic is covered by the Makefile's clean-labs.
 	exec.Command(bin, "lab", "down", "--name", labName).Run()
 	exec.Command(bin, "lab", "down", "--name", machLab).Run()
-	// The tests changed nothing of this machine's own users, sudo rules or locales.
+	// The tests changed nothing of this machine's own users, sudo rules or locales, and the
+	// labs left nothing behind: no process, container, cgroup, namespace, link, rule, mount or
+	// raised limit.
 	if diff := changedLines(before, hostState()); len(diff) > 0 {
-		fmt.Printf("e2e: the tests changed this machine's users, sudo rules or locales:\n%s\n", strings.Join(diff, "\n"))
+		fmt.Printf("e2e: the tests changed this machine or left something of a lab:\n%s\n", strings.Join(diff, "\n"))
 		code = 1
 	} else {
-		fmt.Println("e2e: this machine's /etc/passwd, /etc/group, /etc/shadow, sudoers and locales are as before")
+		fmt.Println("e2e: this machine's /etc/passwd, /etc/group, /etc/shadow, sudoers and locales are as before, and no lab left a process, container, cgroup, namespace, link, firewall rule, mount or limit")
 	}
 	os.Exit(code)
 }
@@ -96,8 +98,56 @@ func hostState() string {
 	}
 	locales, _ := exec.Command("locale", "-a").Output()
 	fmt.Fprintf(&b, "== locale -a\n%s", locales)
+	return b.String() + hostTraces("")
+}
+
+// hostTraces is what a lab could leave on this machine: network namespaces, links, firewall
+// rules, mounts, the neighbour table's limits, cgroups, and processes that are a lab's (by
+// their cgroup or their files) or a container's. With only set, only that lab's processes.
+func hostTraces(only string) string {
+	var b strings.Builder
+	for _, c := range [][]string{{"ip", "netns", "list"}, {"ip", "-o", "link", "show"}, {"iptables", "-w", "-S"}, {"iptables", "-w", "-t", "nat", "-S"}} {
+		out, _ := exec.Command(c[0], c[1:]...).Output()
+		fmt.Fprintf(&b, "== %s\n", strings.Join(c, " "))
+		for _, line := range strings.Split(string(out), "\n") {
+			if c[1] == "-o" { // "3: name@peer: <FLAGS> ...": the name and flags, not counters
+				f := strings.Fields(line)
+				if len(f) > 2 {
+					line = f[1] + " " + f[2]
+				}
+			}
+			fmt.Fprintln(&b, line)
+		}
+	}
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	fmt.Fprintf(&b, "== mounts\n%s", mounts)
+	for _, k := range []string{"gc_thresh1", "gc_thresh2", "gc_thresh3"} {
+		v, _ := os.ReadFile("/proc/sys/net/ipv4/neigh/default/" + k)
+		fmt.Fprintf(&b, "== %s %s", k, v)
+	}
+	groups, _ := filepath.Glob("/sys/fs/cgroup/*/swarmwiz-lab/*")
+	more, _ := filepath.Glob("/sys/fs/cgroup/swarmwiz-lab/*")
+	fmt.Fprintf(&b, "== cgroups\n%s\n", strings.Join(append(groups, more...), "\n"))
+	b.WriteString("== processes\n")
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		cg, _ := os.ReadFile(p + "/cgroup")
+		cmd, _ := os.ReadFile(p + "/cmdline")
+		line := strings.ReplaceAll(string(cmd), "\x00", " ")
+		mine := strings.Contains(string(cg), "/swarmwiz-lab/") || strings.Contains(line, lab.StateRoot+"/")
+		if only != "" {
+			mine = strings.Contains(string(cg), "/swarmwiz-lab/"+only+"/") || strings.Contains(line, lab.Dir(only)+"/")
+		} else {
+			mine = mine || strings.Contains(string(cg), "0::/docker/")
+		}
+		if mine && startOf(atoi(filepath.Base(p))) != "" {
+			fmt.Fprintf(&b, "%s\n", line)
+		}
+	}
 	return b.String()
 }
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // changedLines are the lines of after that before lacks, and the other way round.
 func changedLines(before, after string) []string {

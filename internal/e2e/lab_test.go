@@ -60,8 +60,13 @@ func TestLabTwoNodesFormASwarmByHand(t *testing.T) {
 func TestLabStopStartNode(t *testing.T) {
 	nodes := sharedLab(t)
 	n := nodes[6]
+	keep := containerOn(t, n)
 	if r := swarmwiz(t, "lab", "stop", "--name", labName, n.Name); r.code != 0 {
 		t.Fatalf("lab stop: %s", r)
+	}
+	// As a machine powered off: what ran on it, its containers too, is gone.
+	if keep.alive() {
+		t.Errorf("a container of %s outlived lab stop (pid %d)", n.Name, keep.pid)
 	}
 	st := labStatus(t, labName)[6]
 	if st.SSHD || st.Dockerd {
@@ -96,7 +101,7 @@ func TestLabUpRefusesBadInput(t *testing.T) {
 }
 
 // Up twice and down twice are harmless, and down leaves nothing: no namespace, link,
-// firewall rule or process of the lab.
+// firewall rule, cgroup or process of the lab, the containers running on its nodes included.
 func TestLabUpDownIdempotentAndClean(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		r := swarmwiz(t, "lab", "up", "--name", "e2edown", "--nodes", "2", "--subnet", "198.19.0.0/24")
@@ -113,6 +118,10 @@ func TestLabUpDownIdempotentAndClean(t *testing.T) {
 			t.Fatalf("lab up left no %s:\n%s", want, before)
 		}
 	}
+	var containers []proc
+	for _, n := range labStatus(t, "e2edown") {
+		containers = append(containers, containerOn(t, n))
+	}
 	for i := 0; i < 2; i++ {
 		if r := swarmwiz(t, "lab", "down", "--name", "e2edown"); r.code != 0 {
 			t.Fatalf("lab down #%d: %s", i+1, r)
@@ -120,6 +129,14 @@ func TestLabUpDownIdempotentAndClean(t *testing.T) {
 	}
 	if after := netState(t); strings.Contains(after, "e2edown") {
 		t.Errorf("lab down left:\n%s", after)
+	}
+	for i, c := range containers {
+		if c.alive() {
+			t.Errorf("a container of node%d outlived lab down (pid %d)", i+1, c.pid)
+		}
+	}
+	if groups := labCgroups("e2edown"); len(groups) > 0 {
+		t.Errorf("lab down left cgroups: %v", groups)
 	}
 	ps, _ := exec.Command("ps", "-eo", "args").Output()
 	for _, line := range strings.Split(string(ps), "\n") {

@@ -4,12 +4,15 @@ package e2e
 
 import (
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/lab"
 )
@@ -76,4 +79,133 @@ func zombie(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(b), ')')
 	return i < 0 || strings.HasPrefix(strings.TrimSpace(string(b[i+1:])), "Z")
+}
+
+// containerOn starts a long-running container on n (an image of this very binary, imported
+// from a file: namespace nodes share this machine's files) and returns its process as this
+// machine sees it: namespace nodes share its pid namespace.
+func containerOn(t *testing.T, n labNode) proc {
+	t.Helper()
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	if err := exec.Command("cp", bin, filepath.Join(dir, "swarmwiz")).Run(); err != nil {
+		t.Fatal(err)
+	}
+	tarball := filepath.Join(dir, "probe.tar")
+	if out, err := exec.Command("tar", "-C", dir, "-cf", tarball, "swarmwiz").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	ssh(t, n, "docker import "+tarball+" e2e/keep:1 >/dev/null")
+	id := ssh(t, n, "docker run -d --network none --entrypoint /swarmwiz e2e/keep:1 probe serve")
+	pid, err := strconv.Atoi(ssh(t, n, "docker inspect --format '{{.State.Pid}}' "+id))
+	if err != nil || pid <= 0 {
+		t.Fatalf("%s: container pid: %v", n.Name, err)
+	}
+	p := proc{pid, startOf(pid)}
+	if !p.alive() {
+		t.Fatalf("%s: the container's process %d is not running", n.Name, pid)
+	}
+	return p
+}
+
+// proc is a process known by its number and its start time, as the lab knows its own.
+type proc struct {
+	pid   int
+	start string
+}
+
+func (p proc) alive() bool { return p.start != "" && startOf(p.pid) == p.start }
+
+// startOf is field 22 of /proc/PID/stat, or "" when no such process runs (a zombie has ended).
+func startOf(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 20 || f[0] == "Z" {
+		return ""
+	}
+	return f[19]
+}
+
+// labCgroups are the lab's cgroups left in any hierarchy.
+func labCgroups(name string) []string {
+	var out []string
+	for _, pattern := range []string{"/sys/fs/cgroup/*/swarmwiz-lab/" + name, "/sys/fs/cgroup/swarmwiz-lab/" + name} {
+		m, _ := filepath.Glob(pattern)
+		out = append(out, m...)
+	}
+	return out
+}
+
+// A lab is all or nothing. `lab up` killed at any point (SIGKILL: nothing of swarmwiz runs
+// after it) leaves a half-made lab that `lab down` removes to the last process, cgroup,
+// namespace, link, rule, mount and limit; stopped by Ctrl-C, it removes what it made itself,
+// says so, and exits 130. The points are spread over one measured run, with some jitter.
+func TestLabUpKilledAtRandomPoints(t *testing.T) {
+	needLab(t)
+	const name = "e2ehalf"
+	t.Cleanup(func() { runOut(bin, "lab", "down", "--name", name) })
+	args := []string{"lab", "up", "--recreate", "--name", name, "--nodes", "3", "--subnet", "198.18.121.0/24"}
+	before := hostTraces(name)
+	same := func(when string) {
+		t.Helper()
+		if diff := changedLines(before, hostTraces(name)); len(diff) > 0 {
+			t.Errorf("%s, this machine differs from before:\n%s", when, strings.Join(diff, "\n"))
+		}
+	}
+	t0 := time.Now()
+	if r := swarmwiz(t, args...); r.code != 0 {
+		t.Fatalf("lab up: %s", r)
+	}
+	whole := time.Since(t0)
+	if r := swarmwiz(t, "lab", "down", "--name", name); r.code != 0 {
+		t.Fatalf("lab down: %s", r)
+	}
+	same("after a whole lab up and lab down")
+	for _, frac := range []float64{0.05, 0.3, 0.55, 0.8} {
+		at := time.Duration((frac + 0.1*rand.Float64()) * float64(whole))
+		cmd := exec.Command(bin, args...)
+		cmd.Env = englishEnv()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(at)
+		cmd.Process.Kill()
+		cmd.Wait()
+		if _, err := os.Stat(lab.Dir(name)); err == nil {
+			if r := swarmwiz(t, "lab", "ls"); !strings.Contains(r.out, "half-made: swarmwiz lab down --name "+name) {
+				t.Errorf("lab ls after lab up killed at %s: want the half-made lab and how to remove it: %s", at, r)
+			}
+		}
+		if r := swarmwiz(t, "lab", "down", "--name", name); r.code != 0 {
+			t.Fatalf("lab down after lab up killed at %s of %s: %s", at, whole, r)
+		}
+		t.Logf("lab up killed at %s of %s", at.Round(time.Millisecond), whole.Round(time.Millisecond))
+		same(fmt.Sprintf("lab up killed at %s of %s, then lab down", at.Round(time.Millisecond), whole.Round(time.Millisecond)))
+	}
+	// Ctrl-C half-way: no lab down needed.
+	cmd := exec.Command(bin, args...)
+	cmd.Env = englishEnv()
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(whole / 2)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 130 || !strings.Contains(errb.String(), `removed everything it had made`) {
+		t.Errorf("lab up interrupted half-way (%s): want exit 130 and the account, got exit %d:\n%s", whole/2, code, errb.String())
+	}
+	same("lab up interrupted half-way, without lab down")
+	if r := swarmwiz(t, "lab", "ls"); strings.Contains(r.out, name) {
+		t.Errorf("lab ls lists the interrupted lab: %s", r)
+	}
 }

@@ -22,7 +22,11 @@ func runScript(ctx context.Context) func(script string, err error) error {
 		if err != nil {
 			return err
 		}
-		out, err := exec.CommandContext(ctx, "bash", "-c", script).CombinedOutput()
+		cmd := exec.CommandContext(ctx, "bash", "-c", script)
+		if h, ok := ctx.Value(lockKey{}).(heldLock); ok {
+			cmd.ExtraFiles = []*os.File{h.file} // see lockLab
+		}
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			first, _, _ := strings.Cut(script, "\n")
 			return fmt.Errorf("%s: %v: %s", strings.TrimPrefix(first, "# "), err, strings.TrimSpace(string(out)))

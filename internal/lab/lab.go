@@ -37,6 +37,11 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := checkFree(cfg); err != nil {
 		return nil, err
 	}
+	ctx, unlock, err := lockLab(ctx, cfg.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if old, err := Load(cfg.Name); err == nil && !recreate {
 		if old.Subnet == cfg.Subnet.String() && sameShape(old, Plan(cfg)) && healthy(ctx, old) {
 			if err := raiseNeigh(nodesInLabs("")); err != nil {
@@ -48,6 +53,17 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 	if err := Down(ctx, cfg.Name); err != nil {
 		return nil, err
 	}
+	// From here every piece of a lab of this name is this run's: all or nothing.
+	_ = os.RemoveAll(FailedLogs(cfg.Name))
+	inv, err := build(ctx, cfg, po)
+	if err != nil {
+		return nil, undo(ctx, cfg.Name, err)
+	}
+	return inv, nil
+}
+
+// build makes the lab cfg describes, piece by piece, on a machine where none of it is left.
+func build(ctx context.Context, cfg Config, po progress.Options) (*Inventory, error) {
 	// After Down: the last lab going down puts this machine's limits back.
 	if err := raiseNeigh(nodesInLabs(cfg.Name) + cfg.Nodes); err != nil {
 		return nil, err
@@ -84,6 +100,65 @@ func Up(ctx context.Context, cfg Config, recreate bool, po progress.Options) (*I
 		return nil, err
 	}
 	return &inv, inv.save()
+}
+
+// FailedLogs is where a `lab up` that failed keeps the logs of what it had made.
+func FailedLogs(name string) string { return filepath.Join(filepath.Dir(StateRoot), "failed", name) }
+
+// UndoneError is a `lab up` that failed or was interrupted, and removed everything it had made.
+type UndoneError struct {
+	Name string
+	Err  error // why it stopped
+	Undo error // removing failed too: the lab is half-made
+	Logs string
+	// Interrupted: stopped by Ctrl-C, not by a failure.
+	Interrupted bool
+}
+
+func (e *UndoneError) Error() string {
+	if e.Interrupted && e.Undo == nil {
+		return templates.Msg("lab.up.interrupted", map[string]any{"Name": e.Name, "Logs": e.Logs})
+	}
+	if e.Undo != nil {
+		return templates.Msg("lab.up.halfmade", map[string]any{"Err": e.Err, "Undo": e.Undo, "Name": e.Name})
+	}
+	return templates.Msg("lab.up.undone", map[string]any{"Err": e.Err, "Name": e.Name, "Logs": e.Logs})
+}
+
+func (e *UndoneError) Unwrap() error { return e.Err }
+
+// undo removes all a failed `lab up` of name made, after keeping its logs, even when ctx was
+// cancelled (Ctrl-C): a lab is all or nothing.
+func undo(ctx context.Context, name string, cause error) error {
+	logs := keepLogs(name)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	return &UndoneError{Name: name, Err: cause, Undo: Down(dctx, name), Logs: logs, Interrupted: ctx.Err() != nil}
+}
+
+// keepLogs copies the logs of the lab's folder to FailedLogs, keeping their paths; "" when
+// there were none.
+func keepLogs(name string) string {
+	dst := FailedLogs(name)
+	kept := false
+	_ = filepath.WalkDir(Dir(name), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".log") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(Dir(name), p)
+		if os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o700) == nil && os.WriteFile(filepath.Join(dst, rel), b, 0o600) == nil {
+			kept = true
+		}
+		return nil
+	})
+	if !kept {
+		return ""
+	}
+	return dst
 }
 
 func tag(name string) string { return "swarmwiz-lab-" + name }
@@ -202,8 +277,8 @@ func startNode(n Node) error {
 		"unshare", "--uts", "--mount", "--propagation", "private", "--",
 		"/bin/sh", filepath.Join(n.Dir, "boot.sh"))
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = detached()
-	if err := cmd.Start(); err != nil {
+	// Born in the node's own cgroup; its dockerd puts the containers beside (CgroupParent).
+	if err := startInGroup(cmd, filepath.Join(nodeGroup(n), "init")); err != nil {
 		return fmt.Errorf("%s: start: %w", n.Name, err)
 	}
 	// Reap it if it exits while we are still here; otherwise it is the init process's.
@@ -280,14 +355,14 @@ func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 			last = probeNode(ctx, inv, n)
 			return last == nil, nil
 		})
-	if err != nil && n.Machine() {
-		return fmt.Errorf("did not come up in %s (%v); see %s", ReadyTimeout, last, filepath.Join(n.Dir, "boot.log"))
+	if err == nil {
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("did not come up in %s (%v); see %s and %s",
-			ReadyTimeout, last, filepath.Join(n.Dir, "dockerd.log"), filepath.Join(n.Dir, "sshd.log"))
+	logs := "boot.log"
+	if !n.Machine() {
+		logs = templates.List([]string{"dockerd.log", "sshd.log"})
 	}
-	return nil
+	return errors.New(templates.Msg("lab.node.notready", map[string]any{"Node": n.Name, "Timeout": ReadyTimeout, "Last": last, "Logs": logs}))
 }
 
 // probeNode is one readiness check: dockerd over its socket, then a real SSH login.
@@ -334,6 +409,15 @@ func Down(ctx context.Context, name string) error {
 	if err := ValidName(name); err != nil {
 		return err
 	}
+	ctx, unlock, err := lockLab(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	// Every process of the lab, containers included, by the lab's cgroup.
+	if err := killGroup(ctx, groupRel(name), 10*time.Second); err != nil {
+		return err
+	}
 	if err := runScript(ctx)(DownScript(name)); err != nil {
 		return err
 	}
@@ -349,10 +433,22 @@ func Down(ctx context.Context, name string) error {
 
 // Stop stops one node's daemons; its namespace and address stay.
 func Stop(ctx context.Context, n Node) error {
+	ctx, unlock, err := lockLab(ctx, labOf(n))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if n.Machine() {
 		return stopMachine(ctx, n)
 	}
-	return runScript(ctx)(StopScript(n))
+	// Its daemons politely, then whatever is left in its cgroup: the containers too, as when
+	// a real machine powers off.
+	err = runScript(ctx)(StopScript(n))
+	if kerr := killGroup(ctx, nodeGroup(n), 10*time.Second); kerr != nil {
+		return kerr
+	}
+	removeCgroups(labOf(n), n.Name)
+	return err
 }
 
 // Start starts a stopped node again, with the state it had, and waits until it answers.
@@ -360,6 +456,11 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 	if probeNode(ctx, inv, n) == nil {
 		return nil
 	}
+	ctx, unlock, err := lockLab(ctx, inv.Name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := Stop(ctx, n); err != nil {
 		return err
 	}
@@ -367,6 +468,38 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 		return err
 	}
 	return waitReady(ctx, inv, []Node{n}, po)
+}
+
+// lockKey holds, in a context, the lab lock its holder took.
+type lockKey struct{}
+
+type heldLock struct {
+	name string
+	file *os.File
+}
+
+// lockLab takes the lock of the lab called name, waiting for whoever holds it: one `lab up`,
+// `lab down`, `lab stop` or `lab start` of a lab at a time. The returned context carries the
+// lock: calls under it do not take it again, and every host script they run inherits the
+// lock's file, so a holder killed mid-way (SIGKILL) still holds it until its last script has
+// ended: a `lab down` after it waits for that, then finds every piece it made.
+func lockLab(ctx context.Context, name string) (context.Context, func(), error) {
+	if h, ok := ctx.Value(lockKey{}).(heldLock); ok && h.name == name {
+		return ctx, func() {}, nil
+	}
+	dir := filepath.Join(filepath.Dir(StateRoot), "locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return ctx, nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return ctx, nil, err
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return ctx, nil, err
+	}
+	return context.WithValue(ctx, lockKey{}, heldLock{name, f}), func() { f.Close() }, nil
 }
 
 // randomHex is n random bytes in hex: a machine-id has 16.

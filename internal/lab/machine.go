@@ -354,8 +354,7 @@ func startAptProxy(ctx context.Context, inv *Inventory) error {
 	defer log.Close()
 	cmd := exec.Command("apt-cacher-ng", "-c", dir, "ForeGround=1")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = detached()
-	if err := cmd.Start(); err != nil {
+	if err := startInGroup(cmd, groupRel(inv.Name, "apt-proxy")); err != nil {
 		return fmt.Errorf("apt proxy: %w", err)
 	}
 	go cmd.Wait()
@@ -517,8 +516,7 @@ while [ "$1" != -- ]; do shift; done; shift; exec systemd-nspawn "$@"`
 	cmd := exec.Command("sh", append(append([]string{"-c", wrapper, "sh"}, append(groups, "--")...), args...)...)
 	cmd.Env = append(os.Environ(), "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1", "SYSTEMD_NSPAWN_API_VFS_WRITABLE=yes")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = detached()
-	if err := cmd.Start(); err != nil {
+	if err := startInGroup(cmd, nodeGroup(n)); err != nil {
 		return fmt.Errorf("%s: systemd-nspawn: %w", n.Name, err)
 	}
 	go cmd.Wait()
@@ -543,36 +541,15 @@ func cgroupRoots() []string {
 
 // nodeCgroups makes the node's own groups, swarmwiz-lab/LAB/NODE in each hierarchy.
 func nodeCgroups(n Node) ([]string, error) {
-	lab := labOf(n)
 	var out []string
 	for _, r := range cgroupRoots() {
-		g := filepath.Join(r, "swarmwiz-lab", lab, n.Name)
+		g := filepath.Join(r, nodeGroup(n))
 		if err := os.MkdirAll(g, 0o755); err != nil {
 			return nil, fmt.Errorf("%s: cgroup: %w", n.Name, err)
 		}
 		out = append(out, g)
 	}
 	return out, nil
-}
-
-// removeCgroups removes the lab's groups (node is "" for all of the lab's), deepest first;
-// a group still holding a process stays.
-func removeCgroups(lab, node string) {
-	for _, r := range cgroupRoots() {
-		top := filepath.Join(r, "swarmwiz-lab", lab, node)
-		var dirs []string
-		_ = filepath.WalkDir(top, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				dirs = append(dirs, p)
-			}
-			return nil
-		})
-		sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
-		for _, d := range dirs {
-			rmdir(d)
-		}
-		rmdir(filepath.Join(r, "swarmwiz-lab"))
-	}
 }
 
 // machinePID is the pid of systemd-nspawn for this node, or 0: only while the process the
@@ -599,7 +576,11 @@ func initPID(n Node) int {
 // systemd-nspawn asks its systemd to halt), then kills what is left and unmounts its root.
 func stopMachine(ctx context.Context, n Node) error {
 	stopRecorded(ctx, filepath.Join(n.Dir, "nspawn.pid"), syscall.SIGTERM, 20*time.Second)
-	if err := runScript(ctx)(StopScript(n)); err != nil {
+	err := runScript(ctx)(StopScript(n))
+	if kerr := killGroup(ctx, nodeGroup(n), 10*time.Second); kerr != nil {
+		return kerr
+	}
+	if err != nil {
 		return err
 	}
 	removeCgroups(labOf(n), n.Name)

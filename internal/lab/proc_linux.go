@@ -7,12 +7,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/poll"
+	"github.com/swarmwiz/swarmwiz/templates"
 )
 
 // The lab's own processes are known by more than their number: a pid file holds the pid and
@@ -94,4 +97,95 @@ func stopRecorded(ctx context.Context, path string, sig syscall.Signal, wait tim
 			return p.Signal(syscall.Signal(0)) != nil || livePID(path) != pid, nil
 		})
 	_ = p.Signal(syscall.SIGKILL)
+}
+
+// startInGroup starts cmd detached, born inside the lab's group rel of the cgroup v2 hierarchy
+// (clone3 with CLONE_INTO_CGROUP): there is no moment when it runs outside, so a `lab up`
+// killed at any point leaves no process `lab down` cannot find. Before Linux 5.7 it is moved
+// in right after it starts.
+func startInGroup(cmd *exec.Cmd, rel string) error {
+	cmd.SysProcAttr = detached()
+	root := unifiedRoot()
+	if root == "" {
+		return cmd.Start()
+	}
+	dir := filepath.Join(root, rel)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, fd
+	if err := cmd.Start(); err == nil || cmd.Process != nil {
+		return err
+	}
+	cmd.SysProcAttr = detached()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "cgroup.procs"), fmt.Appendf(nil, "%d", cmd.Process.Pid), 0)
+}
+
+// inGroup says whether pid is in the group rel (or below) of the cgroup v2 hierarchy.
+func inGroup(pid int, rel string) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(line, "0::"); ok {
+			return p == "/"+rel || strings.HasPrefix(p, "/"+rel+"/")
+		}
+	}
+	return false
+}
+
+// killGroup kills every process in the lab's group rel and below, and waits up to wait until
+// none is left. The kernel does it where it can (cgroup.kill, Linux 5.14); before that each
+// process is signalled through a pidfd, after checking, with the pidfd held, that it is in
+// the group: a number that changed hands is never signalled.
+func killGroup(ctx context.Context, rel string, wait time.Duration) error {
+	root := unifiedRoot()
+	if root == "" {
+		return nil
+	}
+	dir := filepath.Join(root, rel)
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	kill := func() {
+		if os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0) == nil {
+			return
+		}
+		for _, s := range groupPIDs(dir) {
+			pid, err := strconv.Atoi(s)
+			if err != nil {
+				continue
+			}
+			p, err := os.FindProcess(pid)
+			if err != nil {
+				continue
+			}
+			if inGroup(pid, rel) {
+				_ = p.Signal(syscall.SIGKILL)
+			}
+			p.Release()
+		}
+	}
+	var left []string
+	err := poll.Until(ctx, wait, poll.Backoff{First: 10 * time.Millisecond, Max: 200 * time.Millisecond, Factor: 2},
+		func(context.Context) (bool, error) {
+			if left = groupPIDs(dir); len(left) == 0 {
+				return true, nil
+			}
+			kill()
+			return false, nil
+		})
+	if err != nil {
+		return fmt.Errorf("%s", templates.Msg("lab.group.left", map[string]any{"Group": dir, "PIDs": strings.Join(left, " ")}))
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ package lab
 import (
 	"context"
 	"os"
+	"os/exec"
 	"syscall"
 	"time"
 )
@@ -18,3 +19,5 @@ func rmdir(p string)                                                      { _ = 
 func writePIDFile(string, int) error                                      { return nil }
 func livePID(string) int                                                  { return 0 }
 func stopRecorded(context.Context, string, syscall.Signal, time.Duration) {}
+func startInGroup(cmd *exec.Cmd, _ string) error                          { return cmd.Start() }
+func killGroup(context.Context, string, time.Duration) error              { return nil }

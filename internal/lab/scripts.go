@@ -37,10 +37,10 @@ func StopScript(n Node) (string, error) {
 }
 
 // nodeData is what a node's boot script and sshd_config are rendered with.
-type nodeData struct{ Hostname, Address, Dir, Netns, AuthorizedKeys string }
+type nodeData struct{ Hostname, Address, Dir, Netns, AuthorizedKeys, CgroupParent string }
 
 func nodeDataOf(inv *Inventory, n Node) nodeData {
-	return nodeData{n.Name, n.Address, n.Dir, n.Netns, filepath.Join(Dir(inv.Name), "authorized_keys")}
+	return nodeData{n.Name, n.Address, n.Dir, n.Netns, filepath.Join(Dir(inv.Name), "authorized_keys"), CgroupParent(n)}
 }
 
 // BootScript starts a node's daemons inside its namespaces.
