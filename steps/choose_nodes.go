@@ -121,6 +121,12 @@ func offerLab(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 // a dockerd and an sshd on this machine itself, and asking (or, off a terminal, reading
 // --host-daemons) whether to leave those stopped and disabled.
 func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string, o lab.InstallOptions) error {
+	if err := lab.CheckInstall(); err != nil {
+		return err
+	}
+	if d := lab.HostDocker(); d != "" {
+		say(env, "lab.install.hostdocker", d)
+	}
 	units := lab.HostDaemonUnits()
 	stop := true
 	switch hostDaemons {
@@ -148,7 +154,7 @@ func InstallLab(ctx context.Context, env *wizard.Env, hostDaemons string, o lab.
 	}
 	// One line while apt-get works; its hundred lines go to the log, shown only on failure.
 	rep := progress.Start(env.Progress(), msg("lab.install.progress", map[string]string{
-		"Packages": strings.Join(lab.Packages, ", "), "Log": o.Log}), 1)
+		"Packages": strings.Join(lab.InstallPackages(), ", "), "Log": o.Log}), 1)
 	err := lab.Install(ctx, o)
 	rep.Item(msg("lab.install.item", nil), err, "")
 	rep.Stop()

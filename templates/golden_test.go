@@ -37,7 +37,7 @@ var goldens = map[string]func() (string, error){
 	"sshd_config":  func() (string, error) { return lab.SSHDConfig(labInv(1), labInv(1).Nodes[0]) },
 	"hosts":        func() (string, error) { return lab.HostsFile(labInv(2)) },
 	"install-debian.sh": func() (string, error) {
-		return lab.InstallScript(true, []string{"docker.service", "docker.socket", "containerd.service"})
+		return lab.InstallScript(true, []string{"docker.service", "docker.socket", "containerd.service"}, lab.Packages)
 	},
 	"lab-up":          func() (string, error) { return lab.UpText(labInv(1)) },
 	"image-base.sh":   func() (string, error) { return lab.ImageScript("debian-12", "base", "http://deb.debian.org/debian") },

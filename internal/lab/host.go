@@ -150,9 +150,68 @@ func HostOS() string {
 	return strings.TrimSuffix(id+"-"+version, "-")
 }
 
+// The host as the lab's install finds it: which packages dpkg has installed, and whether a
+// dockerd is on PATH from anywhere else (static binaries, a snap). Tests replace them.
+var (
+	installed = func(pkg string) bool {
+		out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", pkg).Output()
+		return err == nil && strings.HasPrefix(string(out), "ii")
+	}
+	lookPath = exec.LookPath
+)
+
+// dockersOwn are Docker's own packages (download.docker.com); Debian's docker.io and its
+// containerd conflict with them, so installing docker.io over them would remove them.
+var dockersOwn = []string{"docker-ce", "docker-ce-cli", "containerd.io", "docker-ee"}
+
+// HostDocker names the Docker this machine already has, which the lab uses as it is: one of
+// Docker's own packages, or the path of a dockerd from elsewhere; "" when there is none or it
+// is Debian's docker.io.
+func HostDocker() string {
+	for _, p := range dockersOwn {
+		if installed(p) {
+			return p
+		}
+	}
+	if installed("docker.io") {
+		return ""
+	}
+	if p, err := lookPath("dockerd"); err == nil {
+		return p
+	}
+	return ""
+}
+
+// CheckInstall refuses (exit 2), before anything is installed, what the install would break:
+// Docker's containerd.io without a dockerd, which docker.io would replace with Debian's
+// containerd.
+func CheckInstall() error {
+	if installed("containerd.io") {
+		if _, err := lookPath("dockerd"); err != nil {
+			return failure.Usagef("%s", templates.Msg("lab.install.containerdio", nil))
+		}
+	}
+	return nil
+}
+
+// InstallPackages are the packages `lab up --install` installs here: Packages, without
+// docker.io where this machine has a Docker of its own.
+func InstallPackages() []string {
+	if HostDocker() == "" {
+		return Packages
+	}
+	var out []string
+	for _, p := range Packages {
+		if p != "docker.io" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // HostDaemonUnits are the services that installing the lab's packages would start on this
 // machine itself: those of docker.io and openssh-server where they are not installed yet.
-// What is installed already (a user's own sshd) is never touched.
+// What is installed already (a user's own sshd, a Docker of its own) is never touched.
 func HostDaemonUnits() []string {
 	var units []string
 	for _, p := range []struct {
@@ -160,21 +219,23 @@ func HostDaemonUnits() []string {
 		units []string
 	}{{"docker.io", []string{"docker.service", "docker.socket", "containerd.service"}}, {"openssh-server", []string{"ssh.service", "ssh.socket"}},
 		{"apt-cacher-ng", []string{"apt-cacher-ng.service"}}} {
-		out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Abbrev}", p.pkg).Output()
-		if err != nil || !strings.HasPrefix(string(out), "ii") {
+		if p.pkg == "docker.io" && HostDocker() != "" {
+			continue
+		}
+		if !installed(p.pkg) {
 			units = append(units, p.units...)
 		}
 	}
 	return units
 }
 
-// InstallScript installs the lab's packages; with stopHostDaemons, the daemons units would
-// start on this machine stay stopped and disabled.
-func InstallScript(stopHostDaemons bool, units []string) (string, error) {
+// InstallScript installs packages; with stopHostDaemons, the daemons units would start on
+// this machine stay stopped and disabled.
+func InstallScript(stopHostDaemons bool, units, packages []string) (string, error) {
 	return templates.Render("install-debian.sh.tmpl", struct {
 		StopHostDaemons bool
 		Units, Packages []string
-	}{stopHostDaemons, units, Packages})
+	}{stopHostDaemons, units, packages})
 }
 
 // Packages are what the lab installs on Debian and Ubuntu.
@@ -216,7 +277,10 @@ func Install(ctx context.Context, o InstallOptions) error {
 	if o.Log == "" {
 		o.Log = InstallLog
 	}
-	script, err := InstallScript(o.StopHostDaemons, HostDaemonUnits())
+	if err := CheckInstall(); err != nil {
+		return err
+	}
+	script, err := InstallScript(o.StopHostDaemons, HostDaemonUnits(), InstallPackages())
 	if err != nil {
 		return err
 	}
