@@ -22,7 +22,7 @@ type Options struct {
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
 		ChooseNodes{}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{},
-		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, FindMembers{LeaveOther: o.LeaveOther}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
+		ChooseFirstManager{}, CountManagers{}, ChooseManagers{}, LockNodes{}, FindMembers{LeaveOther: o.LeaveOther}, InitChoices{Yes: o.Yes}, Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		LeaveOtherSwarms{}, InitSwarm{}, RemoveStale{}, JoinManagers{}, JoinWorkers{}, ChangeRoles{}, ShowNodes{Next: true},
 		withOffer(o.Check), NextSteps{},
 	}
@@ -36,7 +36,7 @@ func Status(watch bool) []wizard.Step {
 // Leave takes nodes out of a swarm.
 func Leave(o Options) []wizard.Step {
 	return []wizard.Step{
-		ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{},
+		ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, LockNodes{},
 		LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, ShowNodes{},
 	}
 }
@@ -53,25 +53,25 @@ func withOffer(c Check) Check {
 
 // ChangeRoleFlow is `swarmwiz promote` and `swarmwiz demote`.
 func ChangeRoleFlow(c ChangeRole) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, c, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, LockNodes{}, c, ShowNodes{}}
 }
 
 // RecoverFlow brings back a swarm that lost its quorum.
 func RecoverFlow(r Recover) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, r, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, LockNodes{}, r, ShowNodes{}}
 }
 
 // DrillFlow is the failover lesson on a practice lab.
 func DrillFlow(d Drill) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{}, d, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{}, SudoAccess{}, ReadFacts{}, LockNodes{}, d, ShowNodes{}}
 }
 
 // RotateTokensFlow is `swarmwiz rotate-tokens`.
 func RotateTokensFlow(r RotateTokens) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, r}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, LockNodes{}, r}
 }
 
 // UnlockFlow is `swarmwiz unlock`.
 func UnlockFlow(u Unlock) []wizard.Step {
-	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, u, ShowNodes{}}
+	return []wizard.Step{ChooseNodes{Existing: true}, SSHLogin{}, Connect{Tolerant: true}, SudoAccess{}, ReadFacts{}, LockNodes{}, u, ShowNodes{}}
 }

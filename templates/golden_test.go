@@ -76,6 +76,7 @@ var goldens = map[string]func() (string, error){
 	"swarm-unlock":        ok(docker.Cmd("swarm-unlock", nil)),
 	"swarm-inspect":       ok(docker.Cmd("swarm-inspect", nil)),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),
+	"node-lock.sh":        func() (string, error) { return facts.LockScript(0, "root@laptop|1765090000|swarmwiz create|1234") },
 	"install-docker-rhel.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Rocky Linux 9.3 (Blue Onyx)", OSID: "rocky", OSVersion: "9.3"}, preflight.SourceDocker)
 	},

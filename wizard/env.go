@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/AlecAivazis/survey/v2/core"
 	"github.com/mattn/go-isatty"
@@ -31,9 +32,13 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
-	Parallel    int       // how many nodes are worked on at once (--parallel); 0 is 10
-	JSON        io.Writer // --output json: the result goes here, as JSON; nil for tables
-	Timings     io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
+	Parallel    int // how many nodes are worked on at once (--parallel); 0 is 10
+	// LockWait is how long a run waits for another run that holds a node (--lock-wait).
+	LockWait time.Duration
+	// Command is the command being run, as another run is told who holds a node.
+	Command string
+	JSON    io.Writer // --output json: the result goes here, as JSON; nil for tables
+	Timings io.Writer // step timings for the benchmark (SWARMWIZ_TIMINGS=1); nil: none
 	// NoChecks is make bench's fastest order (SWARMWIZ_BENCH_NOCHECKS=1, on no help page):
 	// no facts script and no preflight, only docker's own /info, so that the bench can say
 	// what the checks cost. Never for a real swarm.

@@ -21,6 +21,12 @@ type Skipper interface {
 	Skip(st *State) bool
 }
 
+// Untitled is a step the learner need not see as one (holding the nodes): it runs without a
+// number or a title, and says something only when it has to.
+type Untitled interface {
+	Untitled() bool
+}
+
 // EnvSkipper is a step whose running depends on how the run was started (a question that is
 // only asked on a terminal).
 type EnvSkipper interface {
@@ -41,6 +47,12 @@ func Run(ctx context.Context, env *Env, st *State, steps []Step) error {
 			continue
 		}
 		if sk, ok := s.(EnvSkipper); ok && sk.SkipIn(env, st) {
+			continue
+		}
+		if u, ok := s.(Untitled); ok && u.Untitled() {
+			if err := s.Run(ctx, env, st); err != nil {
+				return env.stopped(st, err)
+			}
 			continue
 		}
 		n++

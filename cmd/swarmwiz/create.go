@@ -256,6 +256,7 @@ func newCreate(env *wizard.Env, run flowRunner) *cobra.Command {
 	c.Flags().BoolVar(&o.InstallDocker, "install-docker", false, "")
 	c.Flags().StringVar(&o.DockerSource, "docker-source", "", "")
 	c.Flags().BoolVar(&o.OpenFirewall, "open-firewall", false, "")
+	lockWaitFlag(c, env)
 	return c
 }
 
@@ -300,6 +301,7 @@ func newLeave(env *wizard.Env, run flowRunner) *cobra.Command {
 	teachFlags(c, env)
 	c.Flags().BoolVar(&o.Force, "force", false, "")
 	c.Flags().BoolVarP(&o.Yes, "yes", "y", false, "")
+	lockWaitFlag(c, env)
 	return c
 }
 
@@ -313,6 +315,13 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		return usage("cli.parallel", p.parallel)
 	}
 	env.Parallel = p.parallel
+	if env.LockWait < 0 {
+		return usage("cli.lockwait", env.LockWait)
+	}
+	env.Command = cmd.CommandPath()
+	if !cmd.HasParent() {
+		env.Command += " create"
+	}
 	if f := cmd.Flags().Lookup("lab"); f != nil && f.Changed {
 		// --lab '' is no lab, and a name with a slash is a path: refused as given.
 		if lab.ValidName(p.lab) != nil {
@@ -360,6 +369,11 @@ func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {
 	return cmd
 }
 
+// lockWaitFlag is --lock-wait, on every command that changes a swarm.
+func lockWaitFlag(cmd *cobra.Command, env *wizard.Env) {
+	cmd.Flags().DurationVar(&env.LockWait, "lock-wait", 5*time.Minute, "")
+}
+
 // checkFlags are the check's own flags, on `check` and on `create` (which offers the check).
 func checkFlags(cmd *cobra.Command, c *steps.Check) {
 	cmd.Flags().BoolVar(&c.Encrypted, "encrypted", false, "")
@@ -401,6 +415,7 @@ func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Comma
 	if to == wizard.Worker {
 		cmd.Flags().BoolVar(&c.Force, "force", false, "")
 	}
+	lockWaitFlag(cmd, env)
 	return cmd
 }
 
@@ -410,6 +425,7 @@ func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
 	cmd.Flags().StringVar(&r.Keep, "keep", "", "")
 	cmd.Flags().BoolVarP(&r.Yes, "yes", "y", false, "")
 	cmd.Flags().BoolVar(&env.DryRun, "dry-run", false, "")
+	lockWaitFlag(cmd, env)
 	return cmd
 }
 
@@ -424,6 +440,7 @@ func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
 		return steps.DrillFlow(d), nil
 	})
 	cmd.Flags().BoolVarP(&d.Yes, "yes", "y", false, "")
+	lockWaitFlag(cmd, env)
 	return cmd
 }
 
@@ -480,6 +497,7 @@ func newUnlock(env *wizard.Env, run flowRunner) *cobra.Command {
 	var u steps.Unlock
 	cmd, _ := flowCommand(env, run, "unlock", noArgs, func([]string) ([]wizard.Step, error) { return steps.UnlockFlow(u), nil })
 	cmd.Flags().StringVar(&u.KeyFile, "unlock-key-file", "", "")
+	lockWaitFlag(cmd, env)
 	return cmd
 }
 
@@ -496,5 +514,6 @@ func newRotateTokens(env *wizard.Env, run flowRunner) *cobra.Command {
 	cmd.Flags().BoolVar(&r.UnlockKey, "rotate-unlock-key", false, "")
 	cmd.Flags().StringVar(&r.KeyFile, "unlock-key-file", "", "")
 	cmd.Flags().BoolVar(&env.DryRun, "dry-run", false, "")
+	lockWaitFlag(cmd, env)
 	return cmd
 }

@@ -114,6 +114,11 @@ type Swarm struct {
 	Nodes, Managers  int // a manager's count of the swarm's nodes and managers
 }
 
+// SwarmFormat is `docker info --format` for the swarm fields swarmwiz reads, one JSON line
+// that ParseSwarm reads: a manager's full Swarm section holds its CA certificate, whose line
+// breaks would split the line.
+const SwarmFormat = `{"NodeID":{{json .Swarm.NodeID}},"NodeAddr":{{json .Swarm.NodeAddr}},"LocalNodeState":{{json .Swarm.LocalNodeState}},"ControlAvailable":{{json .Swarm.ControlAvailable}},"Error":{{json .Swarm.Error}},"RemoteManagers":{{json .Swarm.RemoteManagers}},"Nodes":{{json .Swarm.Nodes}},"Managers":{{json .Swarm.Managers}}}`
+
 // ParseSwarm reads `docker info --format '{{json .Swarm}}'`.
 func ParseSwarm(out string) (Swarm, error) {
 	var s Swarm

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -335,5 +336,71 @@ func TestWorkerStoppedWhileManagersJoin(t *testing.T) {
 		t.Fatal(r)
 	}
 	createSeed(t)
+	planned(t, nodes[0], nodes, 3)
+}
+
+// One hand on a swarm at a time. Two creates of the same plan started together: both end
+// well, one of them having waited for the other (told who holds the nodes), none advising
+// to leave a healthy node, and the swarm is the plan's. Staggered (the second starts while
+// the first is joining nodes): the second waits, then reads the swarm as the first left it
+// and has nothing to do. With --lock-wait 0 it does not wait: exit 5, the holder named.
+func TestTwoRunsAtOnce(t *testing.T) {
+	nodes := sharedLab(t)
+	args := []string{"create", "--lab", labName, "--yes", "--managers", "3", "--advertise-addr", nodes[0].Address}
+	clean := func(who string, r result) {
+		t.Helper()
+		for _, bad := range []string{"swarm leave", "half-way", "already part of a swarm"} {
+			if strings.Contains(r.out+r.err, bad) {
+				t.Errorf("%s says %q:\n%s", who, bad, r)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	rs := make([]result, 2)
+	for i := range rs {
+		wg.Add(1)
+		go func() { defer wg.Done(); rs[i] = swarmwiz(t, args...) }()
+	}
+	wg.Wait()
+	waited := 0
+	for i, r := range rs {
+		if r.code != 0 {
+			t.Errorf("run %d at once: %s", i+1, r)
+		}
+		clean(fmt.Sprintf("run %d at once", i+1), r)
+		if strings.Contains(r.out, "is held by another swarmwiz run") {
+			waited++
+		}
+	}
+	if waited == 0 {
+		t.Errorf("neither run said it waited for the other:\n%s\n%s", rs[0], rs[1])
+	}
+	planned(t, nodes[0], nodes, 3)
+
+	// Staggered, from a swarm that is not there yet.
+	sharedLab(t)
+	first := exec.Command(bin, args...)
+	first.Env = englishEnv()
+	out1 := &lockedBuffer{}
+	first.Stdout, first.Stderr = out1, out1
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// It holds every node from the moment it looks for members.
+	if !waitFor(time.Minute, func() bool { return strings.Contains(out1.String(), "Checking which nodes are already in the swarm") }) {
+		t.Fatalf("the first run did not get to its members step:\n%s", out1.String())
+	}
+	busy := swarmwiz(t, append(args, "--lock-wait", "0")...)
+	if busy.code != 5 || !strings.Contains(busy.err, "is still held by another swarmwiz run (root@") || !strings.Contains(busy.err, "swarmwiz create") {
+		t.Errorf("--lock-wait 0 while the first run holds the nodes: want exit 5 naming the holder: %s", busy)
+	}
+	second := swarmwiz(t, args...)
+	if err := first.Wait(); err != nil {
+		t.Fatalf("the first run: %v\n%s", err, out1.String())
+	}
+	if second.code != 0 || !strings.Contains(second.out, "is held by another swarmwiz run") || !strings.Contains(second.out, "Nothing to do") {
+		t.Errorf("the second run, started while the first joined nodes: want it to wait, then find nothing to do: %s", second)
+	}
+	clean("the staggered second run", second)
 	planned(t, nodes[0], nodes, 3)
 }

@@ -125,6 +125,10 @@ func hostTraces(only string) string {
 		v, _ := os.ReadFile("/proc/sys/net/ipv4/neigh/default/" + k)
 		fmt.Fprintf(&b, "== %s %s", k, v)
 	}
+	locks, _ := filepath.Glob("/tmp/swarmwiz-*.lock")
+	holders, _ := filepath.Glob("/tmp/swarmwiz-*.holder")
+	locks = append(locks, holders...)
+	fmt.Fprintf(&b, "== node locks in /tmp\n%s\n", strings.Join(locks, "\n"))
 	groups, _ := filepath.Glob("/sys/fs/cgroup/*/swarmwiz-lab/*")
 	more, _ := filepath.Glob("/sys/fs/cgroup/swarmwiz-lab/*")
 	fmt.Fprintf(&b, "== cgroups\n%s\n", strings.Join(append(groups, more...), "\n"))

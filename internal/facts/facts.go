@@ -5,10 +5,12 @@ package facts
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -87,7 +89,18 @@ func (f Facts) DockerAnswers() bool { return f.DockerVersion != "" }
 // too (run as the node's Runner runs it: directly or through sudo), where the docker facts
 // are not read from the API instead.
 func Command(withDocker bool) string {
-	return templates.MustRender("facts.sh.tmpl", map[string]bool{"Docker": withDocker})
+	format := ""
+	if withDocker {
+		format = "{{.ServerVersion}}|{{.ID}}|" + docker.SwarmFormat
+	}
+	return templates.MustRender("facts.sh.tmpl", map[string]string{"Format": format})
+}
+
+// LockScript holds a node for one run (see node-lock.sh.tmpl), waiting up to wait for another
+// holder, and reads the node's swarm state once it holds it; holder is what a waiting run is
+// shown.
+func LockScript(wait time.Duration, holder string) (string, error) {
+	return templates.Render("node-lock.sh.tmpl", map[string]string{"Wait": fmt.Sprint(int(wait.Seconds())), "Holder": holder, "SwarmFormat": docker.SwarmFormat})
 }
 
 // DockerSocket is where the docker daemon listens on a node.

@@ -19,6 +19,7 @@ const (
 	ExitUsage       = 2
 	ExitDegraded    = 3 // status: a manager or node is down, the quorum holds
 	ExitQuorumLost  = 4 // status: too few managers answer: the swarm cannot change
+	ExitBusy        = 5 // another swarmwiz run holds a node and did not let go within --lock-wait
 	ExitInterrupted = 130
 )
 
@@ -30,6 +31,12 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return e.Msg }
+
+// BusyError is a node another swarmwiz run holds: nothing was changed; run again later, or
+// with a longer --lock-wait.
+type BusyError struct{ Msg string }
+
+func (e *BusyError) Error() string { return e.Msg }
 
 // UsageError is bad input: a flag, an answer or a plan value. Its message is one line that
 // says what would be accepted.
@@ -66,11 +73,14 @@ func (e *NodeError) Unwrap() error { return e.Err }
 func Code(err error) int {
 	var u *UsageError
 	var se *StatusError
+	var busy *BusyError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &se):
 		return se.Code
+	case errors.As(err, &busy):
+		return ExitBusy
 	case errors.Is(err, ErrInterrupted), errors.Is(err, context.Canceled):
 		return ExitInterrupted
 	case errors.As(err, &u):

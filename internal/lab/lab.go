@@ -425,6 +425,7 @@ func Down(ctx context.Context, name string) error {
 	if err := stopMachines(ctx, name); err != nil {
 		return err
 	}
+	removeNodeLocks(name)
 	if err := os.RemoveAll(Dir(name)); err != nil {
 		return err
 	}
@@ -468,6 +469,23 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 		return err
 	}
 	return waitReady(ctx, inv, []Node{n}, po)
+}
+
+// removeNodeLocks removes the files swarmwiz's node lock left in this machine's /tmp for the
+// lab's namespace nodes, which share it: named by each node's own machine-id, they are the
+// lab's alone.
+func removeNodeLocks(name string) {
+	ids, _ := filepath.Glob(filepath.Join(Dir(name), "nodes", "*", "machine-id"))
+	for _, f := range ids {
+		b, err := os.ReadFile(f)
+		id := strings.TrimSpace(string(b))
+		if err != nil || len(id) != 32 || strings.ContainsAny(id, "/.") {
+			continue
+		}
+		for _, ext := range []string{".lock", ".holder"} {
+			_ = os.Remove(filepath.Join("/tmp", "swarmwiz-"+id+ext))
+		}
+	}
 }
 
 // lockKey holds, in a context, the lab lock its holder took.

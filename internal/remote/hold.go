@@ -1,0 +1,65 @@
+package remote
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Starter starts a command that runs for as long as its caller holds it: the lock a run keeps
+// on a node while it changes it.
+type Starter interface {
+	Start(ctx context.Context, cmd, stdin string) (*Held, error)
+}
+
+// Held is a command still running: what it prints, line by line, and Release, which ends it
+// (its stdin closes, its session with it). When this process dies the connection closes and
+// the command ends the same way.
+type Held struct {
+	Out     *bufio.Reader
+	release func()
+}
+
+// Release ends the command.
+func (h *Held) Release() { h.release() }
+
+// Start runs cmd in a new session, writes stdin to it and leaves its stdin open.
+func (c *Client) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
+	sess, err := c.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err1 := sess.StdinPipe()
+	out, err2 := sess.StdoutPipe()
+	if err := errors.Join(err1, err2); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if err := sess.Start(InCLocale(cmd)); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	if stdin != "" {
+		if _, err := io.WriteString(in, stdin); err != nil {
+			sess.Close()
+			return nil, err
+		}
+	}
+	return &Held{Out: bufio.NewReader(out), release: func() { in.Close(); sess.Close() }}, nil
+}
+
+// Start runs cmd as root through sudo and holds it; the password, when there is one, is the
+// first line of its stdin, as in Run.
+func (s *Sudo) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
+	inner, ok := s.Inner.(Starter)
+	if !ok {
+		return nil, errors.ErrUnsupported
+	}
+	if s.Password == "" {
+		return inner.Start(ctx, "sudo -n sh -c "+templates.Quote(InCLocale(cmd)), stdin)
+	}
+	return inner.Start(ctx, "sudo -S -p '' sh -c "+templates.Quote(InCLocale(cmd)), s.Password+"\n"+stdin)
+}
