@@ -91,7 +91,7 @@ func (f Facts) DockerAnswers() bool { return f.DockerVersion != "" }
 func Command(withDocker bool) string {
 	format := ""
 	if withDocker {
-		format = "{{.ServerVersion}}|{{.ID}}|" + docker.SwarmFormat
+		format = "{{.ServerVersion}}|{{.ID}}|{{.DockerRootDir}}|" + docker.SwarmFormat
 	}
 	return templates.MustRender("facts.sh.tmpl", map[string]string{"Format": format})
 }
@@ -178,6 +178,8 @@ func Parse(out string) (Facts, error) {
 			f.DockerVersion = strings.TrimSpace(v)
 		case "engine_id":
 			f.EngineID = v
+		case "docker_root":
+			f.DockerRoot = strings.TrimSpace(v)
 		case "machine_id":
 			f.MachineID = v
 		case "time":

@@ -12,6 +12,7 @@ os_id=centos
 os_version=7
 docker_installed=yes
 docker=20.10.24
+docker_root=/srv/docker
 swarm={"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false}
 #ip
 1: lo    inet 127.0.0.1/8 scope host lo\       valid_lft forever preferred_lft forever
@@ -28,7 +29,7 @@ swarm={"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Hostname != "node1" || f.OSID != "centos" || !f.DockerAnswers() || f.Swarm.LocalNodeState != "inactive" {
+	if f.Hostname != "node1" || f.OSID != "centos" || !f.DockerAnswers() || f.Swarm.LocalNodeState != "inactive" || f.DockerRoot != "/srv/docker" {
 		t.Fatalf("%+v", f)
 	}
 	c := f.AdvertiseCandidates()
