@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
@@ -796,8 +797,13 @@ func openData(t *probeTarget, port, proto string) map[string]string {
 			fw = firewallOf(t.node)
 		}
 	}
+	var nft facts.NftChain
+	if t != nil && t.node != nil {
+		nft, _ = t.node.Facts.NftDrop()
+	}
 	return map[string]string{"Node": node, "Port": port + "/" + proto, "Firewall": fw,
-		"Cmd": docker.Cmd("open-port", map[string]string{"Firewall": fw, "Port": port + "/" + proto, "Proto": proto, "Number": port})}
+		"Cmd": docker.Cmd("open-port", map[string]string{"Firewall": fw, "Port": port + "/" + proto, "Proto": proto, "Number": port,
+			"Family": nft.Family, "Table": nft.Table, "Chain": nft.Chain})}
 }
 
 // openOn is how to let port/proto in on n, with n's own firewall's command (firewalld, ufw,
@@ -810,13 +816,11 @@ func openOn(n *wizard.Node, port, proto string) string {
 	return msg("check.fix.open", openData(t, port, proto))
 }
 
-// firewallOf names the node's active firewall: firewalld, ufw, or "" for plain iptables.
+// firewallOf names the node's active firewall: firewalld, ufw, nftables, or "" for plain
+// iptables (its rules are the fix where nothing else filters).
 func firewallOf(n *wizard.Node) string {
-	switch {
-	case n.Facts.Firewalld == "running":
-		return "firewalld"
-	case strings.HasPrefix(n.Facts.UFW, "Status: active"):
-		return "ufw"
+	if fw := preflight.Firewall(n.Facts); fw != "iptables" {
+		return fw
 	}
 	return ""
 }

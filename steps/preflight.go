@@ -90,9 +90,13 @@ func (p Preflight) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 func preflightNodes(st *wizard.State) []preflight.Node {
 	out := make([]preflight.Node, len(st.Nodes))
 	for i, n := range st.Nodes {
-		out[i] = preflight.Node{Name: n.Name(), Addr: n.Host, Facts: n.Facts, Skew: n.Skew, Member: n.Member, WillLeave: n.LeaveOther}
+		out[i] = preflightNode(n)
 	}
 	return out
+}
+
+func preflightNode(n *wizard.Node) preflight.Node {
+	return preflight.Node{Name: n.Name(), Addr: n.Host, Facts: n.Facts, Skew: n.Skew, Member: n.Member, WillLeave: n.LeaveOther}
 }
 
 // checkOptions say where the advice will be read: on a terminal or not, in a lab or not.
@@ -121,10 +125,10 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 		}
 		for _, b := range blocked {
 			port, why := b.Port, b.Why
-			fix := msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port, "Open": openOn(st.First, strconv.Itoa(port), "tcp")})
-			if strings.Contains(strings.ToLower(why), "network is unreachable") {
-				// No route at all: a network or routing problem, not a firewall.
-				fix = msg("preflight.port.route", map[string]any{"Node": n.Name(), "Addr": st.Advertise})
+			// A firewall is blamed only where the node's own routing says the packet arrives.
+			fix := preflight.RouteFix(preflightNode(st.First), preflightNode(n), st.Advertise)
+			if fix == "" {
+				fix = msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port, "Open": openOn(st.First, strconv.Itoa(port), "tcp")})
 			}
 			results[i] = append(results[i], preflight.Finding{Node: n.Name(), Level: preflight.Error,
 				Check:  fmt.Sprintf("reach %s:%d", st.Advertise, port),
@@ -354,7 +358,8 @@ func (p Preflight) openFirewalls(ctx context.Context, env *wizard.Env, st *wizar
 		if fw == "" || n.Member || !n.Facts.DockerInstalled {
 			continue
 		}
-		s, err := preflight.FirewallScript(fw, st.Init.DataPathPort)
+		nft, _ := n.Facts.NftDrop()
+		s, err := preflight.FirewallScript(fw, nft, st.Init.DataPathPort)
 		if err != nil {
 			return err
 		}
@@ -394,7 +399,7 @@ func fixAll(ctx context.Context, env *wizard.Env, st *wizard.State, nodes []*wiz
 			st.Record(done)
 			if strings.Contains(out, preflight.RulesNotKept) {
 				// Said plainly: the swarm would partition at this node's first reboot.
-				say(env, "preflight.firewall.notkept", n.Name())
+				say(env, "preflight.firewall.notkept", map[string]string{"Node": n.Name(), "Firewall": preflight.Firewall(n.Facts)})
 			}
 			err = readFacts(ctx, env, n)
 		}

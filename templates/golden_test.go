@@ -89,7 +89,9 @@ var goldens = map[string]func() (string, error){
 	"install-docker-distro.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Debian GNU/Linux 12 (bookworm)", OSID: "debian", OSVersion: "12"}, preflight.SourceDistro)
 	},
-	"firewall-open.sh":     func() (string, error) { return preflight.FirewallScript("firewalld", 5789) },
+	"firewall-open.sh": func() (string, error) {
+		return preflight.FirewallScript("nftables", facts.NftChain{Family: "inet", Table: "filter", Chain: "input", Policy: "drop"}, 5789)
+	},
 	"probe-ports.sh":       ok(preflight.ProbeScript("10.0.0.11")),
 	"check-network-create": ok(docker.CheckNetworkCreate("swarmwiz-check-1a2b3c4d", "1a2b3c4d", true)),
 	"check-service-create": ok(docker.CheckServiceCreate("swarmwiz-check-1a2b3c4d", "1a2b3c4d", "swarmwiz-probe:v1.0", "/swarmwiz", true)),

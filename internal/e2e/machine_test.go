@@ -509,3 +509,72 @@ func TestMachineKoreanLocaleNodeJoins(t *testing.T) {
 		t.Errorf("want 7 nodes with node4: %v", rows)
 	}
 }
+
+// nftables alone (Debian's nftables.conf, policy drop, only ssh open) on a manager: preflight
+// names nftables, not iptables whose policy says ACCEPT, --open-firewall adds the rules with
+// nft to the very chain that drops and to /etc/nftables.conf, and they hold across a reboot
+// of the node (lab stop, lab start): it is back in the swarm as a reachable manager.
+func TestMachineNftablesOnly(t *testing.T) {
+	nodes := machineDocker(t)
+	fw := nodes[1]
+	ssh(t, fw, `DEBIAN_FRONTEND=noninteractive apt-get install -y -q nftables >/dev/null && cp /etc/nftables.conf /root/nftables.conf.orig && cat >/etc/nftables.conf <<'EOF'
+#!/usr/sbin/nft -f
+flush ruleset
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iif lo accept
+		tcp dport 22 accept
+	}
+}
+EOF
+systemctl enable --now nftables && systemctl restart nftables && systemctl restart docker`)
+	t.Cleanup(func() {
+		sshTry(fw, "cp /root/nftables.conf.orig /etc/nftables.conf; nft flush ruleset; systemctl disable --now nftables; systemctl restart docker")
+	})
+	out, _ := sshTry(nodes[0], fmt.Sprintf("timeout 3 bash -c '</dev/tcp/%s/2377' 2>&1; echo rc=$?", fw.Address))
+	if strings.Contains(out, "Connection refused") || strings.Contains(out, "rc=0") {
+		t.Fatalf("node2's nftables lets 2377 through: %s", out)
+	}
+	if p := ssh(t, fw, "iptables -S INPUT | head -n 1"); p != "-P INPUT ACCEPT" {
+		t.Fatalf("iptables should say ACCEPT here (the drop is nftables'): %q", p)
+	}
+	inMachines(t, []labNode{nodes[0], nodes[2], nodes[3]}, "systemctl restart docker")
+	r := swarmwiz(t, "create", "--ssh-user", "root", "--ssh-key", nodes[0].IdentityFile, "--known-hosts", nodes[0].KnownHostsFile,
+		"--manager", nodes[0].Address, "--manager", fw.Address, "--manager", nodes[2].Address, "--worker", nodes[3].Address,
+		"--advertise-addr", nodes[0].Address, "--open-firewall", "--yes", "--check")
+	if r.code != 0 {
+		t.Fatalf("create --open-firewall --check: %s", r)
+	}
+	for _, want := range []string{"nftables drops incoming traffic by default (table inet filter, chain input)",
+		"nft insert rule inet filter input tcp dport", "12 of 12 directed pairs work"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, "lost at its next reboot") {
+		t.Errorf("the rules were said not to be kept:\n%s", r.out)
+	}
+	if conf := ssh(t, fw, "cat /etc/nftables.conf"); !strings.Contains(conf, "# swarmwiz: Docker Swarm's ports") || !strings.Contains(conf, "dport { 2377, 7946 } accept") {
+		t.Errorf("/etc/nftables.conf does not keep the rules:\n%s", conf)
+	}
+	// A reboot: the node's nftables.service loads its configuration again, with the rules.
+	if r := swarmwiz(t, "lab", "stop", "--name", machLab, fw.Name); r.code != 0 {
+		t.Fatalf("lab stop: %s", r)
+	}
+	if r := swarmwiz(t, "lab", "start", "--name", machLab, fw.Name); r.code != 0 {
+		t.Fatalf("lab start: %s", r)
+	}
+	back := func() bool {
+		for _, row := range nodeLs(t, nodes[0]) {
+			if row["Hostname"] == fw.Name {
+				return row["Status"] == "Ready" && row["ManagerStatus"] == "Reachable"
+			}
+		}
+		return false
+	}
+	if !waitFor(2*time.Minute, back) {
+		t.Errorf("after its reboot, node2 is not back as a reachable manager: %v\nits input chain: %s", nodeLs(t, nodes[0]), ssh(t, fw, "nft list chain inet filter input"))
+	}
+}

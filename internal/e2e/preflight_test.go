@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,4 +179,40 @@ func TestPreflightSmallMTU(t *testing.T) {
 		t.Errorf("want node6's MTU of 1400 warned about, with the overlay MTU to use: %s", r)
 	}
 	allInactive(t)
+}
+
+// An advertise address the other nodes have no way to (node1's second network, which no other
+// node is on) is named as routing, from each joining node's own routing table, with the
+// address that works, not as a firewall: with no default route ("no route") and with one
+// (handed to a gateway, here an address no machine answers, so no packet leaves). Nothing
+// changes on any node.
+func TestWrongAdvertiseAddressIsRouting(t *testing.T) {
+	nodes := sharedLab(t)
+	inNode(t, 1, "net", "sh", "-c", "ip link add swz-other type dummy && ip addr add 10.77.0.1/24 dev swz-other && ip link set swz-other up")
+	t.Cleanup(func() { runOut("nsenter", "--net=/run/netns/swz-"+labName+"-1", "ip", "link", "del", "swz-other") })
+	args := []string{"create", "--lab", labName, "--yes", "--managers", "3", "--advertise-addr", "10.77.0.1"}
+	before := swarmStates(t, nodes)
+	r := swarmwiz(t, args...)
+	for _, want := range []string{"node2 has no route to 10.77.0.1", "no firewall rule can help", "node1's address " + nodes[0].Address + " is on node2's network", "--advertise-addr " + nodes[0].Address} {
+		if r.code != 1 || !strings.Contains(r.out, want) {
+			t.Errorf("no route: want exit 1 and %q: %s", want, r)
+		}
+	}
+	if strings.Contains(r.out, "iptables -I") || strings.Contains(r.out, "firewall-cmd") {
+		t.Errorf("a firewall was blamed for a routing problem: %s", r)
+	}
+	gateway := strings.TrimSuffix(nodes[0].Address, ".2") + ".254"
+	for i := 2; i <= len(nodes); i++ {
+		inNode(t, i, "net", "ip", "route", "add", "default", "via", gateway)
+		t.Cleanup(func() { runOut("nsenter", fmt.Sprintf("--net=/run/netns/swz-%s-%d", labName, i), "ip", "route", "del", "default") })
+	}
+	r = swarmwiz(t, args...)
+	for _, want := range []string{"10.77.0.1 is not on any network node2 is on", "gateway " + gateway, "--advertise-addr " + nodes[0].Address} {
+		if r.code != 1 || !strings.Contains(r.out, want) {
+			t.Errorf("through a gateway: want exit 1 and %q: %s", want, r)
+		}
+	}
+	if after := swarmStates(t, nodes); !maps.Equal(before, after) {
+		t.Errorf("nodes changed: %v -> %v", before, after)
+	}
 }

@@ -36,6 +36,9 @@ type Facts struct {
 	Arch            string         // the machine, as `uname -m` says it: x86_64, aarch64 ...
 	MTU             map[string]int // by interface
 	Routes          []Route
+	Gateway         string   // the default route's next hop; "" when there is none
+	// NftInput are the nftables chains on the input hook, as `nft list chains` lists them.
+	NftInput []NftChain
 	DockerRoot      string   // the daemon's data root, where its swarm certificates are
 	LiveRestore     bool     // "live-restore": true in daemon.json, which swarm mode refuses
 	Vendor          string   // DMI system vendor: "VMware, Inc." on a VMware guest
@@ -140,10 +143,11 @@ func Parse(out string) (Facts, error) {
 	var bad error
 	sc := bufio.NewScanner(strings.NewReader(out))
 	section := ""
+	var nft []string
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case line == "#ip" || line == "#iptables":
+		case line == "#ip" || line == "#iptables" || line == "#nft":
 			section = line[1:]
 			continue
 		case line == "#end":
@@ -151,6 +155,9 @@ func Parse(out string) (Facts, error) {
 			continue
 		case section == "ip":
 			f.parseIP(line)
+			continue
+		case section == "nft":
+			nft = append(nft, line)
 			continue
 		case section == "iptables":
 			if f.IptablesInput == "" {
@@ -205,6 +212,7 @@ func Parse(out string) (Facts, error) {
 			f.NICDrivers = append(f.NICDrivers, strings.TrimSpace(v))
 		}
 	}
+	f.NftInput = parseNft(nft)
 	return f, bad
 }
 
@@ -227,11 +235,15 @@ func (f *Facts) parseIP(line string) {
 		return ""
 	}
 	switch {
-	case !strings.HasSuffix(w[0], ":"): // a route; the default route and routes without a device left out
-		if w[0] != "default" {
-			if dev := after("dev"); dev != "" {
-				f.addRoute(dev, w[0])
+	case !strings.HasSuffix(w[0], ":"): // a route; routes without a device left out, the default kept apart
+		if w[0] == "default" {
+			if via := after("via"); via != "" && f.Gateway == "" {
+				f.Gateway = via
+			} else if via == "" && after("dev") != "" && f.Gateway == "" {
+				f.Gateway = "dev " + after("dev") // a default route straight onto a link (a point-to-point VPN)
 			}
+		} else if dev := after("dev"); dev != "" {
+			f.addRoute(dev, w[0])
 		}
 	case w[2] == "inet":
 		if len(w) > 3 {
@@ -288,6 +300,99 @@ func (f Facts) AdvertiseCandidates() []Addr {
 		out = append(out, a)
 	}
 	return out
+}
+
+// NftChain is a base chain of nftables on the input hook.
+type NftChain struct {
+	Family, Table, Chain, Policy string
+}
+
+// Iptables says whether iptables made the chain (its nf_tables backend's INPUT of the ip or ip6
+// filter table): its rules are iptables' to manage.
+func (c NftChain) Iptables() bool {
+	return (c.Family == "ip" || c.Family == "ip6") && c.Table == "filter" && c.Chain == "INPUT"
+}
+
+// NftDrop is the first chain of nftables' own (not iptables') on the input hook that drops by
+// default: where a node run with nftables alone (Debian's nftables.conf) closes the swarm's
+// ports. ok is false when there is none.
+func (f Facts) NftDrop() (c NftChain, ok bool) {
+	for _, c := range f.NftInput {
+		if !c.Iptables() && c.Policy == "drop" {
+			return c, true
+		}
+	}
+	return NftChain{}, false
+}
+
+// nftName says whether s is a plain nftables name (what swarmwiz puts in a rule it writes).
+func nftName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNft reads `nft list chains`: "table inet filter {", "chain input {",
+// "type filter hook input priority filter; policy drop;".
+func parseNft(lines []string) []NftChain {
+	var out []NftChain
+	var family, table, chain string
+	for _, line := range lines {
+		w := strings.Fields(strings.ReplaceAll(line, ";", " ; "))
+		switch {
+		case len(w) >= 3 && w[0] == "table":
+			family, table, chain = w[1], w[2], ""
+		case len(w) >= 2 && w[0] == "chain":
+			chain = w[1]
+		case slices.Contains(w, "hook"):
+			if i := slices.Index(w, "hook"); i+1 < len(w) && w[i+1] == "input" {
+				policy := "accept"
+				if j := slices.Index(w, "policy"); j >= 0 && j+1 < len(w) {
+					policy = w[j+1]
+				}
+				if nftName(family) && nftName(table) && nftName(chain) {
+					out = append(out, NftChain{family, table, chain, policy})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Ways a node's packets take to an address, as its own routing table says.
+const (
+	WayLink    = "link"    // on a network the node is on: delivered on that link
+	WayRoute   = "route"   // a route of the node's covers it
+	WayGateway = "gateway" // only the default route: handed to the gateway, beyond the node's view
+	WayNone    = "none"    // no route at all: the kernel refuses to send (Network is unreachable)
+)
+
+// WayTo says how the node would send a packet to ip.
+func (f Facts) WayTo(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return WayNone
+	}
+	for _, ad := range f.Addrs {
+		if ad.IP == ip || (ad.Net.IsValid() && ad.Net.Contains(a) && ad.Net.Bits() < 32) {
+			return WayLink
+		}
+	}
+	for _, r := range f.Routes {
+		if r.Net.Contains(a) {
+			return WayRoute
+		}
+	}
+	if f.Gateway != "" {
+		return WayGateway
+	}
+	return WayNone
 }
 
 // HasIP says whether ip is one of the node's addresses.

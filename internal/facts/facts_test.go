@@ -111,3 +111,42 @@ nic_driver=vmxnet3
 		t.Error("a QEMU guest is not VMware")
 	}
 }
+
+// How a node would send a packet, from its own routing table.
+func TestWayTo(t *testing.T) {
+	f, err := Parse("hostname=node2\n#ip\n2: eth0    inet 10.0.0.12/24 brd 10.0.0.255 scope global eth0\\ valid_lft forever\n" +
+		"10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.12\n172.20.0.0/16 via 10.0.0.1 dev eth0\n#end\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[string]string{"10.0.0.11": WayLink, "172.20.5.5": WayRoute, "192.168.9.9": WayNone, "nonsense": WayNone} {
+		if got := f.WayTo(ip); got != want {
+			t.Errorf("no default route, %s: %s, want %s", ip, got, want)
+		}
+	}
+	g, _ := Parse("hostname=node2\n#ip\n2: eth0    inet 10.0.0.12/24 brd 10.0.0.255 scope global eth0\\ valid_lft forever\ndefault via 10.0.0.1 dev eth0\n#end\n")
+	if g.Gateway != "10.0.0.1" || g.WayTo("192.168.9.9") != WayGateway || g.WayTo("10.0.0.7") != WayLink {
+		t.Errorf("with a default route: gateway %q, %s, %s", g.Gateway, g.WayTo("192.168.9.9"), g.WayTo("10.0.0.7"))
+	}
+}
+
+// nftables' own input chain that drops is found; iptables' INPUT (its nf_tables backend) is
+// iptables' own.
+func TestNftInput(t *testing.T) {
+	f, err := Parse("hostname=n\n#nft\ntable ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n\tchain DOCKER {\n\t}\n}\n" +
+		"table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n}\n#end\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.NftInput) != 2 || !f.NftInput[0].Iptables() {
+		t.Fatalf("%+v", f.NftInput)
+	}
+	c, ok := f.NftDrop()
+	if !ok || c != (NftChain{"inet", "filter", "input", "drop"}) {
+		t.Errorf("NftDrop: %+v %v", c, ok)
+	}
+	g, _ := Parse("hostname=n\n#nft\ntable ip filter {\n\tchain INPUT {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n#end\n")
+	if _, ok := g.NftDrop(); ok {
+		t.Errorf("iptables' own INPUT is not nftables': %+v", g.NftInput)
+	}
+}

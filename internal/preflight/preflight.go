@@ -270,6 +270,9 @@ func checkNode(n Node, o Options) []Finding {
 	if strings.Contains(f.UFW, "Status: active") {
 		add(Warn, msg("pf.check.firewall", nil), msg("pf.ufw", nil), msg("pf.firewall.fix", o.vxlan()))
 	}
+	if c, ok := f.NftDrop(); ok && Firewall(f) == "nftables" {
+		add(Warn, msg("pf.check.firewall", nil), msg("pf.nftables", c), msg("pf.firewall.fix", o.vxlan()))
+	}
 	if strings.Contains(f.IptablesInput, "-P INPUT DROP") || strings.Contains(f.IptablesInput, "-P INPUT REJECT") {
 		add(Warn, msg("pf.check.firewall", nil), msg("pf.iptables", nil), msg("pf.firewall.fix", o.vxlan()))
 	}
@@ -370,26 +373,40 @@ func InstallScript(f facts.Facts, source string) (string, error) {
 	return "", errors.New(msg("pf.noinstall", f.OS))
 }
 
-// Firewall is the firewall a node runs ("firewalld", "ufw", "iptables"), or "".
+// Firewall is the firewall a node runs ("firewalld", "ufw", "nftables", "iptables"), or "".
+// nftables is its own chains on the input hook dropping by default, beside which iptables'
+// policy (ACCEPT) says nothing.
 func Firewall(f facts.Facts) string {
+	_, nft := f.NftDrop()
 	switch {
 	case strings.Contains(f.Firewalld, "running") && f.Firewalld != "not-running":
 		return "firewalld"
 	case strings.Contains(f.UFW, "Status: active"):
 		return "ufw"
+	case nft:
+		return "nftables"
 	case strings.Contains(f.IptablesInput, "DROP") || strings.Contains(f.IptablesInput, "REJECT"):
 		return "iptables"
 	}
 	return ""
 }
 
-// FirewallScript opens the swarm ports with the given firewall.
-func FirewallScript(firewall string, vxlanPort int) (string, error) {
+// FirewallScript opens the swarm ports with the given firewall; nft is the input chain to
+// add the rules to when it is nftables.
+func FirewallScript(firewall string, nft facts.NftChain, vxlanPort int) (string, error) {
 	if vxlanPort == 0 {
 		vxlanPort = 4789
 	}
-	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort)})
+	at := nft.Family + " " + nft.Table + " " + nft.Chain
+	return templates.Render("firewall-open.sh.tmpl", map[string]any{"Firewall": firewall, "VXLAN": strconv.Itoa(vxlanPort), "Nft": nft,
+		"Marker": NftMarker, "NftLines": []string{
+			"insert rule " + at + " tcp dport { 2377, 7946 } accept",
+			"insert rule " + at + " udp dport { 7946, " + strconv.Itoa(vxlanPort) + " } accept"}})
 }
+
+// NftMarker is the line swarmwiz adds before its rules in nftables' configuration, so a second
+// run does not add them again.
+const NftMarker = "# swarmwiz: Docker Swarm's ports (2377/tcp, 7946/tcp+udp, the overlay's udp)"
 
 // dnsName is a hostname as DNS has them (RFC 1123 labels): letters, digits and hyphens, not
 // at either end of a label; dnsBad is what a name would lose to become one.

@@ -60,7 +60,7 @@ func TestScriptsGolden(t *testing.T) {
 		if err != nil {
 			distro = "# refused: " + err.Error() + "\n"
 		}
-		fw, err := FirewallScript(typicalFirewall[name], 0)
+		fw, err := FirewallScript(typicalFirewall[name], facts.NftChain{}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
