@@ -306,7 +306,7 @@ func waitTasks(ctx context.Context, env *wizard.Env, mgr *wizard.Node, name stri
 	api := mgr.Docker()
 	why := map[string]string{}
 	settled, lastChange := 0, time.Now().Add(time.Duration(len(targets))*PlacePerNode)
-	poll.Until(ctx, taskLimit(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	untilSaying(ctx, env, "wait.tasks", map[string]any{"Nodes": len(targets)}, taskLimit(len(targets)), poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			tasks, err := api.Tasks(ctx, name)
 			if err != nil {

@@ -3,9 +3,13 @@
 package steps
 
 import (
+	"context"
+	"maps"
 	"sync"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -51,4 +55,25 @@ func eachNode(env *wizard.Env, nodes []*wizard.Node, fn func(i int, n *wizard.No
 	}
 	wg.Wait()
 	return errs
+}
+
+// WaitNotice is how long a wait may last before the user is told what it waits for.
+var WaitNotice = 2 * time.Second
+
+// untilSaying is poll.Until that, once the wait has taken WaitNotice, says once what it waits
+// for (the catalog's key, with data) and for how long at most: no silent pause of 10 s.
+func untilSaying(ctx context.Context, env *wizard.Env, key string, data map[string]any, timeout time.Duration, b poll.Backoff, cond func(context.Context) (bool, error)) error {
+	t0 := time.Now()
+	var said sync.Once
+	return poll.Until(ctx, timeout, b, func(ctx context.Context) (bool, error) {
+		ok, err := cond(ctx)
+		if !ok && err == nil && !env.Quiet && time.Since(t0) >= WaitNotice {
+			said.Do(func() {
+				d := map[string]any{"Max": timeout.Round(time.Second)}
+				maps.Copy(d, data)
+				env.Println(msg("wait.saying", map[string]any{"What": msg(key, d), "Max": d["Max"]}))
+			})
+		}
+		return ok, err
+	})
 }

@@ -66,7 +66,7 @@ func waitReachable(ctx context.Context, env *wizard.Env, first, n *wizard.Node) 
 	last := "unknown"
 	// A manager usually becomes reachable within a second of its join: poll often and
 	// back off gently, so the wait ends soon after it does.
-	err := poll.Until(ctx, ReachableTimeout, poll.Backoff{First: 50 * time.Millisecond, Max: 300 * time.Millisecond},
+	err := untilSaying(ctx, env, "wait.reachable", map[string]any{"Node": n.Name(), "First": first.Name()}, ReachableTimeout, poll.Backoff{First: 50 * time.Millisecond, Max: 300 * time.Millisecond},
 		func(ctx context.Context) (bool, error) {
 			var ms *docker.ManagerStatusOf
 			err := env.ReadBy(ctx, first, docker.ManagerStatus(n.Name()), func(ctx context.Context) (err error) {

@@ -254,7 +254,7 @@ func (l LeaveNodes) endSwarm(ctx context.Context, env *wizard.Env, st *wizard.St
 // waitDown polls until the manager sees the node that left as Down; docker refuses to
 // remove a node that still looks up.
 func waitDown(ctx context.Context, env *wizard.Env, manager *wizard.Node, id string) error {
-	err := poll.Until(ctx, DownTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
+	err := untilSaying(ctx, env, "wait.down", map[string]any{"Manager": manager.Name()}, DownTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
 		func(ctx context.Context) (bool, error) {
 			rows, err := listOn(ctx, env, manager)
 			if err == nil {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -143,7 +146,82 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	for _, r := range results {
 		all = append(all, r...)
 	}
-	return append(all, probeBack(ctx, env, st)...)
+	all = append(all, probeBack(ctx, env, st)...)
+	return append(all, probeMesh(ctx, env, st)...)
+}
+
+// probeMesh checks the ways between the other nodes, every pair, in one fan-out per node:
+// each tries 7946/tcp (gossip) on every other node and 2377/tcp on every other manager; the
+// first manager's ports and its way back to joining managers are probePorts' and probeBack's.
+// Nothing listens there before the join, so refused is open, and a drop is a timeout. A port
+// no node reaches is the target's firewall; one some reach and others do not is named with
+// both, and no fix is guessed.
+func probeMesh(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
+	var nodes []*wizard.Node
+	for _, n := range st.Nodes {
+		if n.Role != "" && n.Conn != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	type key struct {
+		target *wizard.Node
+		port   int
+	}
+	var mu sync.Mutex
+	failed, tried := map[key][]string{}, map[key]int{}
+	why := map[key]string{}
+	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		var wg sync.WaitGroup
+		for _, m := range nodes {
+			if m == n || m == st.First {
+				continue
+			}
+			ports := []int{7946}
+			if m.Role == wizard.Manager && n != st.First {
+				ports = append(ports, 2377)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				blocked, err := reachFrom(ctx, env, n, joinAddr(m), ports...)
+				mu.Lock()
+				defer mu.Unlock()
+				for _, p := range ports {
+					k := key{m, p}
+					if err == nil {
+						tried[k]++
+					}
+				}
+				for _, b := range blocked {
+					k := key{m, b.Port}
+					failed[k], why[k] = append(failed[k], n.Name()), b.Why
+				}
+			}()
+		}
+		wg.Wait()
+		return nil
+	})
+	var out []preflight.Finding
+	for _, m := range nodes {
+		for _, port := range []int{7946, 2377} {
+			k := key{m, port}
+			from := failed[k]
+			if len(from) == 0 {
+				continue
+			}
+			slices.Sort(from)
+			f := preflight.Finding{Node: m.Name(), Level: preflight.Error,
+				Check:  msg("preflight.mesh.check", map[string]any{"Port": port, "From": templates.List(from)}),
+				Result: "blocked (" + why[k] + ")"}
+			if len(from) == tried[k] {
+				f.Fix = msg("preflight.mesh.fix", map[string]any{"Node": m.Name(), "Port": port, "Open": openOn(m, strconv.Itoa(port), "tcp")})
+			} else {
+				f.Fix = msg("preflight.mesh.partial", map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(from), "Reached": tried[k] - len(from)})
+			}
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // probeBack checks the other direction: the first manager must reach every node that joins

@@ -296,7 +296,7 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 		var w *docker.Node
 		var n *wizard.Node
 		// At least one more look once the time is up: a Ready worker is not left out for it.
-		poll.Until(ctx, max(time.Until(deadline), time.Second), poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		untilSaying(ctx, env, "wait.worker", map[string]any{"Have": have, "Target": target}, max(time.Until(deadline), time.Second), poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
 			func(ctx context.Context) (bool, error) {
 				var hopeless bool
 				w, n, hopeless = pick(ctx)

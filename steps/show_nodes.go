@@ -97,7 +97,7 @@ func waitReady(ctx context.Context, env *wizard.Env, st *wizard.State, rows []do
 	if err != nil || allReady(rows, len(st.Nodes)) {
 		return rows, err
 	}
-	perr := poll.Until(ctx, VerifyTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
+	perr := untilSaying(ctx, env, "wait.ready", nil, VerifyTimeout, poll.Backoff{First: 100 * time.Millisecond, Max: time.Second, Factor: 2},
 		func(ctx context.Context) (bool, error) {
 			rows, err = ListNodes(ctx, env, st)
 			return err == nil && allReady(rows, len(st.Nodes)), err

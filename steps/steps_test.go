@@ -12,11 +12,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
+	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
 	"github.com/swarmwiz/swarmwiz/internal/remote/remotetest"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -526,5 +528,32 @@ func TestNoUserAskedWhenEveryNodeHasOne(t *testing.T) {
 		if strings.Contains(q, "SSH user") {
 			t.Errorf("asked %q although every node names its user", q)
 		}
+	}
+}
+
+// A wait that lasts says what it waits for, once, and how long at most; a short one says
+// nothing, and --quiet nothing at all.
+func TestLongWaitsSayWhatTheyWaitFor(t *testing.T) {
+	defer func(d time.Duration) { WaitNotice = d }(WaitNotice)
+	WaitNotice = 100 * time.Millisecond
+	run := func(quiet bool, lasts time.Duration) string {
+		env, out := testEnv(&wizard.Scripted{}, nil, false)
+		env.Quiet = quiet
+		t0 := time.Now()
+		err := untilSaying(context.Background(), env, "wait.ready", nil, 5*time.Second, poll.Backoff{First: 20 * time.Millisecond, Max: 20 * time.Millisecond},
+			func(context.Context) (bool, error) { return time.Since(t0) > lasts, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if got := run(false, 400*time.Millisecond); strings.Count(got, "waiting for every node to be Ready in the node list (up to 5s)") != 1 {
+		t.Errorf("a long wait: %q", got)
+	}
+	if got := run(false, 0); got != "" {
+		t.Errorf("a short wait said %q", got)
+	}
+	if got := run(true, 400*time.Millisecond); got != "" {
+		t.Errorf("--quiet said %q", got)
 	}
 }

@@ -216,3 +216,20 @@ func TestWrongAdvertiseAddressIsRouting(t *testing.T) {
 		t.Errorf("nodes changed: %v -> %v", before, after)
 	}
 }
+
+// Every pair, not only the first manager: node5 drops 7946/tcp from everyone (its own
+// firewall, fixed on node5), and node3 alone cannot reach node6's 7946/tcp (dropped on its
+// way out: named with both, no firewall fix guessed for node6). Nothing changes anywhere.
+func TestPreflightProbesEveryPair(t *testing.T) {
+	nodes := sharedLab(t)
+	inNode(t, 5, "net", "iptables", "-I", "INPUT", "-p", "tcp", "--dport", "7946", "-j", "DROP")
+	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "7946", "-j", "DROP") })
+	inNode(t, 3, "net", "iptables", "-I", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
+	t.Cleanup(func() {
+		inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
+	})
+	preflightRefuses(t, nodes, "preflight found 2 problems",
+		"reach 7946/tcp from node1, node2, node3, node4, node6 and node7", "no other node reaches node5's 7946/tcp",
+		"on node5, open 7946/tcp on node5: iptables -I INPUT -p tcp --dport 7946 -j ACCEPT",
+		"reach 7946/tcp from node3", "5 other nodes reach node6's 7946/tcp, but node3 cannot")
+}
