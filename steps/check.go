@@ -216,7 +216,7 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	if len(live) < 2 {
 		return nil, errors.New(msg("check.notasks", res.Untested))
 	}
-	waitGossip(ctx, name, live)
+	waitGossip(ctx, env, name, live)
 	phase("gossip")
 	if err := runProbes(ctx, env, name, live, res); err != nil {
 		return nil, err
@@ -359,13 +359,14 @@ var GossipTimeout = 30 * time.Second
 // right after nodes joined a swarm a node can wait for its next full sync (up to half a
 // minute): testing before then would blame a network that is merely not yet told. A node
 // that never learns is left to the tests, which then name it.
-func waitGossip(ctx context.Context, name string, live []*probeTarget) {
+func waitGossip(ctx context.Context, env *wizard.Env, name string, live []*probeTarget) {
 	want := make([]string, len(live))
 	for i, t := range live {
 		want[i] = t.ip
 	}
 	ctx, cancel := context.WithTimeout(ctx, GossipTimeout)
 	defer cancel()
+	defer sayAfter(env, "wait.gossip", nil, GossipTimeout)()
 	var wg sync.WaitGroup
 	for _, t := range live {
 		wg.Add(1)
@@ -560,6 +561,7 @@ func cleanupCheck(ctx context.Context, env *wizard.Env, st *wizard.State, mgr *w
 	// The swarm's agents remove a removed service's containers a few seconds later, on their
 	// own; removing them here (`docker rm --force`) leaves nothing behind now, and lets the
 	// network go at once.
+	stop := sayAfter(env, "wait.cleanup", nil, 30*time.Second)
 	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
 		api := n.Docker()
 		return poll.Until(ctx, 30*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
@@ -571,6 +573,7 @@ func cleanupCheck(ctx context.Context, env *wizard.Env, st *wizard.State, mgr *w
 				return err == nil && len(ids) == 0, nil
 			})
 	})
+	stop()
 	_, err = env.Change(ctx, st, mgr, docker.CheckCleanup(true), "", "")
 	return removed, err
 }

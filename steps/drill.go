@@ -79,7 +79,7 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 	}
 	t0 := time.Now()
 	var newLeader string
-	err = poll.Until(ctx, 60*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	err = untilSaying(ctx, env, "wait.election", map[string]any{"Old": leader}, 60*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
 			if err != nil {
@@ -106,7 +106,7 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		return err
 	}
 	var back string
-	poll.Until(ctx, 60*time.Second, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	untilSaying(ctx, env, "wait.rejoin", map[string]any{"Node": leader}, 60*time.Second, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
 			if r := findRow(rows, leader); err == nil && r != nil {
@@ -154,7 +154,7 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 	}
 	// They rejoin on their own, as workers (recover demoted them): wait until every node is
 	// Ready, then give the managers' role back to the three the lesson began with.
-	err = poll.Until(ctx, 90*time.Second, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5},
+	err = untilSaying(ctx, env, "wait.back", map[string]any{"Nodes": templates.List(stopped)}, 90*time.Second, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
 			return err == nil && allReady(rows, len(rows)) && len(rows) == len(inv.Nodes), nil

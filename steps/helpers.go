@@ -60,6 +60,19 @@ func eachNode(env *wizard.Env, nodes []*wizard.Node, fn func(i int, n *wizard.No
 // WaitNotice is how long a wait may last before the user is told what it waits for.
 var WaitNotice = 2 * time.Second
 
+// sayAfter says what a wait made of several (one per node) waits for, once it has taken
+// WaitNotice; call the returned stop when it is over.
+func sayAfter(env *wizard.Env, key string, data map[string]any, max time.Duration) (stop func()) {
+	t := time.AfterFunc(WaitNotice, func() {
+		if !env.Quiet {
+			d := map[string]any{"Max": max.Round(time.Second)}
+			maps.Copy(d, data)
+			env.Println(msg("wait.saying", map[string]any{"What": msg(key, d), "Max": d["Max"]}))
+		}
+	})
+	return func() { t.Stop() }
+}
+
 // untilSaying is poll.Until that, once the wait has taken WaitNotice, says once what it waits
 // for (the catalog's key, with data) and for how long at most: no silent pause of 10 s.
 func untilSaying(ctx context.Context, env *wizard.Env, key string, data map[string]any, timeout time.Duration, b poll.Backoff, cond func(context.Context) (bool, error)) error {

@@ -578,3 +578,59 @@ systemctl enable --now nftables && systemctl restart nftables && systemctl resta
 		t.Errorf("after its reboot, node2 is not back as a reachable manager: %v\nits input chain: %s", nodeLs(t, nodes[0]), ssh(t, fw, "nft list chain inet filter input"))
 	}
 }
+
+// docker's data root moved (/srv/docker) on every node: swarmwiz reads the swarm's files where
+// that docker keeps them (DockerRootDir). status warns of certificates that expire soon (a
+// 24h lifetime, rotated), node by node; and recover, after the first manager and another are
+// lost, reads from each worker's own state that it joined through the lost first manager, so
+// it promotes neither (its promotion would hang) and says so.
+func TestMachineMovedDataRoot(t *testing.T) {
+	all := machineDocker(t)
+	nodes := all[:5]
+	inMachines(t, nodes, `mkdir -p /srv/docker && if [ -f /etc/docker/daemon.json ]; then cp /etc/docker/daemon.json /root/daemon.json.orig; fi && printf '{"data-root": "/srv/docker"}\n' >/etc/docker/daemon.json && systemctl restart docker && docker info --format '{{.DockerRootDir}}' | grep -qx /srv/docker`)
+	t.Cleanup(func() {
+		for _, n := range nodes[:2] {
+			swarmwiz(t, "lab", "start", "--name", machLab, n.Name)
+		}
+		for _, n := range nodes {
+			sshTry(n, "docker swarm leave --force; rm -f /etc/docker/daemon.json; if [ -f /root/daemon.json.orig ]; then mv /root/daemon.json.orig /etc/docker/daemon.json; fi; systemctl restart docker")
+		}
+	})
+	login := []string{"--ssh-user", "root", "--ssh-key", nodes[0].IdentityFile, "--known-hosts", nodes[0].KnownHostsFile}
+	var hosts []string
+	for _, n := range nodes {
+		hosts = append(hosts, "--host", n.Address)
+	}
+	r := swarmwiz(t, append(append([]string{"create"}, login...), "--manager", nodes[0].Address, "--manager", nodes[1].Address, "--manager", nodes[2].Address,
+		"--worker", nodes[3].Address, "--worker", nodes[4].Address, "--advertise-addr", nodes[0].Address, "--cert-expiry", "24h", "--yes", "--check=false")...)
+	if r.code != 0 {
+		t.Fatalf("create: %s", r)
+	}
+	if out, err := sshTry(nodes[0], "docker swarm ca --rotate --quiet >/dev/null && ls /srv/docker/swarm/certificates/swarm-node.crt"); err != nil {
+		t.Fatalf("ca rotate: %v %s", err, out)
+	}
+	s := swarmwiz(t, append(append([]string{"status"}, login...), hosts...)...)
+	for _, n := range nodes {
+		if !strings.Contains(s.out+s.err, n.Name+"'s swarm certificate expires in") {
+			t.Errorf("status does not warn of %s's certificate (read from /srv/docker): %s", n.Name, s)
+		}
+	}
+	for _, n := range nodes[:2] {
+		if r := swarmwiz(t, "lab", "stop", "--name", machLab, n.Name); r.code != 0 {
+			t.Fatalf("lab stop %s: %s", n.Name, r)
+		}
+	}
+	r = swarmwiz(t, append(append([]string{"recover", "--keep", nodes[2].Name, "--yes"}, login...), hosts...)...)
+	if r.code != 0 {
+		t.Fatalf("recover: %s", r)
+	}
+	want := "node4, node5 joined the swarm through " + nodes[0].Address
+	if !strings.Contains(r.out, "node4 and node5 joined the swarm through "+nodes[0].Address) && !strings.Contains(r.out, want) {
+		t.Errorf("recover should say the workers joined through the lost node1, and promote neither: %s", r)
+	}
+	for _, row := range nodeLs(t, nodes[2]) {
+		if (row["Hostname"] == "node4" || row["Hostname"] == "node5") && row["ManagerStatus"] != "" {
+			t.Errorf("%s was promoted: %v", row["Hostname"], row)
+		}
+	}
+}
