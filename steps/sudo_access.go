@@ -44,11 +44,20 @@ func (SudoAccess) Run(ctx context.Context, env *wizard.Env, st *wizard.State) er
 		}
 		mode, err := remote.SudoMode(ctx, inner)
 		if err != nil {
+			user := st.SSH.User
+			if n.User != "" {
+				user = n.User
+			}
+			if mode == "requiretty" {
+				err = errors.New(msg("sudo.requiretty.fix", map[string]string{"Node": n.Host, "User": user}))
+			}
 			return &failure.NodeError{Node: n.Name(), Err: err}
 		}
 		switch mode {
 		case "sudo-n":
 			n.Conn = &remote.Sudo{Inner: inner}
+		case "sudo-tty":
+			n.Conn = &remote.Sudo{Inner: inner, TTY: true}
 		case "sudo-password":
 			if password, err = sudoPassword(ctx, env, n, inner, password); err != nil {
 				return err

@@ -634,3 +634,35 @@ func TestMachineMovedDataRoot(t *testing.T) {
 		}
 	}
 }
+
+// `Defaults requiretty` (CentOS 7's sudoers): a learner with passwordless sudo is served
+// through a terminal, off a terminal and without a password asked; one whose sudo also wants a
+// password is refused before anything changes, with the sudoers line that fixes it, and that
+// fix works.
+func TestMachineSudoRequiretty(t *testing.T) {
+	nodes := machineDocker(t)
+	n1, n2 := nodes[0], nodes[1]
+	if r := swarmwiz(t, "create", "--lab", machLab, "--managers", "1", "--advertise-addr", n1.Address, "--yes", "--check=false"); r.code != 0 {
+		t.Fatalf("create: %s", r)
+	}
+	learnerOnMachines(t, nodes[:2])
+	ssh(t, n1, "printf 'Defaults:learner requiretty\\nlearner ALL=(ALL) NOPASSWD: ALL\\n' >/etc/sudoers.d/learner")
+	ssh(t, n2, "printf 'Defaults:learner requiretty\\nlearner ALL=(ALL) ALL\\n' >/etc/sudoers.d/learner")
+	status := func(n labNode) result {
+		return swarmwiz(t, "status", "--host", n.Address, "--ssh-user", "learner", "--ssh-key", n.IdentityFile, "--known-hosts", n.KnownHostsFile)
+	}
+	if r := status(n1); r.code != 0 || !strings.Contains(r.out, "Leader") || !strings.Contains(r.out, "with a terminal, as its requiretty wants") {
+		t.Errorf("passwordless sudo with requiretty: %s", r)
+	}
+	r := status(n2)
+	if r.code != 1 || !strings.Contains(r.err, "wants a terminal (Defaults requiretty) and a password for learner") || !strings.Contains(r.err, "Defaults:learner !requiretty") {
+		t.Errorf("sudo with requiretty and a password: want the fix: %s", r)
+	}
+	if strings.Contains(r.out+r.err, "sudo password") {
+		t.Errorf("a password was asked for that could not be used: %s", r)
+	}
+	ssh(t, n2, "printf 'Defaults:learner !requiretty\\n' >>/etc/sudoers.d/learner")
+	if r := swarmwiz(t, "status", "--host", n2.Address, "--ssh-user", "learner", "--ssh-key", n2.IdentityFile, "--known-hosts", n2.KnownHostsFile); strings.Contains(r.err, "requiretty") {
+		t.Errorf("after the fix, requiretty is still named: %s", r)
+	}
+}

@@ -28,9 +28,24 @@ func (h *Held) Release() { h.release() }
 
 // Start runs cmd in a new session, writes stdin to it and leaves its stdin open.
 func (c *Client) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
+	return c.start(ctx, cmd, stdin, false)
+}
+
+// StartPty is Start with a terminal (see RunPty).
+func (c *Client) StartPty(ctx context.Context, cmd string) (*Held, error) {
+	return c.start(ctx, cmd, "", true)
+}
+
+func (c *Client) start(ctx context.Context, cmd, stdin string, pty bool) (*Held, error) {
 	sess, err := c.newSession(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if pty {
+		if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
+			sess.Close()
+			return nil, err
+		}
 	}
 	in, err1 := sess.StdinPipe()
 	out, err2 := sess.StdoutPipe()
@@ -54,6 +69,15 @@ func (c *Client) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
 // Start runs cmd as root through sudo and holds it; the password, when there is one, is the
 // first line of its stdin, as in Run.
 func (s *Sudo) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
+	if s.TTY {
+		p, ok := s.Inner.(interface {
+			StartPty(ctx context.Context, cmd string) (*Held, error)
+		})
+		if !ok || stdin != "" {
+			return nil, errors.ErrUnsupported
+		}
+		return p.StartPty(ctx, "sudo -n sh -c "+templates.Quote(InCLocale(cmd)))
+	}
 	inner, ok := s.Inner.(Starter)
 	if !ok {
 		return nil, errors.ErrUnsupported

@@ -277,6 +277,43 @@ func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, strin
 	return out.String(), errb.String(), err
 }
 
+// PtyRunner runs a command with a terminal: what sudo wants where `Defaults requiretty` is set.
+type PtyRunner interface {
+	RunPty(ctx context.Context, cmd string) (string, error)
+}
+
+// ptyModes are a terminal that echoes nothing and leaves output as it is (no CR before LF):
+// what a command prints reads the same as without a terminal.
+var ptyModes = ssh.TerminalModes{ssh.ECHO: 0, ssh.OPOST: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+
+// RunPty runs cmd with a terminal; its stdout and stderr are one stream there, returned as
+// its output (and as the error's text when it fails).
+func (c *Client) RunPty(ctx context.Context, cmd string) (string, error) {
+	sess, err := c.newSession(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
+		return "", err
+	}
+	var out bytes.Buffer
+	sess.Stdout = &out
+	done := make(chan error, 1)
+	go func() { done <- sess.Run(InCLocale(cmd)) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		sess.Close()
+		return out.String(), ctx.Err()
+	}
+	var exit *ssh.ExitError
+	if errors.As(err, &exit) {
+		return out.String(), &CommandError{Cmd: cmd, Status: exit.ExitStatus(), Stderr: out.String()}
+	}
+	return out.String(), err
+}
+
 // newSession opens a session, or gives up when ctx ends.
 func (c *Client) newSession(ctx context.Context) (*ssh.Session, error) {
 	return untilDone(ctx, c.conn.NewSession)

@@ -20,10 +20,21 @@ type InputRunner interface {
 type Sudo struct {
 	Inner    InputRunner
 	Password string // "": passwordless sudo (sudo -n)
+	// TTY: sudo wants a terminal (Defaults requiretty, CentOS 7's default); passwordless only,
+	// since a password typed into a terminal could be echoed.
+	TTY bool
 }
 
 // Run runs cmd as root through sudo.
 func (s *Sudo) Run(ctx context.Context, cmd string) (string, string, error) {
+	if s.TTY {
+		p, ok := s.Inner.(PtyRunner)
+		if !ok {
+			return "", "", errors.ErrUnsupported
+		}
+		out, err := p.RunPty(ctx, "sudo -n sh -c "+templates.Quote(InCLocale(cmd)))
+		return out, "", err
+	}
 	if s.Password == "" {
 		return s.Inner.Run(ctx, "sudo -n sh -c "+templates.Quote(InCLocale(cmd)))
 	}
@@ -49,15 +60,27 @@ func IsWrongSudoPassword(stderr string) bool {
 }
 
 // SudoMode says how a user runs docker on a node: "direct", "sudo-n" (passwordless sudo),
-// "sudo-password", or "none" (no sudo at all).
+// "sudo-password", "sudo-tty" (passwordless sudo, but only with a terminal: requiretty), or
+// "none" (no sudo at all). sudo that wants a terminal and a password is refused with the fix:
+// swarmwiz types no password into a terminal, where it could be echoed.
 func SudoMode(ctx context.Context, r Runner) (string, error) {
 	out, _, err := r.Run(ctx, SudoModeScript())
 	if err != nil {
 		return "", err
 	}
 	mode := strings.TrimSpace(out)
-	if mode == "none" {
+	switch mode {
+	case "none":
 		return mode, errors.New(templates.Msg("sudo.none", nil))
+	case "requiretty":
+		p, ok := r.(PtyRunner)
+		if !ok {
+			return mode, errors.New(templates.Msg("sudo.requiretty", nil))
+		}
+		if _, err := p.RunPty(ctx, "sudo -n true"); err != nil {
+			return mode, errors.New(templates.Msg("sudo.requiretty", nil))
+		}
+		return "sudo-tty", nil
 	}
 	return mode, nil
 }
