@@ -172,6 +172,15 @@ func prepareLogin(env *wizard.Env, st *wizard.State) error {
 			defer mu.Unlock()
 			return env.Prompter.Password(msg("ssh.password", userAtHost), msg("ssh.password.help", nil))
 		}
+		st.Login.AskPrompt = func(userAtHost, question string, echo bool) (string, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			q := msg("ssh.kbdint.prompt", map[string]string{"Host": userAtHost, "Question": question})
+			if echo {
+				return env.Prompter.Input(q, "", "", nil)
+			}
+			return env.Prompter.Password(q, "")
+		}
 	}
 	return nil
 }

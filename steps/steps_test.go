@@ -377,7 +377,7 @@ func TestAdviceForTheCase(t *testing.T) {
 	env.Dial = func(_ context.Context, tg remote.Target) (remote.Runner, error) {
 		switch tg.Host {
 		case "10.0.0.2":
-			return nil, &remote.LoginRefusedError{UserAtHost: "root@10.0.0.2", Tried: "keys"}
+			return nil, &remote.LoginRefusedError{UserAtHost: "root@10.0.0.2", Tried: []string{"publickey"}}
 		case "10.0.0.3":
 			return nil, &remote.HostKeyChangedError{Host: "10.0.0.3", KnownHostsFile: "kh", Old: "SHA256:a", New: "SHA256:b"}
 		}

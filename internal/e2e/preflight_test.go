@@ -188,7 +188,7 @@ func TestPreflightSmallMTU(t *testing.T) {
 // changes on any node.
 func TestWrongAdvertiseAddressIsRouting(t *testing.T) {
 	nodes := sharedLab(t)
-	inNode(t, 1, "net", "sh", "-c", "ip link add swz-other type dummy && ip addr add 10.77.0.1/24 dev swz-other && ip link set swz-other up")
+	inNode(t, 1, "net", "sh", "-c", "ip link add swz-other type veth peer name swz-other2 && ip addr add 10.77.0.1/24 dev swz-other && ip link set swz-other up && ip link set swz-other2 up")
 	t.Cleanup(func() { runOut("nsenter", "--net=/run/netns/swz-"+labName+"-1", "ip", "link", "del", "swz-other") })
 	args := []string{"create", "--lab", labName, "--yes", "--managers", "3", "--advertise-addr", "10.77.0.1"}
 	before := swarmStates(t, nodes)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/crypto/ssh"
@@ -26,6 +28,10 @@ type Auth struct {
 	// AskPassphrase and AskPassword prompt the user; nil means never prompt (no terminal).
 	AskPassphrase func(keyFile string) (string, error)
 	AskPassword   func(userAtHost string) (string, error)
+	// AskPrompt asks a question the server puts through keyboard-interactive (a one-time
+	// code, after the password), shown as the server wrote it; echo says it may be shown
+	// as typed. nil: such questions cannot be answered.
+	AskPrompt func(userAtHost, question string, echo bool) (string, error)
 
 	mu       sync.Mutex
 	signers  []ssh.Signer
@@ -56,17 +62,33 @@ func fileExists(p string) bool {
 type WrongSecretError struct{ What, For string }
 
 func (e *WrongSecretError) Error() string {
-	return fmt.Sprintf("wrong %s for %s (%d tries): nothing more was tried, so no account is locked", e.What, e.For, MaxTries)
+	return templates.Msg("ssh.wrongsecret", map[string]any{"What": e.What, "For": e.For, "Tries": MaxTries})
 }
 
 // prompter wraps a question to the user: the connection's handshake deadline must not run
 // while a person types.
 type prompter func(ask func() (string, error)) (string, error)
 
+// attempt is what one connection's login tried: the server offers a method only where its
+// callback ran (x/crypto/ssh skips the methods the server does not list).
+type attempt struct {
+	passwordTries    int
+	tried            []string // "publickey", "password", "keyboard-interactive", in order
+	passwordQuestion string   // keyboard-interactive's question for the password
+}
+
+func (at *attempt) note(method string) {
+	if !slices.Contains(at.tried, method) {
+		at.tried = append(at.tried, method)
+	}
+}
+
 // methods are the auth methods for one connection to userAtHost; hostKeys are keys for
 // that host alone, tried first.
-func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int, around prompter) []ssh.AuthMethod {
+func (a *Auth) methods(userAtHost string, hostKeys []string, at *attempt, around prompter) []ssh.AuthMethod {
+	passwordTries := &at.passwordTries
 	m := []ssh.AuthMethod{ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+		at.note("publickey")
 		own, err := a.hostSigners(hostKeys, around)
 		if err != nil {
 			return nil, err
@@ -79,10 +101,38 @@ func (a *Auth) methods(userAtHost string, hostKeys []string, passwordTries *int,
 	})}
 	if a.AskPassword != nil {
 		m = append(m, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
+			at.note("password")
 			*passwordTries++
 			return a.passwordFor(userAtHost, *passwordTries, around)
 		}), MaxTries))
 	}
+	// Keyboard-interactive: how servers that take passwords through PAM only ask for one
+	// (PasswordAuthentication no, common on RHEL-family servers). The connection's first hidden
+	// question is the password's (typed once for the whole run), and so is the same question
+	// asked again; any other (a one-time code) is put to the user as the server wrote it.
+	m = append(m, ssh.RetryableAuthMethod(ssh.KeyboardInteractive(func(_, instruction string, questions []string, echos []bool) ([]string, error) {
+		at.note("keyboard-interactive")
+		answers := make([]string, len(questions))
+		for i, q := range questions {
+			if !echos[i] && at.passwordQuestion == "" {
+				at.passwordQuestion = q
+			}
+			var err error
+			switch {
+			case !echos[i] && q == at.passwordQuestion && a.AskPassword != nil:
+				*passwordTries++
+				answers[i], err = a.passwordFor(userAtHost, *passwordTries, around)
+			case a.AskPrompt != nil:
+				answers[i], err = around(func() (string, error) { return a.AskPrompt(userAtHost, strings.TrimSpace(instruction+" "+q), echos[i]) })
+			default:
+				return nil, errors.New(templates.Msg("ssh.kbdint.noterm", map[string]string{"Host": userAtHost, "Question": strings.TrimSpace(q)}))
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return answers, nil
+	}), MaxTries))
 	return m
 }
 

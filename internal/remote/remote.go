@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -119,10 +120,10 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 		defer raw.SetDeadline(time.Now().Add(timeout))
 		return ask()
 	}
-	passwordTries := 0
+	var at attempt
 	cfg := &ssh.ClientConfig{
 		User:            t.User,
-		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &passwordTries, around),
+		Auth:            auth.methods(t.User+"@"+t.Host, ownKeys, &at, around),
 		HostKeyCallback: hostKeys.callback,
 		// Only the algorithms of the keys known_hosts has for this host, as OpenSSH does.
 		HostKeyAlgorithms: hostKeys.algorithms,
@@ -135,7 +136,7 @@ func Dial(ctx context.Context, t Target) (*Client, error) {
 		if neg := (*ssh.AlgorithmNegotiationError)(nil); errors.As(err, &neg) && neg.What == "host key" && len(hostKeys.known) > 0 {
 			return nil, &HostKeyTypeError{Host: knownhostsName(t.Addr()), KnownHostsFile: t.KnownHostsFile, Known: hostKeys.known}
 		}
-		return nil, loginError(t, err, auth, passwordTries)
+		return nil, loginError(t, err, auth, &at)
 	}
 	_ = raw.SetDeadline(time.Time{})
 	cl := &Client{conn: ssh.NewClient(c, chans, reqs), jump: jump, done: make(chan struct{})}
@@ -192,7 +193,7 @@ func noSuchHost(host string, err error) error {
 }
 
 // loginError says in one line which secret was wrong, or what was tried.
-func loginError(t Target, err error, auth *Auth, passwordTries int) error {
+func loginError(t Target, err error, auth *Auth, at *attempt) error {
 	var wrong *WrongSecretError
 	if errors.As(err, &wrong) {
 		return wrong
@@ -201,23 +202,25 @@ func loginError(t Target, err error, auth *Auth, passwordTries int) error {
 	// client_auth.go ("ssh: unable to authenticate, attempted methods ..."). Allow-listed in
 	// the text-matching test.
 	if strings.Contains(err.Error(), "ssh: unable to authenticate") {
-		if passwordTries >= MaxTries {
+		if at.passwordTries >= MaxTries {
 			return &WrongSecretError{What: "password", For: t.User + "@" + t.Host}
 		}
-		tried := "the agent's keys and key files"
-		if auth.AskPassword != nil {
-			tried += ", then a password"
-		}
-		return &LoginRefusedError{UserAtHost: t.User + "@" + t.Host, Tried: tried}
+		return &LoginRefusedError{UserAtHost: t.User + "@" + t.Host, Tried: at.tried, Terminal: auth.AskPassword != nil}
 	}
 	return err
 }
 
-// LoginRefusedError is a host that answered and refused every way of logging in tried.
-type LoginRefusedError struct{ UserAtHost, Tried string }
+// LoginRefusedError is a host that answered and refused every way of logging in tried:
+// Tried are the methods the server offered and swarmwiz tried, in order.
+type LoginRefusedError struct {
+	UserAtHost string
+	Tried      []string
+	Terminal   bool // passwords could be asked
+}
 
 func (e *LoginRefusedError) Error() string {
-	return fmt.Sprintf("%s refused the login (tried %s): check the user, and that your public key is in its ~/.ssh/authorized_keys", e.UserAtHost, e.Tried)
+	return templates.Msg("ssh.refused", map[string]any{"Host": e.UserAtHost, "Tried": strings.Join(e.Tried, ", "),
+		"Password": slices.Contains(e.Tried, "password") || slices.Contains(e.Tried, "keyboard-interactive"), "Terminal": e.Terminal})
 }
 
 func closeJump(j *Client) {
