@@ -55,6 +55,7 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 					say(env, "connect.skipped.login", data)
 				default:
 					say(env, "connect.skipped", data)
+					st.Silent = append(st.Silent, n.Host)
 				}
 				dropNode(st, n)
 			}

@@ -57,8 +57,10 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	var verdict *failure.StatusError
 	var certs []CertInfo
 	var lifetime time.Duration
+	var silent []docker.Node
 	if s.Verdict {
-		verdict = statusVerdict(rows, h)
+		silent = silentRows(st, rows)
+		verdict = statusVerdict(rows, h, silent)
 		certs = nodeCerts(ctx, env, st)
 		lifetime = certLifetime(ctx, st)
 	}
@@ -75,6 +77,9 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", h)
+	for _, r := range silent {
+		say(env, "status.silent", r.Hostname)
+	}
 	for _, a := range advisories(st, lifetime, certs, time.Now()) {
 		env.Println(a)
 	}

@@ -16,14 +16,15 @@ import (
 // What `status` concludes, for a person and for a script: healthy (exit 0), degraded (a node
 // or a manager is down, the quorum holds: exit 3), quorum lost (exit 4).
 
-// statusVerdict is status's verdict on a node list: nil when healthy.
-func statusVerdict(rows []docker.Node, h HealthInfo) *failure.StatusError {
+// statusVerdict is status's verdict on a node list: nil when healthy. silent are the rows
+// docker lists Ready whose node does not answer over SSH (see silentRows): degraded too.
+func statusVerdict(rows []docker.Node, h HealthInfo, silent []docker.Node) *failure.StatusError {
 	if h.Managers > 0 && !h.OK() {
 		return &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}
 	}
 	var down []string
 	for _, r := range rows {
-		if r.Status != "Ready" || r.IsManager() && !r.ManagerUp() {
+		if r.Status != "Ready" || r.IsManager() && !r.ManagerUp() || slices.ContainsFunc(silent, func(s docker.Node) bool { return s.ID == r.ID && s.Hostname == r.Hostname }) {
 			down = append(down, r.Hostname)
 		}
 	}
@@ -31,6 +32,19 @@ func statusVerdict(rows []docker.Node, h HealthInfo) *failure.StatusError {
 		return &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.degraded", map[string]any{"Down": down, "Health": h})}
 	}
 	return nil
+}
+
+// silentRows are the rows docker lists Ready of nodes that did not answer over SSH this run
+// (st.Silent, matched by the address docker last saw them at, or by name): a machine
+// switched off seconds ago, which docker has not noticed yet.
+func silentRows(st *wizard.State, rows []docker.Node) []docker.Node {
+	var out []docker.Node
+	for _, r := range rows {
+		if r.Status == "Ready" && (slices.Contains(st.Silent, r.Addr) || slices.Contains(st.Silent, r.Hostname)) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // managerSeen is a manager as the nodes' own facts know it when no manager can list the

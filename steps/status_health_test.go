@@ -28,16 +28,22 @@ func rowsOf(spec ...string) []docker.Node {
 // naming them; too few managers is exit 4.
 func TestStatusVerdict(t *testing.T) {
 	for _, tc := range []struct {
-		rows []docker.Node
-		code int
-		want string
+		rows   []docker.Node
+		code   int
+		want   string
+		silent []string // addresses that did not answer over SSH
 	}{
-		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), 0, ""},
-		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Down:"), failure.ExitDegraded, "degraded: n4 is down or unreachable; the quorum holds (3 of 3"},
-		{rowsOf("n1:Down:Unreachable", "n2:Ready:Leader", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n1 is down"},
-		{rowsOf("n1:Down:Unreachable", "n2:Down:Unreachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost: 1 of 3 managers reachable, and Raft needs 2"},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), 0, "", nil},
+		// n4 switched off a moment ago: docker still says Ready, SSH does not answer.
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n4 is down or unreachable", []string{"10.0.0.4"}},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Down:"), failure.ExitDegraded, "degraded: n4 is down or unreachable; the quorum holds (3 of 3", nil},
+		{rowsOf("n1:Down:Unreachable", "n2:Ready:Leader", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n1 is down", nil},
+		{rowsOf("n1:Down:Unreachable", "n2:Down:Unreachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost: 1 of 3 managers reachable, and Raft needs 2", nil},
 	} {
-		v := statusVerdict(tc.rows, Health(tc.rows))
+		for i := range tc.rows {
+			tc.rows[i].Addr = fmt.Sprintf("10.0.0.%d", i+1)
+		}
+		v := statusVerdict(tc.rows, Health(tc.rows), silentRows(&wizard.State{Silent: tc.silent}, tc.rows))
 		switch {
 		case tc.code == 0 && v != nil:
 			t.Errorf("%v: want healthy, got %v", tc.rows, v)

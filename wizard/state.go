@@ -89,7 +89,10 @@ type State struct {
 	// Done is what changed on the nodes so far, in order: the account given on Ctrl-C or
 	// failure. Steps that work on nodes in parallel add to it through Record.
 	Done []string
-	mu   sync.Mutex
+	// Silent are the nodes left out because they did not answer over SSH (status and leave
+	// go on without them), by the address they were given as.
+	Silent []string
+	mu     sync.Mutex
 }
 
 // Record adds one thing done to the account.

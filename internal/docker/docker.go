@@ -90,6 +90,8 @@ type Node struct {
 	// Role is the role the swarm has been told (the node's spec: "manager", "worker"); it
 	// changes at once on promote/demote, while ManagerStatus follows when Raft has the node.
 	Role string
+	// Addr is the address the node's docker last reported from (not in `docker node ls`).
+	Addr string `json:"-"`
 }
 
 // Promoting says whether the node was made a manager (its spec's role) that Raft does not

@@ -34,14 +34,15 @@ type apiNode struct {
 		Hostname string
 		Engine   struct{ EngineVersion string }
 	}
-	Status        struct{ State string }
+	Status        struct{ State, Addr string }
 	ManagerStatus *ManagerStatusOf
 }
 
 // row is the node as a row of `docker node ls`, in its words.
 func (n apiNode) row(self string) Node {
 	r := Node{ID: n.ID, Hostname: n.Description.Hostname, Status: title(n.Status.State),
-		Availability: title(n.Spec.Availability), EngineVersion: n.Description.Engine.EngineVersion, Self: n.ID == self, Role: n.Spec.Role}
+		Availability: title(n.Spec.Availability), EngineVersion: n.Description.Engine.EngineVersion, Self: n.ID == self, Role: n.Spec.Role,
+		Addr: n.Status.Addr}
 	if m := n.ManagerStatus; m != nil {
 		r.ManagerStatus = title(m.Reachability)
 		if m.Leader {

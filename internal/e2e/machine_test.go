@@ -666,3 +666,37 @@ func TestMachineSudoRequiretty(t *testing.T) {
 		t.Errorf("after the fix, requiretty is still named: %s", r)
 	}
 }
+
+// sshd that takes passwords only through PAM (PasswordAuthentication no,
+// KbdInteractiveAuthentication yes, as RHEL-family servers often are): on a terminal the
+// password is asked once and answers PAM's question; off a terminal the refusal names the
+// question only a person can answer, not a missing key.
+func TestMachineKeyboardInteractive(t *testing.T) {
+	nodes := machineDocker(t)
+	n1 := nodes[0]
+	if r := swarmwiz(t, "create", "--lab", machLab, "--managers", "1", "--advertise-addr", n1.Address, "--yes", "--check=false"); r.code != 0 {
+		t.Fatalf("create: %s", r)
+	}
+	learnerOnMachines(t, nodes[:1])
+	// No key of the learner's is accepted: only PAM's questions remain.
+	ssh(t, n1, "rm /home/learner/.ssh/authorized_keys && printf 'PasswordAuthentication no\\nKbdInteractiveAuthentication yes\\nUsePAM yes\\n' >/etc/ssh/sshd_config.d/10-pam-only.conf && systemctl reload ssh")
+	t.Cleanup(func() { sshTry(n1, "rm -f /etc/ssh/sshd_config.d/10-pam-only.conf && systemctl reload ssh") })
+	env := []string{"HOME=" + t.TempDir(), "SSH_AUTH_SOCK="}
+	args := []string{"status", "--host", n1.Address, "--ssh-user", "learner", "--known-hosts", n1.KnownHostsFile}
+	s := startPTY(t, env, args...)
+	s.expect("Private key file")
+	s.send(keyEnter)
+	s.expect("Password for learner@" + n1.Address)
+	s.send(strings.Split(learnerPassword, "")...)
+	s.send(keyEnter)
+	s.expect("sudo password on " + n1.Address)
+	s.send(strings.Split(learnerPassword, "")...)
+	s.send(keyEnter)
+	if code := s.wait(); code != 0 || !strings.Contains(s.text(), "Leader") {
+		t.Fatalf("through keyboard-interactive: exit %d\n%s", code, s.text())
+	}
+	r := runIn(t, append(englishEnv(), env...), append(args, "--ssh-key", n1.IdentityFile)...)
+	if r.code == 0 || !strings.Contains(r.err, `asks "Password:" (keyboard-interactive), which only a person can answer`) {
+		t.Errorf("off a terminal: want the question named: %s", r)
+	}
+}

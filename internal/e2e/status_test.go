@@ -134,3 +134,18 @@ func TestStatusDegradedAndQuorumLost(t *testing.T) {
 		t.Errorf("leaderless JSON: %v", st)
 	}
 }
+
+// A node that does not answer over SSH while docker still lists it Ready (switched off a
+// moment ago, or cut off: here its SSH port dropped) is not healthy: status says docker has
+// not noticed yet and exits 3, instead of 0 beside "does not answer".
+func TestStatusNodeThatDoesNotAnswer(t *testing.T) {
+	sharedLab(t)
+	createSeed(t)
+	inNode(t, 7, "net", "iptables", "-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	t.Cleanup(func() { inNode(t, 7, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP") })
+	r := swarmwiz(t, "status", "--lab", labName, "--ssh-timeout", "2s")
+	if r.code != 3 || !strings.Contains(r.out, "node7 does not answer over SSH, while docker still lists it Ready: docker has not noticed yet") ||
+		!strings.Contains(r.err, "node7 is down or unreachable") {
+		t.Errorf("want exit 3, node7 named as not answering: %s", r)
+	}
+}
