@@ -111,7 +111,10 @@ func readFacts(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
 		// docker client, which also tells a stopped daemon from a missing one.
 		return readFactsByClient(ctx, env, n)
 	}
+	// Everything the API read, the daemon's data root and live-restore included: they were
+	// left out once, and the certificates were then looked for under /var/lib/docker.
 	n.Facts.DockerInstalled, n.Facts.DockerVersion, n.Facts.EngineID, n.Facts.Swarm = true, fromAPI.DockerVersion, fromAPI.EngineID, fromAPI.Swarm
+	n.Facts.DockerRoot, n.Facts.LiveRestore = fromAPI.DockerRoot, fromAPI.LiveRestore
 	return nil
 }
 

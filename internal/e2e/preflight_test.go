@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/swarmwiz/swarmwiz/internal/lab"
 )
 
 // inNode runs a command on the host inside one lab node's namespaces (net, uts or mount):
@@ -204,7 +206,9 @@ func TestWrongAdvertiseAddressIsRouting(t *testing.T) {
 	gateway := strings.TrimSuffix(nodes[0].Address, ".2") + ".254"
 	for i := 2; i <= len(nodes); i++ {
 		inNode(t, i, "net", "ip", "route", "add", "default", "via", gateway)
-		t.Cleanup(func() { runOut("nsenter", fmt.Sprintf("--net=/run/netns/swz-%s-%d", labName, i), "ip", "route", "del", "default") })
+		t.Cleanup(func() {
+			runOut("nsenter", fmt.Sprintf("--net=/run/netns/swz-%s-%d", labName, i), "ip", "route", "del", "default")
+		})
 	}
 	r = swarmwiz(t, args...)
 	for _, want := range []string{"10.77.0.1 is not on any network node2 is on", "gateway " + gateway, "--advertise-addr " + nodes[0].Address} {
@@ -232,4 +236,23 @@ func TestPreflightProbesEveryPair(t *testing.T) {
 		"reach 7946/tcp from node1, node2, node3, node4, node6 and node7", "no other node reaches node5's 7946/tcp",
 		"on node5, open 7946/tcp on node5: iptables -I INPUT -p tcp --dport 7946 -j ACCEPT",
 		"reach 7946/tcp from node3", "5 other nodes reach node6's 7946/tcp, but node3 cannot")
+}
+
+// "live-restore": true in one node's daemon.json (docker refuses swarm mode with it): preflight
+// names it with the daemon.json fix before anything changes, read from the daemon itself.
+func TestPreflightLiveRestore(t *testing.T) {
+	nodes := sharedLab(t)
+	conf := filepath.Join(lab.Dir(labName), "nodes", "node3", "etc-docker", "daemon.json")
+	if err := os.WriteFile(conf, []byte(`{"live-restore": true}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	restart := func() {
+		stopNode(t, "node3")
+		if r := swarmwiz(t, "lab", "start", "--name", labName, "node3"); r.code != 0 {
+			t.Fatalf("lab start: %s", r)
+		}
+	}
+	t.Cleanup(func() { os.Remove(conf); restart() })
+	restart()
+	preflightRefuses(t, nodes, "\"live-restore\": true is set in its docker daemon configuration", "remove \"live-restore\": true from /etc/docker/daemon.json")
 }
