@@ -269,10 +269,11 @@ const (
 func failureKind(err error) int {
 	var wrong *remote.WrongSecretError
 	var refused *remote.LoginRefusedError
+	var person *remote.NeedsPersonError
 	switch {
 	case remote.IsHostKeyError(err):
 		return hostKeyRefused
-	case errors.As(err, &wrong) || errors.As(err, &refused):
+	case errors.As(err, &wrong) || errors.As(err, &refused) || errors.As(err, &person):
 		return loginRefused
 	}
 	return unreachable

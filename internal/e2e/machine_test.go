@@ -696,7 +696,7 @@ func TestMachineKeyboardInteractive(t *testing.T) {
 		t.Fatalf("through keyboard-interactive: exit %d\n%s", code, s.text())
 	}
 	r := runIn(t, append(englishEnv(), env...), append(args, "--ssh-key", n1.IdentityFile)...)
-	if r.code == 0 || !strings.Contains(r.err, `asks "Password:" (keyboard-interactive), which only a person can answer`) {
+	if r.code == 0 || !strings.Contains(r.out+r.err, `asks "Password:" (keyboard-interactive), which only a person can answer`) || strings.Contains(r.out, "does not answer") {
 		t.Errorf("off a terminal: want the question named: %s", r)
 	}
 }

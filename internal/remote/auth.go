@@ -65,6 +65,14 @@ func (e *WrongSecretError) Error() string {
 	return templates.Msg("ssh.wrongsecret", map[string]any{"What": e.What, "For": e.For, "Tries": MaxTries})
 }
 
+// NeedsPersonError is a server that asks, through keyboard-interactive, what only a person can
+// answer, off a terminal: a login refused for want of a person, not a host that is down.
+type NeedsPersonError struct{ UserAtHost, Question string }
+
+func (e *NeedsPersonError) Error() string {
+	return templates.Msg("ssh.kbdint.noterm", map[string]string{"Host": e.UserAtHost, "Question": e.Question})
+}
+
 // prompter wraps a question to the user: the connection's handshake deadline must not run
 // while a person types.
 type prompter func(ask func() (string, error)) (string, error)
@@ -125,7 +133,7 @@ func (a *Auth) methods(userAtHost string, hostKeys []string, at *attempt, around
 			case a.AskPrompt != nil:
 				answers[i], err = around(func() (string, error) { return a.AskPrompt(userAtHost, strings.TrimSpace(instruction+" "+q), echos[i]) })
 			default:
-				return nil, errors.New(templates.Msg("ssh.kbdint.noterm", map[string]string{"Host": userAtHost, "Question": strings.TrimSpace(q)}))
+				return nil, &NeedsPersonError{UserAtHost: userAtHost, Question: strings.TrimSpace(q)}
 			}
 			if err != nil {
 				return nil, err

@@ -38,6 +38,15 @@ func DockerDialer(r Runner) func(ctx context.Context) (net.Conn, error) {
 			if !ok {
 				return nil, errors.New("no docker connection through this runner")
 			}
+			if c.TTY {
+				p, ok := c.Inner.(interface {
+					StdioPty(ctx context.Context, cmd string) (net.Conn, error)
+				})
+				if !ok {
+					return nil, errors.New("no docker connection through this runner")
+				}
+				return p.StdioPty(ctx, "sudo -n "+DialStdio)
+			}
 			if c.Password == "" {
 				return cl.Stdio(ctx, "sudo -n "+DialStdio, "")
 			}
@@ -63,9 +72,25 @@ type stdioRunner interface {
 // Stdio runs cmd on the node and returns its stdin and stdout as one connection; preamble is
 // written to its stdin first (a sudo password). Closing the connection ends the command.
 func (c *Client) Stdio(ctx context.Context, cmd, preamble string) (net.Conn, error) {
+	return c.stdio(ctx, cmd, preamble, false)
+}
+
+// StdioPty is Stdio with a terminal in raw mode (every byte passes as it is): for sudo that
+// wants a terminal (requiretty). The terminal's one stream carries what stderr would say.
+func (c *Client) StdioPty(ctx context.Context, cmd string) (net.Conn, error) {
+	return c.stdio(ctx, cmd, "", true)
+}
+
+func (c *Client) stdio(ctx context.Context, cmd, preamble string, pty bool) (net.Conn, error) {
 	sess, err := c.newSession(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if pty {
+		if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
+			sess.Close()
+			return nil, err
+		}
 	}
 	in, err := sess.StdinPipe()
 	if err != nil {

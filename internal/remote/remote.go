@@ -198,6 +198,10 @@ func loginError(t Target, err error, auth *Auth, at *attempt) error {
 	if errors.As(err, &wrong) {
 		return wrong
 	}
+	var person *NeedsPersonError
+	if errors.As(err, &person) {
+		return person
+	}
 	// x/crypto/ssh has no type for "every method refused"; its wording is fixed in
 	// client_auth.go ("ssh: unable to authenticate, attempted methods ..."). Allow-listed in
 	// the text-matching test.
@@ -285,9 +289,14 @@ type PtyRunner interface {
 	RunPty(ctx context.Context, cmd string) (string, error)
 }
 
-// ptyModes are a terminal that echoes nothing and leaves output as it is (no CR before LF):
-// what a command prints reads the same as without a terminal.
-var ptyModes = ssh.TerminalModes{ssh.ECHO: 0, ssh.OPOST: 0, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400}
+// ptyModes are a terminal in raw mode (as cfmakeraw makes one): nothing echoed, no line
+// editing or signals, no CR or LF changed either way, eight bits: what a command reads and
+// prints, an HTTP stream to docker included, passes as it is.
+var ptyModes = ssh.TerminalModes{
+	ssh.ECHO: 0, ssh.ECHONL: 0, ssh.ICANON: 0, ssh.ISIG: 0, ssh.IEXTEN: 0,
+	ssh.PARMRK: 0, ssh.ISTRIP: 0, ssh.INLCR: 0, ssh.IGNCR: 0, ssh.ICRNL: 0, ssh.IXON: 0,
+	ssh.OPOST: 0, ssh.CS8: 1, ssh.TTY_OP_ISPEED: 38400, ssh.TTY_OP_OSPEED: 38400,
+}
 
 // RunPty runs cmd with a terminal; its stdout and stderr are one stream there, returned as
 // its output (and as the error's text when it fails).
