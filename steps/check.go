@@ -665,7 +665,8 @@ func cutOff(res *CheckResult) map[string]bool {
 	for _, p := range res.Pairs {
 		all[p.From]++
 		all[p.To]++
-		if !p.OK {
+		// Only a small payload lost cuts a node off: large ones alone are the MTU's doing.
+		if !p.OK && (p.TCP != "" || p.UDP != "" || p.DNS != "") {
 			bad[p.From]++
 			bad[p.To]++
 		}
@@ -719,6 +720,11 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 		data := map[string]any{"From": p.From, "To": p.To, "Failed": failedTests(p), "Port": port + "/udp"}
 		var short string
 		switch {
+		case p.TCP == "" && p.UDP == "" && (p.TCPLarge != "" || p.UDPLarge != ""):
+			// Small payloads cross the overlay both ways, so VXLAN and the firewall let it
+			// through; only full-size ones are lost: the path's MTU, whatever else fails.
+			data["Evidence"] = mtuEvidence(byName, p)
+			short, data["Key"] = msg("check.short.mtu", data), "check.why.mtu"
 		case cut[p.To] || cut[p.From]:
 			node := p.To
 			if !cut[p.To] {
@@ -736,8 +742,6 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 				data["Fix"] = open(node, port, "udp")
 				short, data["Key"] = msg("check.short.vxlan", data), "check.why.vxlan"
 			}
-		case p.TCP == "" && p.UDP == "" && (p.TCPLarge != "" || p.UDPLarge != ""):
-			short, data["Key"] = msg("check.short.mtu", data), "check.why.mtu"
 		case p.TCP == "" && p.UDP != "":
 			// TCP crossed the overlay, so VXLAN is open: something drops only UDP.
 			short, data["Key"] = msg("check.short.udp", data), "check.why.udp"
@@ -777,6 +781,29 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 		explain(msg("check.why.esp", nil))
 	}
 	return problems, fixes
+}
+
+// mtuEvidence is what the nodes' own facts say of the MTU on a pair's way: each end's link
+// MTU where it is below the 1500 the overlay needs, or that both links say 1500 (then the
+// smaller MTU is on the path between).
+func mtuEvidence(byName map[string]*probeTarget, p CheckPair) string {
+	var low []string
+	for _, name := range []string{p.From, p.To} {
+		t := byName[name]
+		if t == nil || t.node == nil {
+			continue
+		}
+		f := t.node.Facts
+		iface := f.IfaceOf(t.node.Facts.Swarm.NodeAddr)
+		if iface == "" {
+			iface = f.IfaceOf(t.node.Host)
+		}
+		if mtu := f.MTU[iface]; mtu > 0 && mtu < preflight.OverlayMTU+preflight.OverlayOverhead {
+			low = append(low, msg("check.evidence.link", map[string]any{"Node": name, "Iface": iface, "MTU": mtu}))
+		}
+	}
+	data := map[string]any{"Large": probe.LargeUDP, "Links": strings.Join(low, ", "), "Need": preflight.OverlayMTU + preflight.OverlayOverhead}
+	return msg("check.evidence.mtu", data)
 }
 
 func failedTests(p CheckPair) string {

@@ -95,6 +95,20 @@ func TestDiagnose(t *testing.T) {
 			}
 			return CheckPair{}
 		}), problems: 1, want: []string{"node1 → node2: large TCP failed: small payloads pass, large ones are lost (MTU)", "Fix: lower the overlay's MTU"}},
+		// node3's link has MTU 1400 (a VPN): every pair with node3 loses only the large
+		// datagram. The MTU, with its evidence, never "4789 blocked on node3" (every link of
+		// node3 fails, but only full-size).
+		{name: "MTU on one node's link", res: pairs(names, func(from, to string) CheckPair {
+			if from == "node3" || to == "node3" {
+				return CheckPair{UDPLarge: "no answer to a 1400-byte datagram"}
+			}
+			return CheckPair{}
+		}), facts: map[string]facts.Facts{"node3": {Addrs: []facts.Addr{{Iface: "eth0", IP: "10.0.0.3"}}, MTU: map[string]int{"eth0": 1400},
+			Swarm: docker.Swarm{NodeAddr: "10.0.0.3"}}}, problems: 6, want: []string{
+			"node1 → node3: large UDP failed: small payloads pass, large ones are lost (MTU)",
+			"node1 → node3: a 1400-byte UDP datagram is lost while small UDP and TCP cross; node3's eth0 has MTU 1400 (the overlay needs 1500)",
+			"no port is blocked",
+		}, absent: []string{"4789/udp is blocked", "iptables"}},
 		{name: "DNS only", res: pairs(names, func(from, to string) CheckPair {
 			if to == "node4" {
 				return CheckPair{DNS: "tasks.x does not list 10.0.1.5"}

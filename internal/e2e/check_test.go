@@ -205,3 +205,32 @@ func TestCheckInterruptedAndKilled(t *testing.T) {
 	}
 	sameTraces(t, before, traces(t, nodes))
 }
+
+// MTU 1400 on one node's link (a VPN, a cloud overlay): the check names the MTU, with the
+// evidence (small UDP and TCP cross, the 1400-byte datagram does not, node6's eth0 says 1400),
+// never "4789/udp blocked" although every link of node6 fails; with the MTU back, it passes.
+func TestCheckNamesSmallMTU(t *testing.T) {
+	freshDaemons(t, sharedLab(t))
+	createSeed(t)
+	ns := "swz-" + labName + "-6"
+	mustRun(t, "ip", "-n", ns, "link", "set", "eth0", "mtu", "1400")
+	restored := false
+	t.Cleanup(func() {
+		if !restored {
+			runOut("ip", "-n", ns, "link", "set", "eth0", "mtu", "1500")
+		}
+	})
+	r := swarmwiz(t, "check", "--lab", labName)
+	if r.code != 1 || !strings.Contains(r.out, "small payloads pass, large ones are lost (MTU)") ||
+		!strings.Contains(r.out, "node6's eth0 has MTU 1400 (the overlay needs 1500)") {
+		t.Fatalf("want exit 1 naming the MTU with node6's link as evidence: %s", r)
+	}
+	if strings.Contains(r.out, "4789/udp is blocked") || strings.Contains(r.out, "iptables -I") {
+		t.Errorf("a firewall was blamed for the MTU: %s", r)
+	}
+	mustRun(t, "ip", "-n", ns, "link", "set", "eth0", "mtu", "1500")
+	restored = true
+	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 {
+		t.Errorf("with the MTU back the check must pass: %s", r)
+	}
+}
