@@ -43,7 +43,7 @@ dist:
 
 # The command reference and man pages, made from the commands (unit tests fail when stale).
 docs:
-	UPDATE_DOCS=1 $(GO) test -count=1 -run '^TestReferenceDocsAreCurrent$$' ./cmd/swarmwiz
+	UPDATE_DOCS=1 $(GO) test -count=1 -run '^(TestReferenceDocsAreCurrent|TestTroubleshootingTableFromTheCatalog)$$' ./cmd/swarmwiz
 
 # Each fuzzer runs briefly on every `make test` (a count of inputs, not a time: a time limit can end
 # in a spurious "context deadline exceeded" on a busy machine); `make fuzz FUZZTIME=5m` digs deeper.

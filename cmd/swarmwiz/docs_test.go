@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,37 @@ func TestReadmeShortAndLinksWork(t *testing.T) {
 			if _, err := os.Stat(target); err != nil {
 				t.Errorf("%s links to %s, which does not exist", f, m[1])
 			}
+		}
+	}
+}
+
+// The troubleshooting table, in English and in Korean, is the catalog's (trouble.table): what
+// swarmwiz names and how it proves it is written once, where its words are. `make docs`
+// writes it into the docs (UPDATE_DOCS=1); without it this test fails when they differ.
+func TestTroubleshootingTableFromTheCatalog(t *testing.T) {
+	defer templates.SetLang(templates.Lang())
+	const start, end = "<!-- The table is made from the message catalog (trouble.table) by make docs: edit it there. -->", "<!-- end of the table -->"
+	for lang, file := range map[string]string{"en": "../../docs/troubleshooting.md", "ko": "../../docs/ko/troubleshooting.md"} {
+		templates.SetLang(lang)
+		table := templates.Msg("trouble.table", nil)
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc := string(b)
+		i, j := strings.Index(doc, start), strings.Index(doc, end)
+		if i < 0 || j < i {
+			t.Fatalf("%s lacks the table's markers", file)
+		}
+		made := doc[:i+len(start)] + "\n" + table + "\n" + doc[j:]
+		if os.Getenv("UPDATE_DOCS") == "1" {
+			if err := os.WriteFile(file, []byte(made), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if made != doc {
+			t.Errorf("%s's table is not the catalog's trouble.table in %s (run make docs)", file, lang)
 		}
 	}
 }
