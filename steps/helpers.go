@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/internal/fanout"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
@@ -37,24 +38,11 @@ const DefaultParallel = 10
 // eachNode runs fn on every node, at most env.Parallel at a time, and returns the errors
 // by node index.
 func eachNode(env *wizard.Env, nodes []*wizard.Node, fn func(i int, n *wizard.Node) error) []error {
-	errs := make([]error, len(nodes))
 	limit := env.Parallel
 	if limit <= 0 {
 		limit = DefaultParallel
 	}
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[i] = fn(i, n)
-		}()
-	}
-	wg.Wait()
-	return errs
+	return fanout.Each(nodes, limit, fn)
 }
 
 // WaitNotice is how long a wait may last before the user is told what it waits for.

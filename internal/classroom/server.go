@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/swarmwiz/swarmwiz/templates"
 )
 
@@ -83,22 +85,17 @@ type Server struct {
 
 	mu       sync.Mutex
 	room     *Room
-	buckets  map[string]*bucket
+	limits   map[string]*rate.Limiter
 	guessers map[string]*guesser
 	subs     map[chan struct{}]bool
 	saveErr  error
 	saved    time.Time
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
 // NewServer makes a server for code, with the room kept in statePath ("": in memory).
 func NewServer(code, statePath string) (*Server, error) {
 	s := &Server{Code: code, StatePath: statePath, StuckAfter: 10 * time.Minute, Lang: "en",
-		buckets: map[string]*bucket{}, guessers: map[string]*guesser{}, subs: map[chan struct{}]bool{}}
+		limits: map[string]*rate.Limiter{}, guessers: map[string]*guesser{}, subs: map[chan struct{}]bool{}}
 	var err error
 	if statePath != "" {
 		s.room, err = Load(statePath)
@@ -175,19 +172,16 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 	e = MaskSecrets(e) // whatever the learner's client did: the room never holds a token
 	now := time.Now()
 	s.mu.Lock()
-	b := s.buckets[e.Learner]
-	if b == nil {
-		b = &bucket{tokens: Burst, last: now}
-		s.buckets[e.Learner] = b
+	lim := s.limits[e.Learner]
+	if lim == nil {
+		lim = rate.NewLimiter(Rate, Burst)
+		s.limits[e.Learner] = lim
 	}
-	b.tokens = min(Burst, b.tokens+now.Sub(b.last).Seconds()*Rate)
-	b.last = now
-	if b.tokens < 1 {
+	if !lim.AllowN(now, 1) {
 		s.mu.Unlock()
 		s.reject(w, "rate", http.StatusTooManyRequests, "too many events")
 		return
 	}
-	b.tokens--
 	if s.room.Learners[e.Learner] == nil && len(s.room.Learners) >= MaxLearners {
 		s.mu.Unlock()
 		s.reject(w, "full", http.StatusTooManyRequests, fmt.Sprintf("the room is full (%d learners)", MaxLearners))

@@ -36,13 +36,13 @@ type Facts struct {
 	Arch            string         // the machine, as `uname -m` says it: x86_64, aarch64 ...
 	MTU             map[string]int // by interface
 	Routes          []Route
-	Gateway         string   // the default route's next hop; "" when there is none
+	Gateway         string // the default route's next hop; "" when there is none
 	// NftInput are the nftables chains on the input hook, as `nft list chains` lists them.
-	NftInput []NftChain
-	DockerRoot      string   // the daemon's data root, where its swarm certificates are
-	LiveRestore     bool     // "live-restore": true in daemon.json, which swarm mode refuses
-	Vendor          string   // DMI system vendor: "VMware, Inc." on a VMware guest
-	NICDrivers      []string // vmxnet3 on VMware
+	NftInput    []NftChain
+	DockerRoot  string   // the daemon's data root, where its swarm certificates are
+	LiveRestore bool     // "live-restore": true in daemon.json, which swarm mode refuses
+	Vendor      string   // DMI system vendor: "VMware, Inc." on a VMware guest
+	NICDrivers  []string // vmxnet3 on VMware
 }
 
 // VMware says whether the node looks like a VMware guest, where NSX may use 4789/udp.

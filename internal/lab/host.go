@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -106,22 +105,27 @@ func installHint(family string) string {
 	return "apt-get install docker.io openssh-server openssh-client iproute2 iptables sudo"
 }
 
-// osFamily reads /etc/os-release: "debian" for Debian and Ubuntu, "rhel" for the CentOS/RHEL
-// family, "" otherwise.
-func osFamily() string {
-	f, err := os.Open("/etc/os-release")
+// osRelease is /etc/os-release as keys and values (quotes taken off): this machine's one
+// reader of it. None when it cannot be read.
+func osRelease() map[string]string {
+	out := map[string]string{}
+	b, err := os.ReadFile("/etc/os-release")
 	if err != nil {
-		return ""
+		return out
 	}
-	defer f.Close()
-	ids := ""
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), "=")
-		if k == "ID" || k == "ID_LIKE" {
-			ids += " " + strings.Trim(v, `"`)
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && k != "" && !strings.HasPrefix(k, "#") {
+			out[k] = strings.Trim(v, `"'`)
 		}
 	}
+	return out
+}
+
+// osFamily is "debian" for Debian and Ubuntu, "rhel" for the CentOS/RHEL family, "" otherwise,
+// from os-release's ID and ID_LIKE.
+func osFamily() string {
+	rel := osRelease()
+	ids := rel["ID"] + " " + rel["ID_LIKE"]
 	switch {
 	case strings.Contains(ids, "debian") || strings.Contains(ids, "ubuntu"):
 		return "debian"
@@ -133,21 +137,11 @@ func osFamily() string {
 
 // HostOS names this machine's OS as `--os` names releases ("debian-12"), from os-release.
 func HostOS() string {
-	b, err := os.ReadFile("/etc/os-release")
-	if err != nil {
+	rel := osRelease()
+	if len(rel) == 0 {
 		return "?"
 	}
-	var id, version string
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		switch k {
-		case "ID":
-			id = strings.Trim(v, `"`)
-		case "VERSION_ID":
-			version = strings.Trim(v, `"`)
-		}
-	}
-	return strings.TrimSuffix(id+"-"+version, "-")
+	return strings.TrimSuffix(rel["ID"]+"-"+rel["VERSION_ID"], "-")
 }
 
 // The host as the lab's install finds it: which packages dpkg has installed, and whether a

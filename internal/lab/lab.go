@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/swarmwiz/swarmwiz/internal/fanout"
 	"github.com/swarmwiz/swarmwiz/internal/poll"
 	"github.com/swarmwiz/swarmwiz/internal/progress"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
@@ -312,18 +313,7 @@ func bootAll(ctx context.Context, inv *Inventory, po progress.Options) error {
 
 // eachNode runs fn for every node, at most limit at a time, and waits for all of them.
 func eachNode(nodes []Node, limit int, fn func(i int, n Node)) {
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for i, n := range nodes {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			fn(i, n)
-		}()
-	}
-	wg.Wait()
+	fanout.Each(nodes, limit, func(i int, n Node) error { fn(i, n); return nil })
 }
 
 // waitReady waits until every node's dockerd answers and its sshd accepts the lab's key with
