@@ -448,12 +448,7 @@ func TestMachinePasswordLoginAndSudo(t *testing.T) {
 	stop := watchPS(t, learnerPassword)
 	s := startPTY(t, env, args...)
 	noKey(s)
-	s.expect("Password for learner@" + n1.Address)
-	s.send(strings.Split(learnerPassword, "")...)
-	s.send(keyEnter)
-	s.expect("sudo password on " + n1.Address)
-	s.send(strings.Split(learnerPassword, "")...)
-	s.send(keyEnter)
+	typeLearnerPasswords(s, n1.Address)
 	code := s.wait()
 	stop()
 	if code != 0 || !strings.Contains(s.text(), "Leader") {
@@ -687,12 +682,7 @@ func TestMachineKeyboardInteractive(t *testing.T) {
 	s := startPTY(t, env, args...)
 	s.expect("Private key file")
 	s.send(keyEnter)
-	s.expect("Password for learner@" + n1.Address)
-	s.send(strings.Split(learnerPassword, "")...)
-	s.send(keyEnter)
-	s.expect("sudo password on " + n1.Address)
-	s.send(strings.Split(learnerPassword, "")...)
-	s.send(keyEnter)
+	typeLearnerPasswords(s, n1.Address)
 	if code := s.wait(); code != 0 || !strings.Contains(s.text(), "Leader") {
 		t.Fatalf("through keyboard-interactive: exit %d\n%s", code, s.text())
 	}
@@ -700,4 +690,14 @@ func TestMachineKeyboardInteractive(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.out+r.err, `asks "Password:" (keyboard-interactive), which only a person can answer`) || strings.Contains(r.out, "does not answer") {
 		t.Errorf("off a terminal: want the question named: %s", r)
 	}
+}
+
+// typeLearnerPasswords answers the login's password and then sudo's, on a terminal.
+func typeLearnerPasswords(s *session, addr string) {
+	s.expect("Password for learner@" + addr)
+	s.send(strings.Split(learnerPassword, "")...)
+	s.send(keyEnter)
+	s.expect("sudo password on " + addr)
+	s.send(strings.Split(learnerPassword, "")...)
+	s.send(keyEnter)
 }

@@ -82,37 +82,16 @@ func (c *Client) StdioPty(ctx context.Context, cmd string) (net.Conn, error) {
 }
 
 func (c *Client) stdio(ctx context.Context, cmd, preamble string, pty bool) (net.Conn, error) {
-	sess, err := c.newSession(ctx)
+	sess, err := c.session(ctx, pty)
 	if err != nil {
-		return nil, err
-	}
-	if pty {
-		if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
-			sess.Close()
-			return nil, err
-		}
-	}
-	in, err := sess.StdinPipe()
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	out, err := sess.StdoutPipe()
-	if err != nil {
-		sess.Close()
 		return nil, err
 	}
 	stderr := &tailBuffer{}
 	sess.Stderr = stderr
-	if err := sess.Start(InCLocale(cmd)); err != nil {
+	in, out, err := startPiped(sess, cmd, preamble)
+	if err != nil {
 		sess.Close()
 		return nil, err
-	}
-	if preamble != "" {
-		if _, err := io.WriteString(in, preamble); err != nil {
-			sess.Close()
-			return nil, err
-		}
 	}
 	return &stdioConn{sess: sess, in: in, out: out, stderr: stderr}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/swarmwiz/swarmwiz/templates"
 )
 
@@ -37,33 +39,35 @@ func (c *Client) StartPty(ctx context.Context, cmd string) (*Held, error) {
 }
 
 func (c *Client) start(ctx context.Context, cmd, stdin string, pty bool) (*Held, error) {
-	sess, err := c.newSession(ctx)
+	sess, err := c.session(ctx, pty)
 	if err != nil {
 		return nil, err
 	}
-	if pty {
-		if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
-			sess.Close()
-			return nil, err
-		}
+	in, out, err := startPiped(sess, cmd, stdin)
+	if err != nil {
+		sess.Close()
+		return nil, err
 	}
+	return &Held{Out: bufio.NewReader(out), release: func() { in.Close(); sess.Close() }}, nil
+}
+
+// startPiped starts cmd on sess with its stdin and stdout as pipes, writing stdin first; the
+// caller closes sess on an error.
+func startPiped(sess *ssh.Session, cmd, stdin string) (io.WriteCloser, io.Reader, error) {
 	in, err1 := sess.StdinPipe()
 	out, err2 := sess.StdoutPipe()
 	if err := errors.Join(err1, err2); err != nil {
-		sess.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if err := sess.Start(InCLocale(cmd)); err != nil {
-		sess.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if stdin != "" {
 		if _, err := io.WriteString(in, stdin); err != nil {
-			sess.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return &Held{Out: bufio.NewReader(out), release: func() { in.Close(); sess.Close() }}, nil
+	return in, out, nil
 }
 
 // Start runs cmd as root through sudo and holds it; the password, when there is one, is the

@@ -259,7 +259,7 @@ func (c *Client) Run(ctx context.Context, cmd string) (string, string, error) {
 // RunInput is Run with stdin: how a secret reaches a command (sudo -S) without ever being
 // on a command line.
 func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, string, error) {
-	sess, err := c.newSession(ctx)
+	sess, err := c.session(ctx, false)
 	if err != nil {
 		return "", "", err
 	}
@@ -269,19 +269,42 @@ func (c *Client) RunInput(ctx context.Context, cmd, stdin string) (string, strin
 	if stdin != "" {
 		sess.Stdin = strings.NewReader(stdin)
 	}
+	err = runWait(ctx, sess, cmd, errb.String)
+	return out.String(), errb.String(), err
+}
+
+// runWait runs cmd on sess until it ends, or closes it when ctx ends first; a non-zero exit
+// is a CommandError whose text is what stderr said.
+func runWait(ctx context.Context, sess *ssh.Session, cmd string, stderr func() string) error {
 	done := make(chan error, 1)
 	go func() { done <- sess.Run(InCLocale(cmd)) }()
+	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
 		sess.Close()
-		return out.String(), errb.String(), ctx.Err()
+		return ctx.Err()
 	}
 	var exit *ssh.ExitError
 	if errors.As(err, &exit) {
-		return out.String(), errb.String(), &CommandError{Cmd: cmd, Status: exit.ExitStatus(), Stderr: errb.String()}
+		return &CommandError{Cmd: cmd, Status: exit.ExitStatus(), Stderr: stderr()}
 	}
-	return out.String(), errb.String(), err
+	return err
+}
+
+// session opens a session, with a raw terminal when pty is set (see ptyModes).
+func (c *Client) session(ctx context.Context, pty bool) (*ssh.Session, error) {
+	sess, err := c.newSession(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pty {
+		if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
+			sess.Close()
+			return nil, err
+		}
+	}
+	return sess, nil
 }
 
 // PtyRunner runs a command with a terminal: what sudo wants where `Defaults requiretty` is set.
@@ -301,28 +324,14 @@ var ptyModes = ssh.TerminalModes{
 // RunPty runs cmd with a terminal; its stdout and stderr are one stream there, returned as
 // its output (and as the error's text when it fails).
 func (c *Client) RunPty(ctx context.Context, cmd string) (string, error) {
-	sess, err := c.newSession(ctx)
+	sess, err := c.session(ctx, true)
 	if err != nil {
 		return "", err
 	}
 	defer sess.Close()
-	if err := sess.RequestPty("dumb", 40, 500, ptyModes); err != nil {
-		return "", err
-	}
 	var out bytes.Buffer
 	sess.Stdout = &out
-	done := make(chan error, 1)
-	go func() { done <- sess.Run(InCLocale(cmd)) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		sess.Close()
-		return out.String(), ctx.Err()
-	}
-	var exit *ssh.ExitError
-	if errors.As(err, &exit) {
-		return out.String(), &CommandError{Cmd: cmd, Status: exit.ExitStatus(), Stderr: out.String()}
-	}
+	err = runWait(ctx, sess, cmd, out.String)
 	return out.String(), err
 }
 
