@@ -40,6 +40,9 @@ type lockState struct {
 }
 
 func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	if env.DryRun {
+		return nil // it changes nothing, so it holds nothing (and leaves no lock file)
+	}
 	var nodes []*wizard.Node
 	for _, n := range st.Nodes {
 		if _, ok := n.Conn.(remote.Starter); ok {
