@@ -232,10 +232,28 @@ func TestPreflightProbesEveryPair(t *testing.T) {
 	t.Cleanup(func() {
 		inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
 	})
-	preflightRefuses(t, nodes, "preflight found 2 problems",
+	r := preflightRefuses(t, nodes, "preflight found 2 problems",
 		"reach 7946/tcp from node1, node2, node3, node4, node6 and node7", "no other node reaches node5's 7946/tcp",
 		"on node5, open 7946/tcp on node5: iptables -I INPUT -p tcp --dport 7946 -j ACCEPT",
 		"reach 7946/tcp from node3", "5 other nodes reach node6's 7946/tcp, but node3 cannot")
+	// The fix given works: node5's command, as printed, run on node5; node3's way out, for
+	// which no fix was guessed, opened by hand. The plan then builds.
+	fix := regexp.MustCompile(`open 7946/tcp on node5: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
+	if fix == nil {
+		t.Fatalf("no command for node5 in:\n%s", r.out)
+	}
+	inNode(t, 5, "net", "sh", "-c", fix[1])
+	inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
+	inNode(t, 3, "net", "iptables", "-I", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "ACCEPT")
+	t.Cleanup(func() {
+		inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "7946", "-j", "ACCEPT")
+		inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "ACCEPT")
+		inNode(t, 3, "net", "iptables", "-I", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
+	})
+	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
+		t.Fatalf("with the fixes applied the plan must build: %s", r)
+	}
+	planned(t, nodes[0], nodes, 3)
 }
 
 // "live-restore": true in one node's daemon.json (docker refuses swarm mode with it): preflight
