@@ -113,6 +113,9 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	if len(joining) == 0 {
 		return nil
 	}
+	// UDP between every pair, while the TCP probes run.
+	udp := make(chan []preflight.Finding, 1)
+	go func() { udp <- probeUDP(ctx, env, st) }()
 	rep := progress.Start(env.Progress(), msg("preflight.probe", st.Advertise), len(joining))
 	results := make([][]preflight.Finding, len(joining))
 	eachNode(env, joining, func(i int, n *wizard.Node) error {
@@ -147,7 +150,8 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 		all = append(all, r...)
 	}
 	all = append(all, probeBack(ctx, env, st)...)
-	return append(all, probeMesh(ctx, env, st)...)
+	all = append(all, probeMesh(ctx, env, st)...)
+	return append(all, <-udp...)
 }
 
 // probeMesh checks the ways between the other nodes, every pair, in one fan-out per node:

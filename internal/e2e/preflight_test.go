@@ -274,3 +274,28 @@ func TestPreflightLiveRestore(t *testing.T) {
 	restart()
 	preflightRefuses(t, nodes, "\"live-restore\": true is set in its docker daemon configuration", "remove \"live-restore\": true from /etc/docker/daemon.json")
 }
+
+// 7946/udp (gossip) dropped on one worker, TCP open: before, preflight passed it (TCP only)
+// and the swarm limped. Now every other node's UDP is listened for there: the port is named
+// with the fix for node5's own firewall, nothing changes, and the fix as printed works.
+func TestPreflightProbesUDP(t *testing.T) {
+	nodes := sharedLab(t)
+	inNode(t, 5, "net", "iptables", "-I", "INPUT", "-p", "udp", "--dport", "7946", "-j", "DROP")
+	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "udp", "--dport", "7946", "-j", "DROP") })
+	r := preflightRefuses(t, nodes, "preflight found 1 problem",
+		"7946/udp from node1, node2, node3, node4, node6 and node7", "no other node's UDP reaches node5's 7946/udp",
+		"on node5, open 7946/udp on node5: iptables -I INPUT -p udp --dport 7946 -j ACCEPT")
+	if strings.Contains(r.out, "4789/udp from") {
+		t.Errorf("4789/udp is open and was named: %s", r)
+	}
+	fix := regexp.MustCompile(`open 7946/udp on node5: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
+	if fix == nil {
+		t.Fatalf("no command for node5 in:\n%s", r.out)
+	}
+	inNode(t, 5, "net", "sh", "-c", fix[1])
+	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "udp", "--dport", "7946", "-j", "ACCEPT") })
+	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
+		t.Fatalf("with the fix applied the plan must build: %s", r)
+	}
+	planned(t, nodes[0], nodes, 3)
+}

@@ -22,11 +22,16 @@ type Starter interface {
 // the command ends the same way.
 type Held struct {
 	Out     *bufio.Reader
+	closeIn func()
 	release func()
 }
 
 // Release ends the command.
 func (h *Held) Release() { h.release() }
+
+// CloseInput closes the command's stdin only: one that ends at the end of its input then
+// says its last words on Out before the session closes.
+func (h *Held) CloseInput() { h.closeIn() }
 
 // Start runs cmd in a new session, writes stdin to it and leaves its stdin open.
 func (c *Client) Start(ctx context.Context, cmd, stdin string) (*Held, error) {
@@ -48,7 +53,7 @@ func (c *Client) start(ctx context.Context, cmd, stdin string, pty bool) (*Held,
 		sess.Close()
 		return nil, err
 	}
-	return &Held{Out: bufio.NewReader(out), release: func() { in.Close(); sess.Close() }}, nil
+	return &Held{Out: bufio.NewReader(out), closeIn: func() { in.Close() }, release: func() { in.Close(); sess.Close() }}, nil
 }
 
 // startPiped starts cmd on sess with its stdin and stdout as pipes, writing stdin first; the

@@ -1,0 +1,68 @@
+package preflight
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/swarmwiz/swarmwiz/templates"
+)
+
+// Before a swarm exists nothing answers on its UDP ports, so a UDP probe needs a listener on
+// the node probed: UDPListenScript runs one (perl or python, for a few seconds), every other
+// node sends to it (UDPSendScript, bash alone), and what the listener heard says which ways
+// are open. A datagram dropped by a firewall is simply never heard.
+
+// UDPListenScript listens on ports for at most seconds and prints each sender.
+func UDPListenScript(seconds int, ports []int) string {
+	list := make([]string, len(ports))
+	for i, p := range ports {
+		list[i] = strconv.Itoa(p)
+	}
+	return templates.MustRender("udp-listen.sh.tmpl", map[string]any{"Seconds": strconv.Itoa(seconds), "Ports": list, "PortList": strings.Join(list, ", ")})
+}
+
+// UDPSendScript sends a few datagrams to every target on every port.
+func UDPSendScript(targets []string, ports []int) string {
+	list := make([]string, len(ports))
+	for i, p := range ports {
+		list[i] = strconv.Itoa(p)
+	}
+	return templates.MustRender("udp-send.sh.tmpl", map[string]any{"Targets": targets, "Ports": list})
+}
+
+// UDPHeard is what a listener said: the ports it listened on, those already taken, and who
+// was heard on each port; NoListener: the node has neither perl nor python.
+type UDPHeard struct {
+	Listening  []int
+	Busy       []int
+	From       map[int][]string // port → senders' addresses
+	Ready      bool
+	NoListener bool
+}
+
+// ParseUDPListen reads a listener's output, line by line as it came.
+func ParseUDPListen(out string) UDPHeard {
+	h := UDPHeard{From: map[int][]string{}}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 1 && f[0] == "ready":
+			h.Ready = true
+		case len(f) == 1 && f[0] == "nolistener":
+			h.NoListener = true
+		case len(f) == 2 && (f[0] == "listening" || f[0] == "busy"):
+			if p, err := strconv.Atoi(f[1]); err == nil {
+				if f[0] == "busy" {
+					h.Busy = append(h.Busy, p)
+				} else {
+					h.Listening = append(h.Listening, p)
+				}
+			}
+		case len(f) == 3 && f[0] == "from":
+			if p, err := strconv.Atoi(f[2]); err == nil {
+				h.From[p] = append(h.From[p], f[1])
+			}
+		}
+	}
+	return h
+}

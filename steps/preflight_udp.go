@@ -1,0 +1,156 @@
+package steps
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/preflight"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// UDPWindow bounds how long a node listens for the others' UDP in the preflight.
+var UDPWindow = 5 * time.Second
+
+// probeUDP checks the swarm's UDP ways between every pair before anything changes: gossip
+// (7946/udp) and the overlay's data path (4789/udp, or --data-path-port). Nothing answers
+// there before the swarm exists, so each node that is not in the swarm yet listens for a few
+// seconds (preflight.UDPListenScript), every other node sends to it, and what was heard says
+// which ways are open: a datagram a firewall drops is never heard. A port nobody's UDP
+// reaches is the node's own firewall; one only some reach is named with who cannot.
+func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
+	var nodes, targets []*wizard.Node
+	for _, n := range st.Nodes {
+		if n.Role == "" || n.Conn == nil {
+			continue
+		}
+		nodes = append(nodes, n)
+		if _, ok := n.Conn.(remote.Starter); ok && !n.Member {
+			targets = append(targets, n)
+		}
+	}
+	if len(targets) == 0 || len(nodes) < 2 {
+		return nil
+	}
+	ports := []int{7946, vxlanPort(st)}
+	heard := listenUDP(ctx, env, targets, ports, func() {
+		eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+			var to []string
+			for _, m := range targets {
+				if m != n {
+					to = append(to, joinAddr(m))
+				}
+			}
+			_, err := env.Read(ctx, n, preflight.UDPSendScript(to, ports))
+			return err
+		})
+	})
+	var out []preflight.Finding
+	for i, m := range targets {
+		h := heard[i]
+		if h.NoListener {
+			out = append(out, preflight.Finding{Node: m.Name(), Level: preflight.Note, Check: msg("preflight.udp.check.none", nil),
+				Result: msg("preflight.udp.nolistener", nil), Fix: msg("preflight.udp.nolistener.fix", nil)})
+			continue
+		}
+		for _, port := range h.Listening {
+			var missing []string
+			tried := 0
+			for _, n := range nodes {
+				if n == m {
+					continue
+				}
+				tried++
+				if !slices.ContainsFunc(h.From[port], n.Facts.HasIP) {
+					missing = append(missing, n.Name())
+				}
+			}
+			if len(missing) == 0 {
+				continue
+			}
+			f := preflight.Finding{Node: m.Name(), Level: preflight.Error,
+				Check:  msg("preflight.udp.check", map[string]any{"Port": port, "From": templates.List(missing)}),
+				Result: msg("preflight.udp.unheard", nil)}
+			if len(missing) == tried {
+				f.Fix = msg("preflight.udp.fix", map[string]any{"Node": m.Name(), "Port": port, "Open": openOn(m, strconv.Itoa(port), "udp")})
+			} else {
+				f.Fix = msg("preflight.udp.partial", map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(missing), "Reached": tried - len(missing)})
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// vxlanPort is the overlay's data-path port the swarm will use.
+func vxlanPort(st *wizard.State) int {
+	if st.Init.DataPathPort != 0 {
+		return st.Init.DataPathPort
+	}
+	return 4789
+}
+
+// listenUDP starts a listener on every target, runs send once they all listen, and returns
+// what each heard. Every listener has ended when it returns: docker may bind the ports next.
+func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, ports []int, send func()) []preflight.UDPHeard {
+	type listener struct {
+		held *remote.Held
+		mu   sync.Mutex
+		text strings.Builder
+		done chan struct{}
+	}
+	ls := make([]*listener, len(targets))
+	script := preflight.UDPListenScript(int(UDPWindow.Seconds()), ports)
+	eachNode(env, targets, func(i int, n *wizard.Node) error {
+		h, err := n.Conn.(remote.Starter).Start(ctx, script, "")
+		if err != nil {
+			return err
+		}
+		l := &listener{held: h, done: make(chan struct{})}
+		// Until it listens (or says it cannot), then on in the background.
+		for {
+			line, err := h.Out.ReadString('\n')
+			l.text.WriteString(line)
+			if w := strings.TrimSpace(line); err != nil || w == "ready" || w == "nolistener" {
+				break
+			}
+		}
+		go func() {
+			defer close(l.done)
+			b, _ := io.ReadAll(h.Out)
+			l.mu.Lock()
+			l.text.Write(b)
+			l.mu.Unlock()
+		}()
+		ls[i] = l
+		return nil
+	})
+	send()
+	// The last datagrams arrive within a moment on any network a swarm runs on.
+	select {
+	case <-time.After(300 * time.Millisecond):
+	case <-ctx.Done():
+	}
+	heard := make([]preflight.UDPHeard, len(targets))
+	for i, l := range ls {
+		if l == nil {
+			continue
+		}
+		l.held.CloseInput() // the listener ends, says what it heard last, and lets go of the ports
+		select {
+		case <-l.done:
+		case <-time.After(2 * time.Second):
+		}
+		l.held.Release()
+		l.mu.Lock()
+		heard[i] = preflight.ParseUDPListen(l.text.String())
+		l.mu.Unlock()
+	}
+	return heard
+}
