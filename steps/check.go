@@ -153,8 +153,12 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 		return nil, err
 	}
 	var targets []*probeTarget
+	silent := silentRows(st, rows)
 	for _, r := range rows {
 		switch {
+		case slices.ContainsFunc(silent, func(s docker.Node) bool { return s.ID == r.ID }):
+			// Switched off a moment ago, most likely: not a reason to name it with --host.
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.silent", nil)})
 		case r.Status != "Ready":
 			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.down", r.Status)})
 		case r.Availability != "Active":

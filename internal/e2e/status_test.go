@@ -148,4 +148,10 @@ func TestStatusNodeThatDoesNotAnswer(t *testing.T) {
 		!strings.Contains(r.err, "node7 is down or unreachable") {
 		t.Errorf("want exit 3, node7 named as not answering: %s", r)
 	}
+	// check tests the others and says why not node7, instead of asking for --host or an image.
+	r = swarmwiz(t, "check", "--lab", labName, "--ssh-timeout", "2s")
+	if !strings.Contains(r.out, "node7: not checked: it does not answer over SSH, while docker still lists it Ready") ||
+		strings.Contains(r.out+r.err, "--probe-image") {
+		t.Errorf("check with node7 not answering: %s", r)
+	}
 }
