@@ -288,6 +288,16 @@ func TestPreflightProbesUDP(t *testing.T) {
 	if strings.Contains(r.out, "4789/udp from") {
 		t.Errorf("4789/udp is open and was named: %s", r)
 	}
+	// The same fault for a Korean learner: the same cause, in Korean words, and nothing else
+	// in English but the commands.
+	ko := runIn(t, koreanEnv(), "create", "--config", writePlan(t, nodes, 7), "--yes")
+	if ko.code != 1 || !strings.Contains(ko.out, "다른 어느 노드의 UDP 도 node5 의 7946/udp 에 닿지 못합니다") {
+		t.Errorf("in Korean: want the same cause in Korean: %s", ko)
+	}
+	if stray := strayKorean(ko.out+ko.err, "iptables", "INPUT", "ACCEPT", "udp", "dport", "netfilter-persistent", "save", "service", "CentOS", "Rocky"); len(stray) > 0 {
+		t.Errorf("English in the Korean preflight: %q\n%s", stray, ko.out)
+	}
+	allInactive(t)
 	fix := regexp.MustCompile(`open 7946/udp on node5: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
 	if fix == nil {
 		t.Fatalf("no command for node5 in:\n%s", r.out)
