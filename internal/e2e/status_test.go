@@ -145,6 +145,7 @@ func TestStatusNodeThatDoesNotAnswer(t *testing.T) {
 	t.Cleanup(func() { inNode(t, 7, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP") })
 	r := swarmwiz(t, "status", "--lab", labName, "--ssh-timeout", "2s")
 	if r.code != 3 || !strings.Contains(r.out, "node7 does not answer over SSH, while docker still lists it Ready: docker has not noticed yet") ||
+		!strings.Contains(r.out, "is left out: it does not answer on its SSH port") ||
 		!strings.Contains(r.err, "node7 is down or unreachable") {
 		t.Errorf("want exit 3, node7 named as not answering: %s", r)
 	}

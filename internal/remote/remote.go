@@ -183,14 +183,44 @@ func (e *NoSuchHostError) As(target any) bool {
 	return false
 }
 
-// noSuchHost is err, or a NoSuchHostError when the resolver said the name does not exist.
+// noSuchHost is err, or a NoSuchHostError when the resolver said the name does not exist, or
+// an UnreachableError that says in the user's words what the connection met.
 func noSuchHost(host string, err error) error {
 	var dns *net.DNSError
-	if errors.As(err, &dns) && dns.IsNotFound {
-		return &NoSuchHostError{Host: host}
+	if errors.As(err, &dns) {
+		if dns.IsNotFound {
+			return &NoSuchHostError{Host: host}
+		}
+		return err // the resolver's own trouble, not the machine's
 	}
-	return err
+	var kind string
+	var ne net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		kind = "refused" // the machine answered: nothing listens on the port
+	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		kind = "noroute"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		kind = "timeout"
+	default:
+		return err
+	}
+	return &UnreachableError{Addr: host, Kind: kind, Err: err}
 }
+
+// UnreachableError is a node whose SSH port could not be reached, by what the connection met:
+// "refused" (the machine is up, nothing listens: sshd stopped, or on another port), "timeout"
+// (no answer: switched off, or a firewall drops the port), "noroute".
+type UnreachableError struct {
+	Addr, Kind string
+	Err        error
+}
+
+func (e *UnreachableError) Error() string {
+	return templates.Msg("ssh.unreachable", map[string]string{"Addr": e.Addr, "Kind": e.Kind})
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // loginError says in one line which secret was wrong, or what was tried.
 func loginError(t Target, err error, auth *Auth, at *attempt) error {

@@ -130,3 +130,22 @@ func TestNoSuchHostIsBadInput(t *testing.T) {
 		t.Errorf("a resolver that did not answer is not a wrong name: %v", err)
 	}
 }
+
+// A port nothing listens on is told apart from a machine that does not answer, by the
+// connection's own error, never its text: sshd stopped is not "switched off".
+func TestUnreachableSaysWhatTheConnectionMet(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	_, err = net.Dial("tcp", addr)
+	if got := noSuchHost("127.0.0.1", err); !strings.Contains(got.Error(), "the machine answers, but nothing listens on its SSH port: sshd is stopped there") {
+		t.Errorf("refused: %v", got)
+	}
+	var u *UnreachableError
+	if got := noSuchHost("node4", context.DeadlineExceeded); !errors.As(got, &u) || u.Kind != "timeout" || !strings.Contains(got.Error(), "it does not answer on its SSH port") {
+		t.Errorf("timeout: %v", got)
+	}
+}
