@@ -96,6 +96,17 @@ func TestPreflightBlockedPort(t *testing.T) {
 			t.Errorf("%s is not named as unable to reach 2377:\n%s", n.Name, r.out)
 		}
 	}
+	// The fix given works: run on node1 as printed, the plan builds.
+	fix := regexp.MustCompile(`open 2377/tcp on node1: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
+	if fix == nil {
+		t.Fatalf("no command for node1 in:\n%s", r.out)
+	}
+	inNode(t, 1, "net", "sh", "-c", fix[1])
+	t.Cleanup(func() { inNode(t, 1, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "2377", "-j", "ACCEPT") })
+	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
+		t.Fatalf("with the fix applied the plan must build: %s", r)
+	}
+	planned(t, nodes[0], nodes, 3)
 }
 
 // Two nodes with the same hostname (a cloned VM): an error naming both, before any change.
