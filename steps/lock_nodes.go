@@ -78,7 +78,7 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		states[i] = s
 		if err != nil {
 			releaseAll(states)
-			return env.NodeErr(n, "flock /tmp/swarmwiz-MACHINE-ID.lock", err)
+			return env.NodeErr(n, "flock /tmp/swarmwiz-MACHINE-ID-HOSTNAME.lock", err)
 		}
 		if !s.got && !s.none {
 			releaseAll(states)

@@ -469,11 +469,12 @@ func removeNodeLocks(name string) {
 	for _, f := range ids {
 		b, err := os.ReadFile(f)
 		id := strings.TrimSpace(string(b))
-		if err != nil || len(id) != 32 || strings.ContainsAny(id, "/.") {
+		node := filepath.Base(filepath.Dir(f))
+		if err != nil || len(id) != 32 || strings.ContainsAny(id+node, "/.") {
 			continue
 		}
 		for _, ext := range []string{".lock", ".holder"} {
-			_ = os.Remove(filepath.Join("/tmp", "swarmwiz-"+id+ext))
+			_ = os.Remove(filepath.Join("/tmp", "swarmwiz-"+id+"-"+node+ext))
 		}
 	}
 }
