@@ -320,3 +320,36 @@ func TestPreflightProbesUDP(t *testing.T) {
 	}
 	planned(t, nodes[0], nodes, 3)
 }
+
+// A cloned VM: node3 has node2's machine-id. Preflight names both with the fix before anything
+// changes; with a machine-id of its own again (what systemd-machine-id-setup makes), the plan
+// builds.
+func TestPreflightClonedMachineID(t *testing.T) {
+	nodes := sharedLab(t)
+	dir := filepath.Join(lab.Dir(labName), "nodes")
+	own, err := os.ReadFile(filepath.Join(dir, "node3", "machine-id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twin, _ := os.ReadFile(filepath.Join(dir, "node2", "machine-id"))
+	// The node's /etc/machine-id is this file, bind-mounted: the same file, new contents.
+	write := func(b []byte) {
+		f, err := os.OpenFile(filepath.Join(dir, "node3", "machine-id"), os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write(b)
+		f.Close()
+	}
+	write(twin)
+	t.Cleanup(func() { write(own) })
+	if got := ssh(t, nodes[2], "cat /etc/machine-id"); got != strings.TrimSpace(string(twin)) {
+		t.Fatalf("node3's machine-id is %q, not node2's", got)
+	}
+	preflightRefuses(t, nodes, "node2 ("+nodes[1].Address+"), node3 ("+nodes[2].Address+")", "sudo systemd-machine-id-setup")
+	write(own)
+	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
+		t.Fatalf("with a machine-id of its own again the plan must build: %s", r)
+	}
+	planned(t, nodes[0], nodes, 3)
+}
