@@ -346,7 +346,7 @@ func TestPreflightClonedMachineID(t *testing.T) {
 	if got := ssh(t, nodes[2], "cat /etc/machine-id"); got != strings.TrimSpace(string(twin)) {
 		t.Fatalf("node3's machine-id is %q, not node2's", got)
 	}
-	preflightRefuses(t, nodes, "node2 ("+nodes[1].Address+"), node3 ("+nodes[2].Address+")", "sudo systemd-machine-id-setup")
+	preflightRefuses(t, nodes, "node2 ("+nodes[1].Address+") and node3 ("+nodes[2].Address+") share the machine-id", "sudo systemd-machine-id-setup")
 	write(own)
 	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
 		t.Fatalf("with a machine-id of its own again the plan must build: %s", r)
