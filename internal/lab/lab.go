@@ -462,19 +462,25 @@ func Start(ctx context.Context, inv *Inventory, n Node, po progress.Options) err
 }
 
 // removeNodeLocks removes the files swarmwiz's node lock left in this machine's /tmp for the
-// lab's namespace nodes, which share it: named by each node's own machine-id, they are the
-// lab's alone.
+// lab's namespace nodes, which share it: named by a machine-id of this lab's (random, made by
+// `lab up`) and a node's name, they are the lab's alone. Every id with every name: a node
+// given another's machine-id (a cloned VM, played) is covered too.
 func removeNodeLocks(name string) {
-	ids, _ := filepath.Glob(filepath.Join(Dir(name), "nodes", "*", "machine-id"))
-	for _, f := range ids {
+	files, _ := filepath.Glob(filepath.Join(Dir(name), "nodes", "*", "machine-id"))
+	var ids, nodes []string
+	for _, f := range files {
 		b, err := os.ReadFile(f)
-		id := strings.TrimSpace(string(b))
-		node := filepath.Base(filepath.Dir(f))
+		id, node := strings.TrimSpace(string(b)), filepath.Base(filepath.Dir(f))
 		if err != nil || len(id) != 32 || strings.ContainsAny(id+node, "/.") {
 			continue
 		}
-		for _, ext := range []string{".lock", ".holder"} {
-			_ = os.Remove(filepath.Join("/tmp", "swarmwiz-"+id+"-"+node+ext))
+		ids, nodes = append(ids, id), append(nodes, node)
+	}
+	for _, id := range ids {
+		for _, node := range nodes {
+			for _, ext := range []string{".lock", ".holder"} {
+				_ = os.Remove(filepath.Join("/tmp", "swarmwiz-"+id+"-"+node+ext))
+			}
 		}
 	}
 }
