@@ -88,8 +88,11 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	return nil
 }
 
-// nodeKey orders nodes the same way in every run: by address and port.
-func nodeKey(n *wizard.Node) string { return fmt.Sprintf("%s:%05d", n.Host, n.Port) }
+// nodeKey orders nodes the same way in every run, however each run names them (an address
+// in one, a host name in another): by the machine's own id and hostname, as its lock file is.
+func nodeKey(n *wizard.Node) string {
+	return fmt.Sprintf("%s-%s-%s:%05d", n.Facts.MachineID, n.Facts.Hostname, n.Host, n.Port)
+}
 
 // lockNode runs the lock script on n, waiting up to wait for a holder; busy, when given, is
 // told who holds it as soon as the script says.
