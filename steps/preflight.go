@@ -208,24 +208,37 @@ func probeMesh(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 	var out []preflight.Finding
 	for _, m := range nodes {
 		for _, port := range []int{7946, 2377} {
-			k := key{m, port}
-			from := failed[k]
-			if len(from) == 0 {
-				continue
+			if k := (key{m, port}); len(failed[k]) > 0 {
+				out = append(out, meshFinding(m, port, "tcp", failed[k], tried[k], why[k]))
 			}
-			slices.Sort(from)
-			f := preflight.Finding{Node: m.Name(), Level: preflight.Error,
-				Check:  msg("preflight.mesh.check", map[string]any{"Port": port, "From": templates.List(from)}),
-				Result: "blocked (" + why[k] + ")"}
-			if len(from) == tried[k] {
-				f.Fix = msg("preflight.mesh.fix", map[string]any{"Node": m.Name(), "Port": port, "Open": openOn(m, strconv.Itoa(port), "tcp")})
-			} else {
-				f.Fix = msg("preflight.mesh.partial", map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(from), "Reached": tried[k] - len(from)})
-			}
-			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// meshFinding says that the nodes from could not reach m's port over proto, of tried that
+// tried: all of them is m's own firewall, with its fix; only some is something between, named
+// with who cannot, and no fix guessed. why is what a TCP probe met.
+func meshFinding(m *wizard.Node, port int, proto string, from []string, tried int, why string) preflight.Finding {
+	slices.Sort(from)
+	data := map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(from), "Reached": tried - len(from),
+		"Open": openOn(m, strconv.Itoa(port), proto)}
+	f := preflight.Finding{Node: m.Name(), Level: preflight.Error}
+	switch {
+	case proto == "udp":
+		f.Check, f.Result = msg("preflight.udp.check", data), msg("preflight.udp.unheard", nil)
+		f.Fix = msg("preflight.udp.partial", data)
+		if len(from) == tried {
+			f.Fix = msg("preflight.udp.fix", data)
+		}
+	default:
+		f.Check, f.Result = msg("preflight.mesh.check", data), "blocked ("+why+")"
+		f.Fix = msg("preflight.mesh.partial", data)
+		if len(from) == tried {
+			f.Fix = msg("preflight.mesh.fix", data)
+		}
+	}
+	return f
 }
 
 // probeBack checks the other direction: the first manager must reach every node that joins

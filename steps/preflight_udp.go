@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
-	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
 
@@ -60,29 +58,20 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 			continue
 		}
 		for _, port := range h.Listening {
-			var missing []string
-			tried := 0
-			for _, n := range nodes {
-				if n == m {
-					continue
-				}
-				tried++
-				if !slices.ContainsFunc(h.From[port], n.Facts.HasIP) {
-					missing = append(missing, n.Name())
-				}
+			if missing := unheard(nodes, m, h.From[port]); len(missing) > 0 {
+				out = append(out, meshFinding(m, port, "udp", missing, len(nodes)-1, ""))
 			}
-			if len(missing) == 0 {
-				continue
-			}
-			f := preflight.Finding{Node: m.Name(), Level: preflight.Error,
-				Check:  msg("preflight.udp.check", map[string]any{"Port": port, "From": templates.List(missing)}),
-				Result: msg("preflight.udp.unheard", nil)}
-			if len(missing) == tried {
-				f.Fix = msg("preflight.udp.fix", map[string]any{"Node": m.Name(), "Port": port, "Open": openOn(m, strconv.Itoa(port), "udp")})
-			} else {
-				f.Fix = msg("preflight.udp.partial", map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(missing), "Reached": tried - len(missing)})
-			}
-			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// unheard are the nodes other than m none of whose addresses is among heard.
+func unheard(nodes []*wizard.Node, m *wizard.Node, heard []string) []string {
+	var out []string
+	for _, n := range nodes {
+		if n != m && !slices.ContainsFunc(heard, n.Facts.HasIP) {
+			out = append(out, n.Name())
 		}
 	}
 	return out

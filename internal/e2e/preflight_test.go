@@ -97,12 +97,25 @@ func TestPreflightBlockedPort(t *testing.T) {
 		}
 	}
 	// The fix given works: run on node1 as printed, the plan builds.
-	fix := regexp.MustCompile(`open 2377/tcp on node1: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
-	if fix == nil {
-		t.Fatalf("no command for node1 in:\n%s", r.out)
-	}
-	inNode(t, 1, "net", "sh", "-c", fix[1])
+	runPrintedFix(t, r.out, 1, "2377/tcp")
 	t.Cleanup(func() { inNode(t, 1, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "2377", "-j", "ACCEPT") })
+	planBuilds(t, nodes)
+}
+
+// runPrintedFix runs on node the iptables command the output gives to open port ("7946/udp")
+// there, as a learner would copy it.
+func runPrintedFix(t *testing.T, out string, node int, port string) {
+	t.Helper()
+	fix := regexp.MustCompile(`open ` + port + ` on node` + fmt.Sprint(node) + `: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(out)
+	if fix == nil {
+		t.Fatalf("no command for node%d in:\n%s", node, out)
+	}
+	inNode(t, node, "net", "sh", "-c", fix[1])
+}
+
+// planBuilds is the seed plan run again once the fault is fixed: it must build, as planned.
+func planBuilds(t *testing.T, nodes []labNode) {
+	t.Helper()
 	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
 		t.Fatalf("with the fix applied the plan must build: %s", r)
 	}
@@ -249,11 +262,7 @@ func TestPreflightProbesEveryPair(t *testing.T) {
 		"reach 7946/tcp from node3", "5 other nodes reach node6's 7946/tcp, but node3 cannot")
 	// The fix given works: node5's command, as printed, run on node5; node3's way out, for
 	// which no fix was guessed, opened by hand. The plan then builds.
-	fix := regexp.MustCompile(`open 7946/tcp on node5: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
-	if fix == nil {
-		t.Fatalf("no command for node5 in:\n%s", r.out)
-	}
-	inNode(t, 5, "net", "sh", "-c", fix[1])
+	runPrintedFix(t, r.out, 5, "7946/tcp")
 	inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
 	inNode(t, 3, "net", "iptables", "-I", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "ACCEPT")
 	t.Cleanup(func() {
@@ -261,10 +270,7 @@ func TestPreflightProbesEveryPair(t *testing.T) {
 		inNode(t, 3, "net", "iptables", "-D", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "ACCEPT")
 		inNode(t, 3, "net", "iptables", "-I", "OUTPUT", "-p", "tcp", "-d", nodes[5].Address, "--dport", "7946", "-j", "DROP")
 	})
-	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
-		t.Fatalf("with the fixes applied the plan must build: %s", r)
-	}
-	planned(t, nodes[0], nodes, 3)
+	planBuilds(t, nodes)
 }
 
 // "live-restore": true in one node's daemon.json (docker refuses swarm mode with it): preflight
@@ -309,16 +315,9 @@ func TestPreflightProbesUDP(t *testing.T) {
 		t.Errorf("English in the Korean preflight: %q\n%s", stray, ko.out)
 	}
 	allInactive(t)
-	fix := regexp.MustCompile(`open 7946/udp on node5: (iptables [^\n(]*?)\s*(\(|$)`).FindStringSubmatch(r.out)
-	if fix == nil {
-		t.Fatalf("no command for node5 in:\n%s", r.out)
-	}
-	inNode(t, 5, "net", "sh", "-c", fix[1])
+	runPrintedFix(t, r.out, 5, "7946/udp")
 	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "udp", "--dport", "7946", "-j", "ACCEPT") })
-	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
-		t.Fatalf("with the fix applied the plan must build: %s", r)
-	}
-	planned(t, nodes[0], nodes, 3)
+	planBuilds(t, nodes)
 }
 
 // A cloned VM: node3 has node2's machine-id. Preflight names both with the fix before anything
@@ -348,8 +347,5 @@ func TestPreflightClonedMachineID(t *testing.T) {
 	}
 	preflightRefuses(t, nodes, "node2 ("+nodes[1].Address+") and node3 ("+nodes[2].Address+") share the machine-id", "sudo systemd-machine-id-setup")
 	write(own)
-	if r := swarmwiz(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); r.code != 0 {
-		t.Fatalf("with a machine-id of its own again the plan must build: %s", r)
-	}
-	planned(t, nodes[0], nodes, 3)
+	planBuilds(t, nodes)
 }
