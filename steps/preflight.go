@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,8 +136,8 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 				fix = msg("preflight.port.fix", map[string]any{"First": st.First.Name(), "Port": port, "Open": openOn(st.First, strconv.Itoa(port), "tcp")})
 			}
 			results[i] = append(results[i], preflight.Finding{Node: n.Name(), Level: preflight.Error,
-				Check:  fmt.Sprintf("reach %s:%d", st.Advertise, port),
-				Result: "blocked (" + why + ")",
+				Check:  msg("preflight.port.check", map[string]any{"Addr": st.Advertise, "Port": port}),
+				Result: blockedResult(why),
 				Fix:    fix,
 			})
 		}
@@ -209,36 +208,42 @@ func probeMesh(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 	for _, m := range nodes {
 		for _, port := range []int{7946, 2377} {
 			if k := (key{m, port}); len(failed[k]) > 0 {
-				out = append(out, meshFinding(m, port, "tcp", failed[k], tried[k], why[k]))
+				out = append(out, meshFinding(m, port, "tcp", failed[k], tried[k]-len(failed[k]), why[k]))
 			}
 		}
 	}
 	return out
 }
 
-// meshFinding says that the nodes from could not reach m's port over proto, of tried that
-// tried: all of them is m's own firewall, with its fix; only some is something between, named
-// with who cannot, and no fix guessed. why is what a TCP probe met.
-func meshFinding(m *wizard.Node, port int, proto string, from []string, tried int, why string) preflight.Finding {
+// meshFinding says that the nodes from could not reach m's port over proto, while reached
+// others did: none did is m's own firewall, with its fix; only some is something between,
+// named with who cannot, and no fix guessed. why is what a TCP probe met.
+func meshFinding(m *wizard.Node, port int, proto string, from []string, reached int, why string) preflight.Finding {
 	slices.Sort(from)
-	data := map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(from), "Reached": tried - len(from),
+	data := map[string]any{"Node": m.Name(), "Port": port, "From": templates.List(from), "Reached": reached,
 		"Open": openOn(m, strconv.Itoa(port), proto)}
 	f := preflight.Finding{Node: m.Name(), Level: preflight.Error}
 	switch {
 	case proto == "udp":
 		f.Check, f.Result = msg("preflight.udp.check", data), msg("preflight.udp.unheard", nil)
 		f.Fix = msg("preflight.udp.partial", data)
-		if len(from) == tried {
+		if reached == 0 {
 			f.Fix = msg("preflight.udp.fix", data)
 		}
 	default:
-		f.Check, f.Result = msg("preflight.mesh.check", data), "blocked ("+why+")"
+		f.Check, f.Result = msg("preflight.mesh.check", data), blockedResult(why)
 		f.Fix = msg("preflight.mesh.partial", data)
-		if len(from) == tried {
+		if reached == 0 {
 			f.Fix = msg("preflight.mesh.fix", data)
 		}
 	}
 	return f
+}
+
+// blockedResult is a TCP probe's result in the user's words: why is the probe's word for
+// what it met (timeout, noroute, unreachable), or the system's own text for anything else.
+func blockedResult(why string) string {
+	return msg("preflight.blocked.result", map[string]any{"Why": why})
 }
 
 // probeBack checks the other direction: the first manager must reach every node that joins
@@ -260,8 +265,8 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 		for _, b := range blocked {
 			port, why := b.Port, b.Why
 			results[i] = append(results[i], preflight.Finding{Node: st.First.Name(), Level: preflight.Error,
-				Check:  fmt.Sprintf("reach %s (%s):%d", n.Name(), addr, port),
-				Result: "blocked (" + why + ")",
+				Check:  msg("preflight.portback.check", map[string]any{"Node": n.Name(), "Addr": addr, "Port": port}),
+				Result: blockedResult(why),
 				Fix:    msg("preflight.portback.fix", map[string]any{"First": st.First.Name(), "Node": n.Name(), "Port": port, "Open": openOn(n, strconv.Itoa(port), "tcp")}),
 			})
 		}

@@ -37,6 +37,8 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 		return nil
 	}
 	ports := []int{7946, vxlanPort(st)}
+	var mu sync.Mutex
+	said := map[*wizard.Node]preflight.UDPTried{}
 	heard := listenUDP(ctx, env, targets, ports, func() {
 		eachNode(env, nodes, func(_ int, n *wizard.Node) error {
 			var to []string
@@ -45,7 +47,10 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 					to = append(to, joinAddr(m))
 				}
 			}
-			_, err := env.Read(ctx, n, preflight.UDPSendScript(to, ports))
+			out, err := env.Read(ctx, n, preflight.UDPSendScript(to, ports))
+			mu.Lock()
+			said[n] = preflight.ParseUDPSend(out)
+			mu.Unlock()
 			return err
 		})
 	})
@@ -57,24 +62,76 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 				Result: msg("preflight.udp.nolistener", nil), Fix: msg("preflight.udp.nolistener.fix", nil)})
 			continue
 		}
+		out = append(out, busyFindings(ctx, env, m, h.Busy)...)
 		for _, port := range h.Listening {
-			if missing := unheard(nodes, m, h.From[port]); len(missing) > 0 {
-				out = append(out, meshFinding(m, port, "udp", missing, len(nodes)-1, ""))
-			}
+			out = append(out, udpFindings(nodes, m, port, h.From[port], said)...)
 		}
 	}
 	return out
 }
 
-// unheard are the nodes other than m none of whose addresses is among heard.
-func unheard(nodes []*wizard.Node, m *wizard.Node, heard []string) []string {
-	var out []string
+// udpFindings weighs what m heard on port against what every other node said it sent there.
+// A sender that never tried (no bash, or it did not run) is left out: nothing is known of its
+// way. A sender that refused to send is named on its own (its own firewall or routes stop
+// it). Of the datagrams that left, none heard is m's own firewall; some unheard while others
+// were heard is something between them.
+func udpFindings(nodes []*wizard.Node, m *wizard.Node, port int, heard []string, said map[*wizard.Node]preflight.UDPTried) []preflight.Finding {
+	var out []preflight.Finding
+	var unheardFrom []string
+	reached := 0
 	for _, n := range nodes {
-		if n != m && !slices.ContainsFunc(heard, n.Facts.HasIP) {
-			out = append(out, n.Name())
+		if n == m {
+			continue
+		}
+		left, tried := said[n][joinAddr(m)][port]
+		switch {
+		case !tried:
+		case !left:
+			data := map[string]any{"Node": m.Name(), "From": n.Name(), "Port": port}
+			out = append(out, preflight.Finding{Node: n.Name(), Level: preflight.Error, Check: msg("preflight.udp.check.to", data),
+				Result: msg("preflight.udp.refused", data), Fix: msg("preflight.udp.refused.fix", data)})
+		case slices.ContainsFunc(heard, n.Facts.HasIP):
+			reached++
+		default:
+			unheardFrom = append(unheardFrom, n.Name())
 		}
 	}
+	if len(unheardFrom) > 0 {
+		out = append(out, meshFinding(m, port, "udp", unheardFrom, reached, ""))
+	}
 	return out
+}
+
+// busyFindings names what holds the swarm's UDP ports that were found taken on m before it
+// joins, by ss's word for the holder: docker itself, in no swarm, still holds its gossip
+// port from an earlier one (moby/moby#31913: its next join cannot start the overlay's agent
+// until docker restarts); another program keeps docker from the port; a holder ss does not
+// name (the kernel's VXLAN) is said as seen, with where to look.
+func busyFindings(ctx context.Context, env *wizard.Env, m *wizard.Node, busy []int) []preflight.Finding {
+	if len(busy) == 0 {
+		return nil
+	}
+	held, _ := env.Read(ctx, m, preflight.UDPHoldersScript())
+	var out []preflight.Finding
+	for _, port := range busy {
+		out = append(out, busyFinding(m, port, preflight.UDPHolder(held, port)))
+	}
+	return out
+}
+
+// busyFinding is m's port found taken, held by holder ("" when ss named none).
+func busyFinding(m *wizard.Node, port int, holder string) preflight.Finding {
+	data := map[string]any{"Node": m.Name(), "Port": port, "Holder": holder, "Gossip": port == 7946}
+	f := preflight.Finding{Node: m.Name(), Check: msg("preflight.udp.check.port", data)}
+	switch holder {
+	case "":
+		f.Level, f.Result, f.Fix = preflight.Note, msg("preflight.udp.busy", data), msg("preflight.udp.busy.fix", data)
+	case "dockerd":
+		f.Level, f.Result, f.Fix = preflight.Warn, msg("preflight.udp.leftover", data), msg("preflight.udp.leftover.fix", data)
+	default:
+		f.Level, f.Result, f.Fix = preflight.Error, msg("preflight.udp.taken", data), msg("preflight.udp.taken.fix", data)
+	}
+	return f
 }
 
 // vxlanPort is the overlay's data-path port the swarm will use.

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"maps"
 	"os"
@@ -295,16 +296,38 @@ func TestPreflightLiveRestore(t *testing.T) {
 // 7946/udp (gossip) dropped on one worker, TCP open: before, preflight passed it (TCP only)
 // and the swarm limped. Now every other node's UDP is listened for there: the port is named
 // with the fix for node5's own firewall, nothing changes, and the fix as printed works.
+// Another program holding node6's 7946/udp (a serf agent, here python) is named by its name,
+// where the listener could not listen, and not taken for a firewall.
 func TestPreflightProbesUDP(t *testing.T) {
 	nodes := sharedLab(t)
 	inNode(t, 5, "net", "iptables", "-I", "INPUT", "-p", "udp", "--dport", "7946", "-j", "DROP")
 	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "udp", "--dport", "7946", "-j", "DROP") })
-	r := preflightRefuses(t, nodes, "preflight found 1 problem",
-		"7946/udp from node1, node2, node3, node4, node6 and node7", "no other node's UDP reaches node5's 7946/udp",
-		"on node5, open 7946/udp on node5: iptables -I INPUT -p udp --dport 7946 -j ACCEPT")
-	if strings.Contains(r.out, "4789/udp from") {
-		t.Errorf("4789/udp is open and was named: %s", r)
+	holder := exec.Command("ip", "netns", "exec", "swz-"+labName+"-6", "python3", "-c",
+		"import socket, sys; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('', 7946)); print('bound', flush=True); sys.stdin.read()")
+	in, _ := holder.StdinPipe() // it ends when this test lets go of its stdin
+	out, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
 	}
+	stopHolder := func() { in.Close(); holder.Wait() }
+	t.Cleanup(func() {
+		if holder.ProcessState == nil {
+			stopHolder()
+		}
+	})
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "bound\n" {
+		t.Fatalf("the holder did not bind 7946/udp on node6: %q %v", line, err)
+	}
+	r := preflightRefuses(t, nodes, "preflight found 2 problems",
+		"7946/udp from node1, node2, node3, node4, node6 and node7", "no other node's UDP reaches node5's 7946/udp",
+		"on node5, open 7946/udp on node5: iptables -I INPUT -p udp --dport 7946 -j ACCEPT",
+		"python3 already uses it: docker cannot take it for the swarm", "stop python3 on node6")
+	for _, wrong := range []string{"4789/udp from", "node6's 7946/udp", "node6 is in no swarm"} {
+		if strings.Contains(r.out, wrong) {
+			t.Errorf("%q: not what is wrong, and named: %s", wrong, r)
+		}
+	}
+	stopHolder()
 	// The same fault for a Korean learner: the same cause, in Korean words, and nothing else
 	// in English but the commands.
 	ko := runIn(t, koreanEnv(), "create", "--config", writePlan(t, nodes, 7), "--yes")

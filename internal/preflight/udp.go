@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,7 +28,32 @@ func UDPSendScript(targets []string, ports []int) string {
 	for i, p := range ports {
 		list[i] = strconv.Itoa(p)
 	}
-	return templates.MustRender("udp-send.sh.tmpl", map[string]any{"Targets": targets, "Ports": list})
+	return templates.MustRender("udp-send.sh.tmpl", map[string]any{"Targets": targets, "PortList": strings.Join(list, " ")})
+}
+
+// UDPTried is what a sender said: for each target and port, whether its datagrams left
+// (true) or this node refused to send them (false). A way missing from it was never tried
+// (the sender did not run, or has no bash): nothing about it can be said.
+type UDPTried map[string]map[int]bool
+
+// ParseUDPSend reads a sender's output.
+func ParseUDPSend(out string) UDPTried {
+	t := UDPTried{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || (f[0] != "sent" && f[0] != "refused") {
+			continue
+		}
+		p, err := strconv.Atoi(f[2])
+		if err != nil {
+			continue
+		}
+		if t[f[1]] == nil {
+			t[f[1]] = map[int]bool{}
+		}
+		t[f[1]][p] = f[0] == "sent"
+	}
+	return t
 }
 
 // UDPHeard is what a listener said: the ports it listened on, those already taken, and who
@@ -65,4 +91,25 @@ func ParseUDPListen(out string) UDPHeard {
 		}
 	}
 	return h
+}
+
+// UDPHoldersScript lists the programs holding UDP ports (ss -ulpn).
+func UDPHoldersScript() string { return templates.MustRender("udp-holders.sh.tmpl", nil) }
+
+var ssUser = regexp.MustCompile(`users:\(\("([^"]+)"`)
+
+// UDPHolder reads UDPHoldersScript's output: the program holding port, "" when ss named none
+// (the kernel's own, a VXLAN device; or ss without the right to see it).
+func UDPHolder(out string, port int) string {
+	suffix := ":" + strconv.Itoa(port)
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.HasSuffix(f[3], suffix) {
+			continue
+		}
+		if m := ssUser.FindStringSubmatch(line); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }

@@ -37,8 +37,13 @@ func TestUDPListenAndSend(t *testing.T) {
 				t.Fatal(err)
 			}
 			time.Sleep(500 * time.Millisecond)
-			if err := exec.Command("bash", "-c", UDPSendScript([]string{"127.0.0.1"}, []int{47946, 44789})).Run(); err != nil {
+			// Through sh, as sudo runs it (dash on Debian: no /dev/udp of its own).
+			sent, err := exec.Command("sh", "-c", UDPSendScript([]string{"127.0.0.1"}, []int{47946, 44789})).Output()
+			if err != nil {
 				t.Fatal(err)
+			}
+			if tried := ParseUDPSend(string(sent)); !tried["127.0.0.1"][47946] || !tried["127.0.0.1"][44789] {
+				t.Errorf("the sender says %q: want both ways sent", sent)
 			}
 			time.Sleep(200 * time.Millisecond)
 			t0 := time.Now()
@@ -61,4 +66,39 @@ func mustLook(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A way the sender cannot send by is said as refused, not as sent: the listener's side is not
+// blamed for it. (An address no route leads to: 192.0.2.1 is TEST-NET-1, and the send fails
+// before any packet leaves, in a network namespace of its own with only loopback up.)
+func TestUDPSendSaysRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a network namespace")
+	}
+	out, err := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up && "+UDPSendScript([]string{"192.0.2.1", "127.0.0.1"}, []int{47946})).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tried := ParseUDPSend(string(out))
+	if left, ok := tried["192.0.2.1"][47946]; !ok || left {
+		t.Errorf("to an address with no route: want refused, got %q", out)
+	}
+	if left, ok := tried["127.0.0.1"][47946]; !ok || !left {
+		t.Errorf("to loopback: want sent, got %q", out)
+	}
+}
+
+// ss's words for a port's holder: docker's leftover, another program, the kernel's own.
+func TestUDPHolder(t *testing.T) {
+	out := `State  Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess
+UNCONN 0      0            0.0.0.0:68         0.0.0.0:*    users:(("dhclient",pid=512,fd=7))
+UNCONN 0      0                  *:7946             *:*    users:(("dockerd",pid=7499,fd=23))
+UNCONN 0      0            0.0.0.0:4789       0.0.0.0:*
+UNCONN 0      0          127.0.0.1:17946      0.0.0.0:*    users:(("serf",pid=9,fd=3))
+`
+	for port, want := range map[int]string{7946: "dockerd", 4789: "", 68: "dhclient", 946: "", 17946: "serf"} {
+		if got := UDPHolder(out, port); got != want {
+			t.Errorf("port %d: want %q, got %q", port, want, got)
+		}
+	}
 }
