@@ -86,7 +86,7 @@ func (c Check) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 	} else {
 		env.Println(CheckText(res))
 	}
-	if res.Working < res.Total || len(res.Untested) > 0 {
+	if res.Working < res.Total || len(res.Untested) > 0 || len(res.Problems) > 0 {
 		return &failure.StatusError{Code: failure.ExitFailed, Msg: msg("check.failed", res)}
 	}
 	return nil
@@ -222,6 +222,7 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	}
 	waitGossip(ctx, env, name, live)
 	phase("gossip")
+	started := time.Now()
 	if err := runProbes(ctx, env, name, live, res); err != nil {
 		return nil, err
 	}
@@ -230,7 +231,10 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	dpp := dataPathPort(ctx, mgr)
 	blocked := gossipBlocked(ctx, env, res, live)
 	res.dnsKnown = dnsEvidence(ctx, name, res, live)
-	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, c.Encrypted, st.LabName)
+	logs := readGossip(ctx, env, name, live, started)
+	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, logs.agentInit, c.Encrypted, st.LabName)
+	problems, fixes := gossipFindings(logs, byHostname(live))
+	res.Problems, res.Fixes = append(res.Problems, problems...), append(res.Fixes, fixes...)
 	phase("diagnose")
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
@@ -642,6 +646,15 @@ func gossipBlocked(ctx context.Context, env *wizard.Env, res *CheckResult, live 
 	return out
 }
 
+// byHostname is live by the node table's hostnames.
+func byHostname(live []*probeTarget) map[string]*probeTarget {
+	out := map[string]*probeTarget{}
+	for _, t := range live {
+		out[t.row.Hostname] = t
+	}
+	return out
+}
+
 // dnsEvidence reads, for every pair that failed on DNS alone, whether the asking node's own
 // docker lists the other task in the network's database (which gossip fills). It tells a
 // resolver that has not caught up (listed: gossip works) from gossip that does not arrive.
@@ -689,7 +702,7 @@ func cutOff(res *CheckResult) map[string]bool {
 
 // diagnose gives one line per failing pair (the nodes, what failed, the likely cause in a
 // few words) and, once per cause, why and the fix.
-func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]string, encrypted bool, labName string) (problems, fixes []string) {
+func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]string, agentInit map[string]bool, encrypted bool, labName string) (problems, fixes []string) {
 	cut := cutOff(res)
 	// A node whose every link also fails on DNS is not gossiping: the swarm's DNS learns of
 	// tasks over 7946, not over the VXLAN port.
@@ -739,9 +752,13 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 				data["Why"] = why
 				data["Fix"] = strings.Join([]string{open(node, "7946", "tcp"), open(node, "7946", "udp"), open(node, port, "udp")}, "; ")
 				short, data["Key"] = msg("check.short.gossip", data), "check.why.gossip"
-			} else if noDNS[node] {
+			} else if noDNS[node] && agentInit[node] {
+				// Its docker's own log says its network agent did not start.
 				data["Fix"] = msg("check.fix.restart", map[string]string{"Node": node, "Lab": labName})
 				short, data["Key"] = msg("check.short.agent", data), "check.why.agent"
+			} else if noDNS[node] {
+				// Seen, not proven: said as seen, with where to look.
+				short, data["Key"] = msg("check.short.nodns", data), "check.why.nodns"
 			} else {
 				data["Fix"] = open(node, port, "udp")
 				short, data["Key"] = msg("check.short.vxlan", data), "check.why.vxlan"
@@ -767,6 +784,8 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 			explain(msg("check.why.gossip", data))
 		case "check.why.agent":
 			explain(msg("check.why.agent", data))
+		case "check.why.nodns":
+			explain(msg("check.why.nodns", data))
 		case "check.why.vxlan":
 			explain(msg("check.why.vxlan", data))
 		case "check.why.mtu":

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/swarmwiz/swarmwiz/templates"
@@ -217,4 +219,36 @@ func MeshSupport() string { return Cmd("mesh-support.sh", nil) }
 // only manager of the same swarm, its services and secrets kept.
 func ForceNewCluster(addr string) string {
 	return Cmd("swarm-init-force", map[string]string{"Addr": addr})
+}
+
+// GossipLogScript reads what docker logged of the swarm's gossip: memberlist's UDP probes
+// that failed in the last seconds, and an agent that could not start (read with ParseGossipLog).
+func GossipLogScript(seconds int) string {
+	return Cmd("gossip-log.sh", map[string]any{"Seconds": strconv.Itoa(seconds)})
+}
+
+// GossipLog is what a node's docker logged of gossip: UDPFailed, the memberlist names of
+// the peers its UDP probes failed to reach while TCP did (recently); AgentInit, its network
+// agent failed to start (since dockerd started); NoLog, no log of docker's could be read.
+type GossipLog struct {
+	UDPFailed []string
+	AgentInit bool
+	NoLog     bool
+}
+
+// ParseGossipLog reads GossipLogScript's output.
+func ParseGossipLog(out string) GossipLog {
+	var g GossipLog
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 1 && f[0] == "nolog":
+			g.NoLog = true
+		case len(f) == 3 && f[0] == "recent" && f[1] == "udpfailed" && !slices.Contains(g.UDPFailed, f[2]):
+			g.UDPFailed = append(g.UDPFailed, f[2])
+		case len(f) == 2 && f[0] == "started" && f[1] == "agentinit":
+			g.AgentInit = true
+		}
+	}
+	return g
 }

@@ -191,3 +191,19 @@ func (a API) NetworkTasks(ctx context.Context, network, service string) ([]strin
 	}
 	return ips, nil
 }
+
+// NetworkPeers is a swarm network's peers as this node's docker knows them (docker network
+// inspect --verbose): the gossip name of each node in it, and its address.
+func (a API) NetworkPeers(ctx context.Context, network string) (map[string]string, error) {
+	var n struct {
+		Peers []struct{ Name, IP string }
+	}
+	if err := a.Get(ctx, "/networks/"+url.PathEscape(network)+"?verbose=true", &n); err != nil {
+		return nil, err
+	}
+	peers := map[string]string{}
+	for _, p := range n.Peers {
+		peers[p.Name] = p.IP
+	}
+	return peers, nil
+}

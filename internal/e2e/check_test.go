@@ -235,6 +235,50 @@ func TestCheckNamesSmallMTU(t *testing.T) {
 	}
 }
 
+// 7946/udp (gossip) dropped into node5 on a formed swarm: the nodes still reach each other
+// (memberlist falls back to TCP), and docker's own log says it, every second, on every other
+// node. check names node5 from that evidence, with the fix for node5's own firewall, in
+// English and in Korean; the fix as printed works, and the next check, reading only what was
+// logged since it started, passes.
+func TestCheckNamesGossipUDPDropped(t *testing.T) {
+	freshDaemons(t, sharedLab(t))
+	createSeed(t)
+	drop := []string{"INPUT", "-p", "udp", "--dport", "7946", "-j", "DROP"}
+	inNode(t, 5, "net", append([]string{"iptables", "-I"}, drop...)...)
+	t.Cleanup(func() {
+		ns := "--net=/run/netns/swz-" + labName + "-5"
+		runOut("nsenter", ns, "iptables", "-D", "INPUT", "-p", "udp", "--dport", "7946", "-j", "ACCEPT")
+		runOut("nsenter", append([]string{ns, "iptables", "-D"}, drop...)...)
+	})
+	r := swarmwiz(t, "check", "--lab", labName)
+	for _, want := range []string{
+		"node5: gossip's UDP does not reach it: docker on node1, node2, node3, node4, node6 and node7 logged memberlist's",
+		"7946/udp is dropped on its way into node5. Fix: open 7946/udp on node5: iptables -I INPUT -p udp --dport 7946 -j ACCEPT",
+	} {
+		if r.code != 1 || !strings.Contains(r.out, want) {
+			t.Errorf("want exit 1 and %q: %s", want, r)
+		}
+	}
+	// node5 alone, its own warnings about the others (their answers dropped too) not taken
+	// for other faults; no VXLAN blamed.
+	if n := len(regexp.MustCompile(`node\d: gossip's UDP does not reach it`).FindAllString(r.out, -1)); n != 1 ||
+		strings.Contains(r.out, "gossip's UDP does not get through") || strings.Contains(r.out, "4789/udp is blocked") {
+		t.Errorf("a cause the evidence does not show: %s", r)
+	}
+	ko := runIn(t, koreanEnv(), "check", "--lab", labName)
+	if ko.code != 1 || !strings.Contains(ko.out, "node5: 가십의 UDP 가 닿지 않습니다") {
+		t.Errorf("in Korean: want the same cause in Korean: %s", ko)
+	}
+	if stray := strayKorean(ko.out+ko.err, "iptables", "INPUT", "ACCEPT", "udp", "dport", "netfilter-persistent", "save", "service",
+		"CentOS", "Rocky", "memberlist", "Was", "able", "to", "connect", "but", "other", "probes", "failed", "TCP", "UDP"); len(stray) > 0 {
+		t.Errorf("English in the Korean check: %q\n%s", stray, ko.out)
+	}
+	runPrintedFix(t, r.out, 5, "7946/udp")
+	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 || strings.Contains(r.out, "gossip's UDP") {
+		t.Errorf("with the fix applied the check must pass: %s", r)
+	}
+}
+
 // No false alarm on a busy machine: on a healthy swarm, check passes 20 runs of 20 while
 // both cores are saturated and processes are spawned without pause (as when a machine image
 // is being built). The time per run is logged: the README states the run.

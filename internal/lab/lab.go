@@ -198,7 +198,7 @@ func writeState(inv *Inventory) error {
 			known.WriteString(line + "\n")
 			continue
 		}
-		for _, sub := range []string{"run", "docker", "root", "etc-docker"} {
+		for _, sub := range []string{"run", "docker", "root", "etc-docker", "log"} {
 			if err := os.MkdirAll(filepath.Join(n.Dir, sub), 0o700); err != nil {
 				return err
 			}
@@ -350,7 +350,7 @@ func waitNode(ctx context.Context, inv *Inventory, n Node) error {
 	}
 	logs := "boot.log"
 	if !n.Machine() {
-		logs = templates.List([]string{"dockerd.log", "sshd.log"})
+		logs = templates.List([]string{"log/docker.log", "sshd.log"})
 	}
 	return errors.New(templates.Msg("lab.node.notready", map[string]any{"Node": n.Name, "Timeout": ReadyTimeout, "Last": last, "Logs": logs}))
 }

@@ -1,0 +1,137 @@
+package steps
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/docker"
+	"github.com/swarmwiz/swarmwiz/templates"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// On a formed swarm docker's gossip (memberlist, on 7946) keeps working on TCP alone when
+// its UDP is dropped: the probes pass, the node table says Ready, and only docker's own log
+// says it, every second: memberlist's "Was able to connect to NODE but other probes failed"
+// (its UDP ping and the indirect ones failed, its TCP fallback reached NODE). check reads
+// that, from each node's docker log, for the time since it started, and names the node the
+// others' UDP does not reach.
+
+// gossipRead is what check read of the nodes' docker logs.
+type gossipRead struct {
+	udpFailed map[string][]string // node → the nodes its gossip's UDP did not reach (TCP did)
+	agentInit map[string]bool     // node → its network agent failed to start, since dockerd started
+	read      map[string]bool     // node → its docker log could be read
+	seconds   int                 // how far back the UDP warnings were read
+}
+
+// readGossip reads the nodes' docker logs since the check started. Where a warning shows,
+// it reads again once every node has probed every other at least once since then
+// (memberlist probes one peer a second, in turn), so the evidence is fresh and whole: a
+// warning from before a fix the user just made is not read.
+func readGossip(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
+	g := readGossipOnce(ctx, env, network, live, since)
+	if len(g.udpFailed) == 0 {
+		return g
+	}
+	round := since.Add(time.Duration(len(live)+3) * time.Second)
+	select {
+	case <-time.After(time.Until(round)):
+	case <-ctx.Done():
+		return g
+	}
+	return readGossipOnce(ctx, env, network, live, since)
+}
+
+func readGossipOnce(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
+	g := gossipRead{udpFailed: map[string][]string{}, agentInit: map[string]bool{}, read: map[string]bool{},
+		seconds: int(time.Since(since).Seconds()) + 1}
+	var nodes []*wizard.Node
+	host := map[*wizard.Node]string{}
+	for _, t := range live {
+		if t.node != nil {
+			nodes = append(nodes, t.node)
+			host[t.node] = t.row.Hostname
+		}
+	}
+	var mu sync.Mutex
+	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		out, err := env.Read(ctx, n, docker.GossipLogScript(g.seconds))
+		log := docker.ParseGossipLog(out)
+		if err != nil || log.NoLog {
+			return nil
+		}
+		var to []string
+		if len(log.UDPFailed) > 0 {
+			peers, _ := n.Docker().NetworkPeers(ctx, network)
+			for _, name := range log.UDPFailed {
+				if h := hostAt(live, peers[name]); h != "" && h != host[n] && !slices.Contains(to, h) {
+					to = append(to, h)
+				}
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		g.read[host[n]], g.agentInit[host[n]] = true, log.AgentInit
+		if len(to) > 0 {
+			g.udpFailed[host[n]] = to
+		}
+		return nil
+	})
+	return g
+}
+
+// hostAt is the live node whose address ip is ("" when none is).
+func hostAt(live []*probeTarget, ip string) string {
+	for _, t := range live {
+		if ip != "" && t.node != nil && (t.node.Facts.HasIP(ip) || t.node.Facts.Swarm.NodeAddr == ip) {
+			return t.row.Hostname
+		}
+	}
+	return ""
+}
+
+// gossipFindings weighs the warnings. A node that every other node read warns about, of at
+// least two, is one whose own 7946/udp drops what arrives (its fix: open it there); its own
+// warnings about the others are the echo of that (their answers are dropped too) and are not
+// counted. Any other warning names its pair, with no firewall guessed.
+func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fixes []string) {
+	blamedBy := map[string][]string{}
+	for from, tos := range g.udpFailed {
+		for _, to := range tos {
+			blamedBy[to] = append(blamedBy[to], from)
+		}
+	}
+	own := map[string]bool{}
+	for to, from := range blamedBy {
+		readers := 0
+		for n := range g.read {
+			if n != to {
+				readers++
+			}
+		}
+		own[to] = readers >= 2 && len(from) == readers
+	}
+	for _, to := range slices.Sorted(maps.Keys(blamedBy)) {
+		from := blamedBy[to]
+		slices.Sort(from)
+		data := map[string]any{"Node": to, "From": templates.List(from), "Seconds": g.seconds}
+		if own[to] {
+			data["Fix"] = msg("check.fix.open", openData(byName[to], "7946", "udp"))
+			problems = append(problems, msg("check.gossip.own", data))
+			fixes = append(fixes, msg("check.gossip.own.why", data))
+			continue
+		}
+		for _, f := range from {
+			if own[f] {
+				continue
+			}
+			data["From"] = f
+			problems = append(problems, msg("check.gossip.pair", data))
+			fixes = append(fixes, msg("check.gossip.pair.why", data))
+		}
+	}
+	return problems, fixes
+}

@@ -1,0 +1,62 @@
+package steps
+
+import (
+	"strings"
+	"testing"
+)
+
+// Gossip's UDP, from what each node's docker logged: the node every other reader warns about
+// is the one whose own 7946/udp drops (its fix, its warnings about the others not counted);
+// a lone warning names its pair and guesses no firewall; two nodes alone cannot tell whose
+// side drops, and are named as a pair both ways.
+func TestGossipFindings(t *testing.T) {
+	names := []string{"n1", "n2", "n3", "n4"}
+	byName := byHostname(targetsOf(names, nil))
+	read := func(ns ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, n := range ns {
+			m[n] = true
+		}
+		return m
+	}
+	for _, c := range []struct {
+		name   string
+		g      gossipRead
+		want   []string
+		absent []string
+		count  int
+	}{
+		{"healthy", gossipRead{read: read(names...)}, nil, nil, 0},
+		{"n4's 7946/udp dropped", gossipRead{read: read(names...), seconds: 9, udpFailed: map[string][]string{
+			"n1": {"n4"}, "n2": {"n4"}, "n3": {"n4"}, "n4": {"n1", "n2", "n3"}}},
+			[]string{`n4: gossip's UDP does not reach it: docker on n1, n2 and n3 logged memberlist's "Was able to connect to … but other probes failed" for n4 in the last 9 s`,
+				"7946/udp is dropped on its way into n4. Fix: open 7946/udp on n4: iptables -I INPUT -p udp --dport 7946 -j ACCEPT"},
+			[]string{"n4 → n1", "n1 → n4"}, 1},
+		{"one way only", gossipRead{read: read(names...), seconds: 9, udpFailed: map[string][]string{"n3": {"n4"}}},
+			[]string{"n3 → n4: gossip's UDP does not get through", "something between them drops 7946/udp"},
+			[]string{"Fix: open"}, 1},
+		{"two readers cannot tell whose side", gossipRead{read: read("n1", "n2"), seconds: 9, udpFailed: map[string][]string{"n1": {"n2"}, "n2": {"n1"}}},
+			[]string{"n1 → n2: gossip's UDP", "n2 → n1: gossip's UDP"}, []string{"Fix: open"}, 2},
+		{"a log that could not be read is not counted", gossipRead{read: read("n1", "n2", "n4"), seconds: 9, udpFailed: map[string][]string{
+			"n1": {"n4"}, "n2": {"n4"}, "n4": {"n1", "n2"}}},
+			[]string{"n4: gossip's UDP does not reach it: docker on n1 and n2 logged"}, []string{"n4 → n1"}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			problems, fixes := gossipFindings(c.g, byName)
+			out := strings.Join(append(problems, fixes...), "\n")
+			if len(problems) != c.count {
+				t.Errorf("want %d problems, got %q", c.count, problems)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("missing %q in\n%s", w, out)
+				}
+			}
+			for _, w := range c.absent {
+				if strings.Contains(out, w) {
+					t.Errorf("%q, which the evidence does not show, in\n%s", w, out)
+				}
+			}
+		})
+	}
+}
