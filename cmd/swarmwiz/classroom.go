@@ -48,7 +48,8 @@ func joinClassroom(env *wizard.Env, pl *plan.Plan) error {
 	case env.Learner == "":
 		return usage("classroom.needs", "--name")
 	}
-	env.Class = classroom.NewClient(env.ClassroomURL, env.ClassroomCode, env.Learner, env.Mask,
+	env.Class = classroom.NewClient(env.ClassroomURL, env.ClassroomCode, env.Learner,
+		classroom.KeyFile(env.ClassroomURL, env.Learner), env.Mask,
 		func(line string) { env.Errorln(line) })
 	return nil
 }
@@ -61,6 +62,7 @@ func newClassroom(env *wizard.Env) *cobra.Command {
 
 func newClassroomServe(env *wizard.Env) *cobra.Command {
 	var listen, code, state, dist string
+	var public bool
 	var stuck time.Duration
 	var maxLearners int
 	c := &cobra.Command{
@@ -102,7 +104,10 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 				shown = outboundIP()
 			}
 			addr := "http://" + net.JoinHostPort(shown, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
-			env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Code": code}))
+			if !public {
+				s.InstructorKey = classroom.NewKey()
+			}
+			env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Page": classroom.PageURL(addr, s.InstructorKey), "Code": code}))
 			s.BaseURL = addr
 			if s.Dist != nil {
 				env.Println("\n" + templates.Msg("get.title", nil))
@@ -140,6 +145,7 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 	f.DurationVar(&stuck, "stuck-after", 10*time.Minute, "")
 	f.StringVar(&dist, "dist", "", "")
 	f.IntVar(&maxLearners, "max-learners", classroom.MaxLearners, "")
+	f.BoolVar(&public, "public", false, "")
 	return c
 }
 

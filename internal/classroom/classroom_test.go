@@ -3,6 +3,7 @@ package classroom
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -17,15 +18,42 @@ import (
 	"time"
 )
 
+// post sends an event as a well-behaved client does: with the key its name was given.
 func post(t *testing.T, url, code string, body []byte) int {
+	t.Helper()
+	var e Event
+	json.Unmarshal(body, &e)
+	keysMu.Lock()
+	key := keys[url+"\x00"+e.Learner]
+	keysMu.Unlock()
+	return postAs(t, url, code, key, body)
+}
+
+var (
+	keysMu sync.Mutex
+	keys   = map[string]string{} // server URL and learner name → the key it was given
+)
+
+// postAs sends an event with key (none when ""), and keeps the key the server gives.
+func postAs(t *testing.T, url, code, key string, body []byte) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/api/events", bytes.NewReader(body))
 	req.Header.Set(CodeHeader, code)
+	if key != "" {
+		req.Header.Set(LearnerKeyHeader, key)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if k := resp.Header.Get(LearnerKeyHeader); k != "" {
+		var e Event
+		json.Unmarshal(body, &e)
+		keysMu.Lock()
+		keys[url+"\x00"+e.Learner] = k
+		keysMu.Unlock()
+	}
 	return resp.StatusCode
 }
 
@@ -245,12 +273,14 @@ func TestClientNeverHoldsUpTheRun(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var mu sync.Mutex
 			var notices []string
-			c := NewClient(url, "X", "learner", nil, func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() })
+			c := NewClient(url, "X", "learner", "", nil, func(s string) { mu.Lock(); notices = append(notices, s); mu.Unlock() })
 			t0 := time.Now()
 			for i := 0; i < 3*QueueSize; i++ {
 				c.Step(i%1000, "a step")
 			}
-			if d := time.Since(t0); d > 100*time.Millisecond {
+			// A sender that waited would wait PostTimeout (2 s) on the hanging classroom for its
+			// first event alone: half of that is a bound no busy machine reaches by queueing.
+			if d := time.Since(t0); d > PostTimeout/2 {
 				t.Errorf("queueing %d events took %v: sending must not wait for the classroom", 3*QueueSize, d)
 			}
 			time.Sleep(50 * time.Millisecond)
@@ -282,7 +312,7 @@ func TestClientMasksTexts(t *testing.T) {
 	}))
 	defer srv.Close()
 	mask := func(s string) string { return strings.ReplaceAll(s, "SWMTKN-1-secret", "SWMTKN-1-****") }
-	c := NewClient(srv.URL, "X", "l", mask, nil)
+	c := NewClient(srv.URL, "X", "l", "", mask, nil)
 	c.Problem("node2", "cannot read /home/minji/.ssh/id_ed25519: permission denied", "chmod 600 ~/work/cluster.pem; see /etc/docker/daemon.json")
 	c.End(&testErr{"join failed: docker swarm join --token SWMTKN-1-secret"})
 	c.Close()
@@ -451,5 +481,158 @@ func TestRoomBounded(t *testing.T) {
 	}
 	if s.Snapshot().Rejected["full"] != 1 {
 		t.Errorf("the refusal is not counted")
+	}
+}
+
+// A name is its first sender's: an event for it without the key the server gave is refused
+// (403, said as "name", counted) and changes nothing; the instructor frees the name, and
+// the next sender takes it.
+func TestLearnerNameIsTheirs(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	s.InstructorKey = "instructor-key"
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	if c := postAs(t, srv.URL, "ABC234", "", event(Event{Learner: "minji", Kind: KindStart, Command: "create"})); c != http.StatusNoContent {
+		t.Fatalf("the first event of a name: %d", c)
+	}
+	keysMu.Lock()
+	key := keys[srv.URL+"\x00minji"]
+	keysMu.Unlock()
+	if len(key) != 32 {
+		t.Fatalf("no key given for the name: %q", key)
+	}
+	for _, wrong := range []string{"", "0123456789abcdef0123456789abcdef"} {
+		if c := postAs(t, srv.URL, "ABC234", wrong, event(Event{Learner: "minji", Kind: KindEnd, Error: "overwritten"})); c != http.StatusForbidden {
+			t.Errorf("an event for minji with key %q: %d, want 403", wrong, c)
+		}
+	}
+	if c := postAs(t, srv.URL, "ABC234", key, event(Event{Learner: "minji", Kind: KindStep, Step: 2, Title: "x"})); c != http.StatusNoContent {
+		t.Errorf("with the key: %d", c)
+	}
+	room := s.Snapshot()
+	if room.Learners["minji"].Error != "" || room.Rejected["name"] != 2 || room.Keys != nil {
+		t.Errorf("after two refused events: error %q, rejected %v, keys shown %v", room.Learners["minji"].Error, room.Rejected, room.Keys)
+	}
+	// Freeing is the instructor's: without the key, 401.
+	free := func(cookie string) int {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/free", strings.NewReader("learner=minji"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := free(""); c != http.StatusUnauthorized {
+		t.Errorf("freeing a name without the instructor's key: %d", c)
+	}
+	if c := free("instructor-key"); c != http.StatusSeeOther {
+		t.Errorf("the instructor freeing a name: %d", c)
+	}
+	if c := postAs(t, srv.URL, "ABC234", "", event(Event{Learner: "minji", Kind: KindStart, Command: "create"})); c != http.StatusNoContent {
+		t.Errorf("a freed name taken again: %d", c)
+	}
+}
+
+// The page, its stream and the room as JSON are the instructor's: 401 without the key, in
+// the browser's language; the printed address (?key=) sets the cookie and leaves the key out
+// of the address bar; a wrong key is counted as a guess.
+func TestInstructorKey(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	s.InstructorKey = "instructor-key"
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	do := func(path, lang, cookie string) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if lang != "" {
+			req.Header.Set("Accept-Language", lang)
+		}
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		if path != "/events" || resp.StatusCode != http.StatusOK {
+			b.ReadFrom(resp.Body)
+		}
+		return resp, b.String()
+	}
+	for _, path := range []string{"/", "/events", "/api/room"} {
+		if resp, body := do(path, "", ""); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "This page is the instructor's") {
+			t.Errorf("%s without the key: %d %q", path, resp.StatusCode, body)
+		}
+	}
+	if _, body := do("/", "ko", ""); !strings.Contains(body, "강사용 페이지입니다") {
+		t.Errorf("the refusal in Korean: %q", body)
+	}
+	resp, _ := do("/?key=instructor-key", "", "")
+	var cookie string
+	for _, c := range resp.Cookies() {
+		if c.Name == instructorCookie && c.HttpOnly && c.SameSite == http.SameSiteStrictMode {
+			cookie = c.Value
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" || cookie != "instructor-key" {
+		t.Fatalf("the printed address: %d, location %q, cookie %q", resp.StatusCode, resp.Header.Get("Location"), cookie)
+	}
+	if resp, body := do("/", "", cookie); resp.StatusCode != http.StatusOK || !strings.Contains(body, "No learner has joined yet.") {
+		t.Errorf("the page with the cookie: %d", resp.StatusCode)
+	}
+	if resp, _ := do("/api/room?key=instructor-key", "", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("the room with ?key=: %d", resp.StatusCode)
+	}
+	if room, err := Fetch(context.Background(), PageURL(srv.URL, "instructor-key")); err != nil || room == nil {
+		t.Errorf("export's fetch from the printed address: %v", err)
+	}
+	if _, err := Fetch(context.Background(), srv.URL); err == nil {
+		t.Error("export's fetch without the key must fail")
+	}
+	before := s.Snapshot().Rejected["instructor"]
+	do("/api/room?key=guess", "", "")
+	if s.guessers["127.0.0.1"] == nil || s.guessers["127.0.0.1"].wrong != 1 || s.Snapshot().Rejected["instructor"] != before+1 {
+		t.Errorf("a wrong key is not counted as a guess: %+v", s.guessers["127.0.0.1"])
+	}
+}
+
+// The learner's client keeps the key the classroom gave its name (0600) and sends it: a
+// later run is the same learner; another machine (no key) sending the name is refused, and
+// told so once, in words that say what to do.
+func TestClientKeepsItsKey(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	keyFile := filepath.Join(t.TempDir(), "cfg", "minji.key")
+	run := func(keyFile string) []string {
+		var notices []string
+		c := NewClient(srv.URL, "ABC234", "minji", keyFile, nil, func(s string) { notices = append(notices, s) })
+		c.Start("create")
+		c.Step(1, "x")
+		c.Close()
+		return notices
+	}
+	if n := run(keyFile); len(n) > 0 {
+		t.Fatalf("the first run: %q", n)
+	}
+	fi, err := os.Stat(keyFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the key file: %v %v", fi, err)
+	}
+	if n := run(keyFile); len(n) > 0 {
+		t.Errorf("a later run with the kept key: %q", n)
+	}
+	if n := run(filepath.Join(t.TempDir(), "other.key")); len(n) != 1 || !strings.Contains(n[0], "refused the name minji: another learner has it") {
+		t.Errorf("another machine sending the name: %q", n)
+	}
+	if runs := s.Snapshot().Learners["minji"].Runs; runs != 2 {
+		t.Errorf("minji's runs: %d, want 2 (the refused one not counted)", runs)
 	}
 }

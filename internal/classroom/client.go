@@ -3,8 +3,11 @@ package classroom
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,6 +21,8 @@ import (
 // FlushWait at its end, and the learner is told once. All methods are no-ops on a nil Client.
 type Client struct {
 	url, code, learner string
+	keyFile            string // where this learner's key for this classroom is kept ("": nowhere)
+	key                string
 	mask               func(string) string
 	notice             func(string)
 	queue              chan Event
@@ -46,11 +51,21 @@ const QueueSize = 256
 // NewClient starts sending to the classroom at url as learner. mask hides secrets in every
 // text sent, as on screen (nil: none); notice prints the one line a learner gets when the
 // classroom fails them.
-func NewClient(url, code, learner string, mask func(string) string, notice func(string)) *Client {
+//
+// keyFile is where the key the classroom gave this learner's name is kept (KeyFile), read
+// now and written when the classroom gives one: a later run on this machine is the same
+// learner, another machine sending the name is refused.
+func NewClient(url, code, learner, keyFile string, mask func(string) string, notice func(string)) *Client {
 	if mask == nil {
 		mask = func(s string) string { return s }
 	}
-	c := &Client{url: strings.TrimRight(url, "/"), code: code, learner: learner, mask: mask, notice: notice,
+	key := ""
+	if keyFile != "" {
+		if b, err := os.ReadFile(keyFile); err == nil {
+			key = strings.TrimSpace(string(b))
+		}
+	}
+	c := &Client{url: strings.TrimRight(url, "/"), code: code, learner: learner, keyFile: keyFile, key: key, mask: mask, notice: notice,
 		queue: make(chan Event, QueueSize), done: make(chan struct{}),
 		http: &http.Client{Timeout: PostTimeout}}
 	go c.send()
@@ -68,7 +83,11 @@ func (c *Client) send() {
 				c.mu.Lock()
 				c.failed = true
 				c.mu.Unlock()
-				c.tell(templates.Msg("classroom.notice.unreached", map[string]string{"URL": c.url, "Why": shortWhy(err)}))
+				if errors.Is(err, errNameTaken) {
+					c.tell(templates.Msg("classroom.notice.nametaken", map[string]string{"URL": c.url, "Name": c.learner}))
+				} else {
+					c.tell(templates.Msg("classroom.notice.unreached", map[string]string{"URL": c.url, "Why": shortWhy(err)}))
+				}
 			}
 		}
 		c.mu.Lock()
@@ -86,15 +105,63 @@ func (c *Client) post(e Event) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(CodeHeader, c.code)
+	if c.key != "" {
+		req.Header.Set(LearnerKeyHeader, c.key)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
+		if resp.Header.Get(RefusedHeader) == "name" {
+			return errNameTaken
+		}
 		return fmt.Errorf("%s", resp.Status)
 	}
+	if k := resp.Header.Get(LearnerKeyHeader); k != "" && k != c.key {
+		c.key = k
+		c.keepKey()
+	}
 	return nil
+}
+
+// errNameTaken: the classroom gave this name to another learner.
+var errNameTaken = errors.New("name taken")
+
+// keepKey writes the key to keyFile, 0600 in a 0700 folder: it is what makes this learner
+// this learner. A key that cannot be kept costs only the next run's name.
+func (c *Client) keepKey() {
+	if c.keyFile == "" {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(c.keyFile), 0o700); err != nil {
+		return
+	}
+	tmp := c.keyFile + ".tmp"
+	if os.WriteFile(tmp, []byte(c.key+"\n"), 0o600) == nil {
+		os.Rename(tmp, c.keyFile)
+	}
+}
+
+// KeyFile is where a learner's key for the classroom at url is kept: under the user's
+// config folder, one file per classroom address and name.
+func KeyFile(url, learner string) string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	safe := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r < 0x80 && (r == '-' || r == '.' || r == '_' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(strings.TrimRight(url, "/"), "http://"), "https://")
+	sum := keyHash(url + "\x00" + learner)[:12] // names that map to the same safe text stay apart
+	return filepath.Join(dir, "swarmwiz", "classroom", safe(host)+"-"+safe(learner)+"-"+sum+".key")
 }
 
 // pathRE is a file path in a sentence: from / or ~/ up to a space, quote or a colon.

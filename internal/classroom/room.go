@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,8 @@ type Room struct {
 	// Errors counts the errors runs ended with, by their text; Problems the problems shown.
 	Errors   map[string]int `json:"errors"`
 	Problems map[string]int `json:"problems"`
+	// Keys is the hash of each learner name's key (see keys.go): kept, never shown.
+	Keys map[string]string `json:"keys,omitempty"`
 }
 
 // Learner is one learner's wizard, as the room knows it.
@@ -89,7 +92,8 @@ func tally(m map[string]int, key string) {
 
 // NewRoom is an empty room.
 func NewRoom() *Room {
-	return &Room{Learners: map[string]*Learner{}, Rejected: map[string]int{}, Errors: map[string]int{}, Problems: map[string]int{}}
+	return &Room{Learners: map[string]*Learner{}, Rejected: map[string]int{}, Errors: map[string]int{}, Problems: map[string]int{},
+		Keys: map[string]string{}}
 }
 
 // Apply puts a valid event, received at now, into the room.
@@ -260,6 +264,9 @@ func Load(path string) (*Room, error) {
 	if r.Learners == nil {
 		r.Learners = map[string]*Learner{}
 	}
+	if r.Keys == nil {
+		r.Keys = map[string]string{}
+	}
 	return r, nil
 }
 
@@ -319,9 +326,20 @@ func Ranked(m map[string]int) []Count {
 	return out
 }
 
-// Fetch reads the room of a running classroom page at url.
-func Fetch(ctx context.Context, url string) (*Room, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(url, "/")+"/api/room", nil)
+// Fetch reads the room of a running classroom page at addr: the address serve printed for
+// the instructor, whose key it sends (or a public room's address).
+func Fetch(ctx context.Context, addr string) (*Room, error) {
+	base, key := addr, ""
+	if u, err := url.Parse(addr); err == nil && u.Query().Has("key") {
+		key = u.Query().Get("key")
+		u.RawQuery = ""
+		base = u.String()
+	}
+	target := strings.TrimRight(base, "/") + "/api/room"
+	if key != "" {
+		target += "?key=" + url.QueryEscape(key)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +349,7 @@ func Fetch(ctx context.Context, url string) (*Room, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", url, resp.Status)
+		return nil, fmt.Errorf("%s: %s", base, resp.Status)
 	}
 	r := NewRoom()
 	return r, json.NewDecoder(resp.Body).Decode(r)

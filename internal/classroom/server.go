@@ -8,7 +8,6 @@ import (
 	"fmt"
 	htmltmpl "html/template"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -82,6 +81,8 @@ type Server struct {
 	Log        func(string)  // a line for the instructor's terminal; nil: none
 	Dist       *Downloads    // the binaries handed out at /get/OS-ARCH; nil: none
 	BaseURL    string        // the address learners use, for the download lines
+	// InstructorKey opens the page, its stream and the room as JSON; "": a public room.
+	InstructorKey string
 
 	mu       sync.Mutex
 	room     *Room
@@ -121,9 +122,10 @@ func NewCode() string {
 // events), the room as JSON (/api/room) and takes events (POST /api/events).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.page)
-	mux.HandleFunc("GET /events", s.events)
-	mux.HandleFunc("GET /api/room", s.roomJSON)
+	mux.HandleFunc("GET /{$}", s.instructorOnly(s.page))
+	mux.HandleFunc("GET /events", s.instructorOnly(s.events))
+	mux.HandleFunc("GET /api/room", s.instructorOnly(s.roomJSON))
+	mux.HandleFunc("POST /free", s.instructorOnly(s.free))
 	mux.HandleFunc("POST /api/events", s.take)
 	if s.Dist != nil {
 		mux.HandleFunc("GET /get/{platform}", s.Dist.serve)
@@ -147,7 +149,7 @@ func (s *Server) reject(w http.ResponseWriter, why string, status int, msg strin
 
 // take is one event from a learner's wizard.
 func (s *Server) take(w http.ResponseWriter, r *http.Request) {
-	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
+	addr := remoteAddr(r)
 	if s.guessing(addr, time.Now()) {
 		s.reject(w, "guessing", http.StatusTooManyRequests, "too many wrong join codes from this address: wait a minute")
 		return
@@ -186,6 +188,16 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.reject(w, "full", http.StatusTooManyRequests, fmt.Sprintf("the room is full (%d learners)", MaxLearners))
 		return
+	}
+	fresh, ok := s.learnerKey(e.Learner, r.Header.Get(LearnerKeyHeader))
+	if !ok {
+		s.mu.Unlock()
+		w.Header().Set(RefusedHeader, "name")
+		s.reject(w, "name", http.StatusForbidden, s.say(r, "classroom.refused.name", e.Learner))
+		return
+	}
+	if fresh != "" {
+		w.Header().Set(LearnerKeyHeader, fresh)
 	}
 	s.room.Apply(e, now)
 	s.save()
@@ -227,6 +239,7 @@ func (s *Server) Snapshot() *Room {
 	b, _ := json.Marshal(s.room)
 	r := NewRoom()
 	json.Unmarshal(b, r)
+	r.Keys = nil // the learners' keys' hashes stay in the server
 	return r
 }
 

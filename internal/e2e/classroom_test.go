@@ -20,8 +20,9 @@ import (
 )
 
 // classroomServe starts `swarmwiz classroom serve` on a free loopback port and returns the
-// page's address and the join code it printed.
-func classroomServe(t *testing.T, state string) (url, code string) {
+// address learners use, the instructor's page address (with its key) and the join code it
+// printed.
+func classroomServe(t *testing.T, state string) (url, page, code string) {
 	t.Helper()
 	cmd := exec.Command(bin, "classroom", "serve", "--listen", "127.0.0.1:0", "--state", state, "--stuck-after", "10m")
 	cmd.Env = englishEnv()
@@ -36,21 +37,22 @@ func classroomServe(t *testing.T, state string) (url, code string) {
 	for sc.Scan() {
 		line := sc.Text()
 		if v, ok := strings.CutPrefix(line, "Classroom page: "); ok {
-			url = v
+			page = v
+			url, _, _ = strings.Cut(v, "/?key=")
 		}
 		if v, ok := strings.CutPrefix(line, "Join code: "); ok {
 			code = v
 			break
 		}
 	}
-	if url == "" || code == "" {
-		t.Fatalf("classroom serve printed no address and code; stderr:\n%s", errb.String())
+	if url == "" || !strings.Contains(page, "/?key=") || code == "" {
+		t.Fatalf("classroom serve printed no address with the instructor's key and code; stderr:\n%s", errb.String())
 	}
 	go func() {
 		for sc.Scan() {
 		}
 	}()
-	return url, code
+	return url, page, code
 }
 
 // browser is a headless chromium driven over the DevTools protocol. Every host name resolves
@@ -104,7 +106,7 @@ func TestClassroomThreeLearners(t *testing.T) {
 	sharedLab(t)
 	dir := t.TempDir()
 	state := filepath.Join(dir, "room.json")
-	url, code := classroomServe(t, state)
+	url, page, code := classroomServe(t, state)
 	learners := []struct{ name, lab, subnet string }{
 		{"Minji", "e2ecls1", "198.19.21.0/24"}, {"Jun", "e2ecls2", "198.19.22.0/24"}, {"Sora", "e2ecls3", "198.19.23.0/24"},
 	}
@@ -133,7 +135,13 @@ func TestClassroomThreeLearners(t *testing.T) {
 	}
 
 	ctx := browser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+	// Without the instructor's key the page is not shown; the printed address opens it.
+	if resp, err := http.Get(url + "/"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the page without the instructor's key: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(page)); err != nil {
 		t.Fatal(err)
 	}
 	waitState(t, ctx, "Minji", "finished")
@@ -174,6 +182,8 @@ func TestClassroomThreeLearners(t *testing.T) {
 		{"WRONG9", `{"learner":"Mallory","kind":"start","command":"create"}`, http.StatusForbidden},
 		{code, `{"learner":"Mallory","kind":"problem","text":"` + strings.Repeat("x", 20000) + `"}`, http.StatusRequestEntityTooLarge},
 		{code, `{"learner":"Mallory","kind":"start"`, http.StatusBadRequest},
+		// Mallory has the code but not Minji's key: Minji's card is not hers to change.
+		{code, `{"learner":"Minji","kind":"end","ok":false,"error":"rm -rf /"}`, http.StatusForbidden},
 	} {
 		req, _ := http.NewRequest(http.MethodPost, url+"/api/events", strings.NewReader(tc.body))
 		req.Header.Set("X-Swarmwiz-Classroom-Code", tc.code)
@@ -187,13 +197,14 @@ func TestClassroomThreeLearners(t *testing.T) {
 		}
 	}
 	var room struct{ Rejected map[string]int }
-	resp, err := http.Get(url + "/api/room")
+	key := strings.SplitN(page, "/?key=", 2)[1]
+	resp, err := http.Get(url + "/api/room?key=" + key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	json.NewDecoder(resp.Body).Decode(&room)
 	resp.Body.Close()
-	if room.Rejected["code"] != 1 || room.Rejected["size"] != 1 || room.Rejected["malformed"] != 1 {
+	if room.Rejected["code"] != 1 || room.Rejected["size"] != 1 || room.Rejected["malformed"] != 1 || room.Rejected["name"] != 1 {
 		t.Errorf("refused events not counted: %v", room.Rejected)
 	}
 	if after := js(cards); before != "Jun=stuck,Minji=finished,Sora=finished" || after != before {

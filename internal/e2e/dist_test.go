@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,8 +47,12 @@ func TestClassroomHandsOutTheBinary(t *testing.T) {
 	if url == "" {
 		t.Fatal("serve printed no address")
 	}
+	// The instructor's page, opened as a browser opens the printed address: the key becomes a
+	// cookie and the page is "/".
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
 	page := func() string {
-		r, err := http.Get(url + "/")
+		r, err := browser.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,15 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
+	// A learner's classroom keys are kept under the user's config folder: the tests' own
+	// folder, gone with them, not this machine's root's.
+	config, err := os.MkdirTemp("", "swarmwiz-e2e-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", config)
 	code := m.Run()
+	os.RemoveAll(config)
 	// Tear down even when tests failed; a panic is covered by the Makefile's clean-labs.
 	exec.Command(bin, "lab", "down", "--name", labName).Run()
 	exec.Command(bin, "lab", "down", "--name", machLab).Run()
