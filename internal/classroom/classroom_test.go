@@ -636,3 +636,62 @@ func TestClientKeepsItsKey(t *testing.T) {
 		t.Errorf("minji's runs: %d, want 2 (the refused one not counted)", runs)
 	}
 }
+
+// A flood of events writes the state file at most once a SaveEvery, whole (the last event
+// in it once the writes settle) and 0600; and twenty open pages share one render per change.
+func TestStateWrittenAtMostOncePerInterval(t *testing.T) {
+	defer func(d time.Duration) { SaveEvery = d }(SaveEvery)
+	SaveEvery = 100 * time.Millisecond
+	state := filepath.Join(t.TempDir(), "room.json")
+	s, _ := NewServer("ABC234", state)
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	t0 := time.Now()
+	for i := 0; i < 90; i++ {
+		post(t, srv.URL, "ABC234", event(Event{Learner: fmt.Sprint("l", i%9), Kind: KindStep, Step: i, Title: fmt.Sprint("step ", i)}))
+	}
+	elapsed := time.Since(t0)
+	time.Sleep(3 * SaveEvery)
+	s.mu.Lock()
+	writes := s.writes
+	s.mu.Unlock()
+	if most := int(elapsed/SaveEvery) + 2; writes > most || writes == 0 {
+		t.Errorf("90 events in %v wrote the state file %d times (at most %d)", elapsed, writes, most)
+	}
+	fi, err := os.Stat(state)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+	r, err := Load(state)
+	if err != nil || r.Learners["l8"] == nil || r.Learners["l8"].Step != 89 {
+		t.Errorf("the state file lacks the last event: %v", err)
+	}
+}
+
+func TestOpenPagesShareOneRender(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"}))
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(srv.URL + "/events")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			bufio.NewReader(resp.Body).ReadString('\n') // the first event has begun
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	renders := s.renders
+	s.mu.Unlock()
+	if renders > 2 {
+		t.Errorf("20 pages opened on one room rendered it %d times, want once (twice if a Tick/2 passed)", renders)
+	}
+}

@@ -126,7 +126,7 @@ func (s *Server) free(w http.ResponseWriter, r *http.Request) {
 	name := r.FormValue("learner")
 	s.mu.Lock()
 	delete(s.room.Keys, name)
-	s.save()
+	s.changed()
 	s.mu.Unlock()
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -224,6 +224,11 @@ func (r *Room) Save(path string) error {
 	if err != nil {
 		return err
 	}
+	return writeRoom(path, b)
+}
+
+// writeRoom writes a room's JSON to path whole: a new 0600 file renamed over the old.
+func writeRoom(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".classroom-*")
 	if err != nil {
 		return err

@@ -91,12 +91,29 @@ type Server struct {
 	subs     map[chan struct{}]bool
 	saveErr  error
 	saved    time.Time
+	dirty    bool // the room changed since it was last written
+	saving   bool // a write is under way, or waits for its second
+	version  int  // counts the room's changes: the page is rendered once per change
+	pages    map[string]renderedPage
+	renderMu sync.Mutex // one render at a time: the others take its result
+	renders  int        // how many times the room was rendered (for tests)
+	writes   int        // how many times the state file was written (for tests)
+	writeMu  sync.Mutex // one write of the state file at a time, the newest last
+}
+
+// renderedPage is the room's HTML in one language as of one version, shared by every open
+// page: a room of 60 with 20 pages open renders once per change, not 20 times.
+type renderedPage struct {
+	version int
+	at      time.Time
+	html    htmltmpl.HTML
 }
 
 // NewServer makes a server for code, with the room kept in statePath ("": in memory).
 func NewServer(code, statePath string) (*Server, error) {
 	s := &Server{Code: code, StatePath: statePath, StuckAfter: 10 * time.Minute, Lang: "en",
-		limits: map[string]*rate.Limiter{}, guessers: map[string]*guesser{}, subs: map[chan struct{}]bool{}}
+		limits: map[string]*rate.Limiter{}, guessers: map[string]*guesser{}, subs: map[chan struct{}]bool{},
+		pages: map[string]renderedPage{}}
 	var err error
 	if statePath != "" {
 		s.room, err = Load(statePath)
@@ -137,9 +154,7 @@ func (s *Server) reject(w http.ResponseWriter, why string, status int, msg strin
 	s.mu.Lock()
 	s.room.Rejected[why]++
 	n := s.room.Rejected[why]
-	if time.Since(s.saved) > time.Second {
-		s.save() // refusals are kept too, at most once a second: a flood costs no disk
-	}
+	s.changed() // refusals are kept too, at most once a second: a flood costs no disk
 	s.mu.Unlock()
 	if s.Log != nil && (n <= 3 || n%100 == 0) {
 		s.Log(templates.Msg("classroom.rejected", map[string]any{"Why": why, "N": n, "Msg": msg}))
@@ -200,7 +215,7 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set(LearnerKeyHeader, fresh)
 	}
 	s.room.Apply(e, now)
-	s.save()
+	s.changed()
 	for c := range s.subs {
 		select {
 		case c <- struct{}{}:
@@ -211,21 +226,70 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// save keeps the room in StatePath, if any; the caller holds mu. A failure is told once.
-func (s *Server) save() {
+// changed marks the room changed, the caller holding mu: the page renders anew, and the
+// state file is written at most once a second, whole, off the request path (an event's
+// answer never waits for the disk).
+func (s *Server) changed() {
+	s.version++
 	if s.StatePath == "" {
 		return
 	}
-	s.saved = time.Now()
-	err := s.room.Save(s.StatePath)
+	s.dirty = true
+	if s.saving {
+		return
+	}
+	s.saving = true
+	wait := time.Until(s.saved.Add(SaveEvery))
+	time.AfterFunc(max(wait, 0), s.saveLater)
+}
+
+// SaveEvery is how often at most the state file is written.
+var SaveEvery = time.Second
+
+// saveLater writes the room as it is now, then again a second later if it changed meanwhile.
+func (s *Server) saveLater() {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.mu.Lock()
+	b, err := json.Marshal(s.room)
+	s.dirty, s.saved = false, time.Now()
+	s.mu.Unlock()
+	if err == nil {
+		err = writeRoom(s.StatePath, b)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.writes++
+	s.told(err)
+	if s.dirty {
+		time.AfterFunc(SaveEvery, s.saveLater)
+		return
+	}
+	s.saving = false
+}
+
+// told says a failure to keep the room once; the caller holds mu.
+func (s *Server) told(err error) {
 	if err != nil && s.saveErr == nil && s.Log != nil {
 		s.Log(templates.Msg("classroom.savefailed", map[string]string{"File": s.StatePath, "Err": err.Error()}))
 	}
 	s.saveErr = err
 }
 
+// save keeps the room in StatePath now, if any; the caller holds mu.
+func (s *Server) save() {
+	if s.StatePath == "" {
+		return
+	}
+	s.saved, s.dirty = time.Now(), false
+	s.writes++
+	s.told(s.room.Save(s.StatePath))
+}
+
 // Close keeps the room as it is now, for the next start.
 func (s *Server) Close() error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.save()
@@ -281,7 +345,7 @@ func (s *Server) lang(r *http.Request) string {
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	lang := s.lang(r)
-	room, err := s.render(lang, "classroom-room.html")
+	room, err := s.roomHTML(lang)
 	if err == nil {
 		var page string
 		var get []GetLine
@@ -296,6 +360,28 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Error(w, err.Error(), http.StatusInternalServerError)
+}
+
+// roomHTML is the room as the page shows it, in lang: rendered once per change (and again
+// when it is older than half a Tick, for the times on it), shared by every open page.
+func (s *Server) roomHTML(lang string) (htmltmpl.HTML, error) {
+	s.renderMu.Lock()
+	defer s.renderMu.Unlock()
+	s.mu.Lock()
+	p, ok := s.pages[lang]
+	v := s.version
+	s.mu.Unlock()
+	if ok && p.version == v && time.Since(p.at) < Tick/2 {
+		return p.html, nil
+	}
+	html, err := s.render(lang, "classroom-room.html")
+	if err == nil {
+		s.mu.Lock()
+		s.renders++
+		s.pages[lang] = renderedPage{version: v, at: time.Now(), html: html}
+		s.mu.Unlock()
+	}
+	return html, err
 }
 
 // render is the room as the page shows it, in lang.
@@ -335,7 +421,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(Tick)
 	defer tick.Stop()
 	for {
-		html, err := s.render(lang, "classroom-room.html")
+		html, err := s.roomHTML(lang)
 		if err != nil {
 			return
 		}
