@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,8 +57,62 @@ func joinClassroom(env *wizard.Env, pl *plan.Plan) error {
 
 func newClassroom(env *wizard.Env) *cobra.Command {
 	c := &cobra.Command{Use: "classroom", Args: noArgs}
-	c.AddCommand(newClassroomServe(env), newClassroomExport(env))
+	c.AddCommand(newClassroomServe(env), newClassroomExport(env), newClassroomHelp(env))
 	return c
+}
+
+// newClassroomHelp is `classroom help [MESSAGE]`: the learner's hand goes up on the
+// instructor's page, at any time, with what it is about.
+func newClassroomHelp(env *wizard.Env) *cobra.Command {
+	c := &cobra.Command{
+		Use:  "help [MESSAGE]",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if env.ClassroomURL == "" {
+				return usage("classroom.needs", "--classroom")
+			}
+			if err := joinClassroom(env, nil); err != nil {
+				return err
+			}
+			env.Class.Help(strings.Join(args, " "))
+			env.Class.Close()
+			if !env.Class.Delivered() {
+				return errors.New(templates.Msg("classroom.help.failed", env.ClassroomURL))
+			}
+			env.Println(templates.Msg("classroom.help.sent", nil))
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&env.ClassroomURL, "classroom", "", "")
+	f.StringVar(&env.ClassroomCode, "classroom-code", "", "")
+	f.StringVar(&env.Learner, "name", "", "")
+	return c
+}
+
+// finishClassroom ends a run's classroom report. A run that stopped on an error, at a
+// terminal, asks once whether to raise the learner's hand on the instructor's page (never off
+// a terminal, never after Ctrl-C): the error is shown first, and not again after.
+func finishClassroom(env *wizard.Env, err error) error {
+	env.Class.End(err)
+	asked := false
+	if err != nil && env.Interactive && failure.Code(err) != failure.ExitInterrupted {
+		env.Errorln("swarmwiz:", err)
+		err = &failure.ShownError{Err: err}
+		if ok, perr := env.Prompter.Confirm(templates.Msg("classroom.help.ask", nil), templates.Msg("classroom.help.ask.help", nil), false); perr == nil && ok {
+			env.Class.Help("")
+			asked = true
+		}
+	}
+	env.Class.Close()
+	if asked {
+		if env.Class.Delivered() {
+			env.Println(templates.Msg("classroom.help.sent", nil))
+		} else {
+			env.Errorln(templates.Msg("classroom.help.failed", env.ClassroomURL))
+		}
+	}
+	return err
 }
 
 func newClassroomServe(env *wizard.Env) *cobra.Command {

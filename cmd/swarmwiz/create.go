@@ -355,10 +355,7 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 		name = "create"
 	}
 	env.Class.Start(name)
-	err = run(cmd.Context(), env, st, flow)
-	env.Class.End(err)
-	env.Class.Close()
-	return err
+	return finishClassroom(env, run(cmd.Context(), env, st, flow))
 }
 
 func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {

@@ -75,7 +75,7 @@ func execute(ctx context.Context, env *wizard.Env, args []string, run flowRunner
 			fmt.Fprint(env.Err, "\033[?25h")
 		}
 		env.Errorln("\nswarmwiz:", failure.ErrInterrupted)
-	} else {
+	} else if shown := (*failure.ShownError)(nil); !errors.As(err, &shown) {
 		env.Errorln("swarmwiz:", err)
 	}
 	return code

@@ -695,3 +695,64 @@ func TestOpenPagesShareOneRender(t *testing.T) {
 		t.Errorf("20 pages opened on one room rendered it %d times, want once (twice if a Tick/2 passed)", renders)
 	}
 }
+
+// A hand: raised by a help event (with what it is about), counted on the page and in the
+// counts bar, put down by the instructor (only), and by the learner's next run; the report
+// says who asked and how often.
+func TestRaiseHand(t *testing.T) {
+	s, _ := NewServer("ABC234", "")
+	s.InstructorKey = "k"
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindStart, Command: "create"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindEnd, Error: "preflight found 1 problem"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"}))
+	if c := post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindHelp, Text: "2377 <b>blocked</b>?"})); c != http.StatusNoContent {
+		t.Fatalf("a help event: %d", c)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	req.AddCookie(&http.Cookie{Name: instructorCookie, Value: "k"})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	resp.Body.Close()
+	page := b.String()
+	for _, want := range []string{`data-learner="jun" data-state="stuck" data-hand="yes"`, "✋ asking for help for", "“2377 &lt;b&gt;blocked&lt;/b&gt;?”",
+		"<strong>1</strong> ✋ asking for help", "<strong>1</strong> Working", "<strong>1</strong> ⚠ Stuck", `action="/handled"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	handled := func(cookie string) int {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/handled", strings.NewReader("learner=jun"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if cookie != "" {
+			req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
+		}
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := handled(""); c != http.StatusUnauthorized || s.Snapshot().Learners["jun"].Hand == nil {
+		t.Errorf("a learner putting a hand down: %d", c)
+	}
+	if c := handled("k"); c != http.StatusSeeOther || s.Snapshot().Learners["jun"].Hand != nil {
+		t.Errorf("the instructor's Handled: %d", c)
+	}
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindHelp}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindStart, Command: "create"}))
+	room := s.Snapshot()
+	if room.Learners["jun"].Hand != nil || room.Learners["jun"].Asked != 2 {
+		t.Errorf("a new run puts the hand down; asked twice: %+v", room.Learners["jun"])
+	}
+	md, err := Markdown(room, time.Now())
+	if err != nil || !strings.Contains(md, "- jun: 2") {
+		t.Errorf("the report does not say who asked: %v\n%s", err, md)
+	}
+}

@@ -238,6 +238,19 @@ func (c *Client) Problem(node, text, fix string) {
 	c.put(Event{Kind: KindProblem, Node: node, Text: text, Fix: fix})
 }
 
+// Help asks the instructor for help, about text ("": about where the learner is).
+func (c *Client) Help(text string) { c.put(Event{Kind: KindHelp, Text: text}) }
+
+// Delivered says, after Close, whether every event reached the classroom.
+func (c *Client) Delivered() bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.failed && c.pending == 0 && c.dropped == 0
+}
+
 // Nodes sends the node table shown.
 func (c *Client) Nodes(rows []NodeRow) { c.put(Event{Kind: KindNodes, Nodes: rows}) }
 

@@ -25,6 +25,7 @@ const (
 	KindNodes   = "nodes"   // the node table shown: Nodes
 	KindCheck   = "check"   // a check's result: Working, Total, Problems
 	KindEnd     = "end"     // the run ended: OK, Error
+	KindHelp    = "help"    // the learner asks the instructor for help: Text, what about
 )
 
 // Event is one thing a learner's wizard showed.
@@ -113,7 +114,7 @@ var ErrTooLarge = errors.New("event too large")
 
 func (e Event) valid() error {
 	switch e.Kind {
-	case KindStart, KindStep, KindProblem, KindNodes, KindCheck, KindEnd:
+	case KindStart, KindStep, KindProblem, KindNodes, KindCheck, KindEnd, KindHelp:
 	default:
 		return fmt.Errorf("unknown kind %q", e.Kind)
 	}

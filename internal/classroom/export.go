@@ -74,13 +74,19 @@ func Markdown(r *Room, now time.Time) (string, error) {
 	for _, s := range r.StepStats() {
 		steps = append(steps, []string{mdCell(s.Title), strconv.Itoa(s.Count), secs(s.Median), secs(s.Longest)})
 	}
+	hands := map[string]int{}
+	for _, l := range r.Learners {
+		if l.Asked > 0 {
+			hands[mdCell(l.Name)] = l.Asked
+		}
+	}
 	rejected := 0
 	for _, n := range r.Rejected {
 		rejected += n
 	}
 	return templates.Render("classroom-report.md.tmpl", map[string]any{
 		"Finished": finished, "All": len(r.Learners), "Learners": learners, "Steps": steps,
-		"Errors": Ranked(r.Errors), "Problems": Ranked(r.Problems), "Rejected": rejected,
+		"Errors": Ranked(r.Errors), "Problems": Ranked(r.Problems), "Rejected": rejected, "Hands": Ranked(hands),
 	})
 }
 

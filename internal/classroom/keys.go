@@ -127,6 +127,7 @@ func (s *Server) free(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	delete(s.room.Keys, name)
 	s.changed()
+	s.notify()
 	s.mu.Unlock()
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -144,4 +145,14 @@ func (s *Server) say(r *http.Request, key string, data any) string {
 		return templates.Msg(key, data)
 	}
 	return m
+}
+
+// handled is the instructor marking a learner's hand handled.
+func (s *Server) handled(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.room.Handled(r.FormValue("learner"))
+	s.changed()
+	s.notify()
+	s.mu.Unlock()
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

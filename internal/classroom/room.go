@@ -49,6 +49,14 @@ type Learner struct {
 	Finished bool       `json:"finished"` // a create run ended well: the swarm is built
 	Nodes    []NodeRow  `json:"nodes"`
 	Check    *Check     `json:"check,omitempty"`
+	Hand     *Hand      `json:"hand,omitempty"` // asking for help now
+	Asked    int        `json:"asked"`          // how many times they asked, for the report
+}
+
+// Hand is a learner asking the instructor for help: since when, and what about.
+type Hand struct {
+	Since time.Time `json:"since"`
+	Text  string    `json:"text,omitempty"`
 }
 
 // StepTime is how long one step took.
@@ -113,6 +121,13 @@ func (r *Room) Apply(e Event, now time.Time) {
 			l.First = now
 		}
 		l.Problems, l.Error, l.Ended, l.OK = nil, "", false, false
+		l.Hand = nil // a new run: the question was about the last one
+	case KindHelp:
+		if l.Hand == nil {
+			l.Hand = &Hand{Since: now}
+			l.Asked++
+		}
+		l.Hand.Text = e.Text
 	case KindStep:
 		l.closeStep(now)
 		l.Step, l.Title, l.Since, l.InStep = e.Step, e.Title, now, true
@@ -135,6 +150,13 @@ func (r *Room) Apply(e Event, now time.Time) {
 		if e.OK && l.Command == "create" {
 			l.Finished = true
 		}
+	}
+}
+
+// Handled puts name's hand down: the instructor has come.
+func (r *Room) Handled(name string) {
+	if l := r.Learners[name]; l != nil {
+		l.Hand = nil
 	}
 }
 

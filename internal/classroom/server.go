@@ -143,6 +143,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /events", s.instructorOnly(s.events))
 	mux.HandleFunc("GET /api/room", s.instructorOnly(s.roomJSON))
 	mux.HandleFunc("POST /free", s.instructorOnly(s.free))
+	mux.HandleFunc("POST /handled", s.instructorOnly(s.handled))
 	mux.HandleFunc("POST /api/events", s.take)
 	if s.Dist != nil {
 		mux.HandleFunc("GET /get/{platform}", s.Dist.serve)
@@ -216,14 +217,19 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 	}
 	s.room.Apply(e, now)
 	s.changed()
+	s.notify()
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// notify wakes every open page; the caller holds mu.
+func (s *Server) notify() {
 	for c := range s.subs {
 		select {
 		case c <- struct{}{}:
 		default:
 		}
 	}
-	s.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // changed marks the room changed, the caller holding mu: the page renders anew, and the

@@ -7,6 +7,8 @@ type View struct {
 	Learners   []LearnerView
 	Finished   int
 	Stuck      int
+	Working    int
+	Hands      int      // asking for help now
 	StuckNames []string // who is stuck, by name: the first thing an instructor looks for
 	StuckAfter string
 }
@@ -17,7 +19,9 @@ type LearnerView struct {
 	State  State
 	For    string // how long on this step, or since the run ended
 	Health Health
-	Slow   bool // stuck only for being on one step too long
+	Slow   bool   // stuck only for being on one step too long
+	Hand   string // how long they have been asking for help ("": not asking)
+	Done   int    // the steps of this run done so far, for the progress bar
 }
 
 // NewView is the room at now, a learner on one step longer than after being stuck.
@@ -31,12 +35,22 @@ func NewView(r *Room, now time.Time, after time.Duration) View {
 		}
 		lv.For = now.Sub(since).Round(time.Second).String()
 		lv.Slow = lv.State == Stuck && !l.Ended
+		lv.Done = max(l.Step-1, 0)
+		if l.Ended && l.OK {
+			lv.Done = l.Step
+		}
+		if l.Hand != nil {
+			lv.Hand = now.Sub(l.Hand.Since).Round(time.Second).String()
+			v.Hands++
+		}
 		switch lv.State {
 		case Finished:
 			v.Finished++
 		case Stuck:
 			v.Stuck++
 			v.StuckNames = append(v.StuckNames, l.Name)
+		default:
+			v.Working++
 		}
 		v.Learners = append(v.Learners, lv)
 	}

@@ -167,6 +167,45 @@ func TestClassroomThreeLearners(t *testing.T) {
 			t.Errorf("Jun's card lacks %q:\n%s", want, jun)
 		}
 	}
+	// The room at a glance: the counts bar.
+	if counts := text("#counts"); !strings.Contains(counts, "3 learners") || !strings.Contains(counts, "2 ✓ Finished") ||
+		!strings.Contains(counts, "1 ⚠ Stuck") || !strings.Contains(counts, "0 ✋ asking for help") {
+		t.Errorf("the counts bar: %q", counts)
+	}
+	// Jun asks for help at the terminal where the run stopped (a real pseudo-terminal: off a
+	// terminal nothing is asked). The page shows the hand and counts it; the instructor
+	// marks it handled from the page, and it goes.
+	pty := startPTY(t, nil, "create", "--lab", "e2ecls2", "--yes", "--managers", "1", "--advertise-addr", first["Jun"],
+		"--classroom", url, "--classroom-code", code, "--name", "Jun")
+	pty.expect("preflight found")
+	pty.expect("Ask the instructor for help?")
+	pty.send("y", keyEnter)
+	pty.expect("your hand is up on the instructor's page")
+	if c := pty.wait(); c != 1 {
+		t.Errorf("Jun's run that asked for help: exit %d, want 1:\n%s", c, pty.text())
+	}
+	if n := strings.Count(pty.text(), "swarmwiz: preflight found"); n != 1 {
+		t.Errorf("the error shown %d times, want once:\n%s", n, pty.text())
+	}
+	hand := `article[data-learner="Jun"][data-hand="yes"]`
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(hand))); err != nil {
+		t.Errorf("Jun's hand is not shown: %v\n%s", err, cardText(t, ctx, "Jun"))
+	}
+	cancel()
+	if jun := cardText(t, ctx, "Jun"); !strings.Contains(jun, "✋ asking for help for") {
+		t.Errorf("Jun's card lacks the hand: %s", jun)
+	}
+	if counts := text("#counts"); !strings.Contains(counts, "1 ✋ asking for help") {
+		t.Errorf("the counts bar does not count the hand: %q", counts)
+	}
+	wctx, cancel = context.WithTimeout(ctx, time.Minute)
+	if err := chromedp.Do(wctx, chromedp.Click(chromedp.CSS(hand+` form[action="/handled"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`article[data-learner="Jun"]`)), chromedp.WaitNotPresent(chromedp.CSS(hand))); err != nil {
+		t.Errorf("the instructor's Handled did not put Jun's hand down: %v", err)
+	}
+	cancel()
+	waitState(t, ctx, "Jun", "stuck")
 	// Text for every state, in a structure a screen reader can walk: not colour alone.
 	if js(`String(!!document.querySelector('main[aria-live="polite"]') && document.querySelectorAll('article[aria-labelledby] h2').length === 3 && document.querySelector('h1') !== null && document.querySelectorAll('table caption').length === 2)`) != "true" {
 		t.Error("the page lacks its landmarks: main (aria-live), h1, an article with a heading per learner, captioned tables")

@@ -38,6 +38,13 @@ type BusyError struct{ Msg string }
 
 func (e *BusyError) Error() string { return e.Msg }
 
+// ShownError is an error already shown to the user: the exit code is Err's, and it is not
+// printed again.
+type ShownError struct{ Err error }
+
+func (e *ShownError) Error() string { return e.Err.Error() }
+func (e *ShownError) Unwrap() error { return e.Err }
+
 // UsageError is bad input: a flag, an answer or a plan value. Its message is one line that
 // says what would be accepted.
 type UsageError struct{ Msg string }
