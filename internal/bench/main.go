@@ -3,7 +3,8 @@
 // its own fastest order (no facts script, no preflight), alternating the three in the same lab
 // at 7, 30 and 60 nodes, and prints medians, their ratio, what the checks cost, the wizard's
 // time per phase, the lab's memory and how the time grows per added worker.
-// It also times `swarmwiz version` and `swarmwiz --help`. Needs root (the lab).
+// It also times `swarmwiz version` and `swarmwiz --help`, and the classroom under a room's
+// load (classroom.go; -sizes ” measures that alone). Needs root (the lab).
 package main
 
 import (
@@ -38,7 +39,17 @@ func main() {
 	bin := flag.String("bin", "bin/swarmwiz", "the swarmwiz binary")
 	sizes := flag.String("sizes", "7,30,60", "lab sizes to measure")
 	runs := flag.Int("runs", 5, "runs of each side per size")
+	room := flag.Bool("classroom", true, "measure the classroom under a room's load")
 	flag.Parse()
+	if *room {
+		if err := classroomLoad(*bin); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: classroom:", err)
+			os.Exit(1)
+		}
+	}
+	if *sizes == "" {
+		return
+	}
 	if err := run(*bin, *sizes, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

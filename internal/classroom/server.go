@@ -433,14 +433,25 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		writeEvent(w, "room", string(html))
 		fl.Flush()
+		sent := time.Now()
 		select {
 		case <-r.Context().Done():
 			return
 		case <-c:
+			// A busy room changes many times a second: a page takes them together, at
+			// most every StreamEvery, so a flood of events costs a few renders, not one each.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Until(sent.Add(StreamEvery))):
+			}
 		case <-tick.C:
 		}
 	}
 }
+
+// StreamEvery is how often at most an open page is sent the room anew.
+var StreamEvery = 250 * time.Millisecond
 
 // Tick is how often the page is sent again without a change, so that "for how long" moves.
 var Tick = 5 * time.Second
