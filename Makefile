@@ -15,7 +15,7 @@ PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 win
 # Labs the end-to-end tests create; removed before and after every run.
 E2E_LABS := e2e e2edown e2epool e2ecls1 e2ecls2 e2ecls3 e2emach e2emix e2eko e2ehalf
 
-.PHONY: build test unit cross dist docs e2e prereqs clean-labs bench fuzz
+.PHONY: build test unit cross dist docs e2e prereqs clean-labs bench screenshot fuzz
 
 build:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/swarmwiz
@@ -78,6 +78,10 @@ e2e: prereqs clean-labs
 # The benchmark: swarmwiz against the by-hand baseline, alternated in one lab (root).
 bench: build
 	$(GO) run ./internal/bench -bin $(BIN)
+
+# docs/classroom-20.jpg: a 20-learner classroom page as headless chromium draws it.
+screenshot: build
+	$(GO) run ./internal/bench/roomshot -bin $(BIN)
 
 clean:
 	rm -rf bin dist .e2e.log
