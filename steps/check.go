@@ -104,6 +104,7 @@ type CheckResult struct {
 	Mesh     string          `json:"mesh"`               // why the routing mesh was not checked
 	Problems []string        `json:"problems,omitempty"`
 	Fixes    []string        `json:"fixes,omitempty"`
+	Notes    []string        `json:"notes,omitempty"` // seen, proving no cause: where to look
 	Seconds  float64         `json:"seconds"`
 	Removed  int             `json:"leftoversRemoved,omitempty"`
 	Retried  int             `json:"passedOnSecondTry,omitempty"` // pairs that failed once, then passed
@@ -233,8 +234,8 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	res.dnsKnown = dnsEvidence(ctx, name, res, live)
 	logs := readGossip(ctx, env, name, live, started)
 	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, logs.agentInit, c.Encrypted, st.LabName)
-	problems, fixes := gossipFindings(logs, byHostname(live))
-	res.Problems, res.Fixes = append(res.Problems, problems...), append(res.Fixes, fixes...)
+	problems, fixes, notes := gossipFindings(logs, byHostname(live))
+	res.Problems, res.Fixes, res.Notes = append(res.Problems, problems...), append(res.Fixes, fixes...), notes
 	phase("diagnose")
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil

@@ -28,21 +28,35 @@ type gossipRead struct {
 }
 
 // readGossip reads the nodes' docker logs since the check started. Where a warning shows,
-// it reads again once every node has probed every other at least once since then
-// (memberlist probes one peer a second, in turn), so the evidence is fresh and whole: a
-// warning from before a fix the user just made is not read.
+// it reads again, from then, once every node has probed every other at least once more
+// (memberlist probes one peer a second, in turn), and keeps only the warnings both readings
+// have: a firewall drops every round, a moment of a busy machine does not repeat; and a
+// warning from before a fix the user just made is not read at all.
 func readGossip(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
-	g := readGossipOnce(ctx, env, network, live, since)
-	if len(g.udpFailed) == 0 {
-		return g
+	first := readGossipOnce(ctx, env, network, live, since)
+	if len(first.udpFailed) == 0 {
+		return first
 	}
-	round := since.Add(time.Duration(len(live)+3) * time.Second)
+	again := time.Now()
 	select {
-	case <-time.After(time.Until(round)):
+	case <-time.After(time.Duration(len(live)+3) * time.Second):
 	case <-ctx.Done():
-		return g
+		return gossipRead{read: first.read, agentInit: first.agentInit}
 	}
-	return readGossipOnce(ctx, env, network, live, since)
+	second := readGossipOnce(ctx, env, network, live, again)
+	both := gossipRead{udpFailed: map[string][]string{}, agentInit: first.agentInit, read: map[string]bool{},
+		seconds: first.seconds + second.seconds}
+	for n := range first.read {
+		both.read[n] = second.read[n]
+	}
+	for from, tos := range first.udpFailed {
+		for _, to := range tos {
+			if slices.Contains(second.udpFailed[from], to) {
+				both.udpFailed[from] = append(both.udpFailed[from], to)
+			}
+		}
+	}
+	return both
 }
 
 func readGossipOnce(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
@@ -94,10 +108,11 @@ func hostAt(live []*probeTarget, ip string) string {
 }
 
 // gossipFindings weighs the warnings. A node that every other node read warns about, of at
-// least two, is one whose own 7946/udp drops what arrives (its fix: open it there); its own
-// warnings about the others are the echo of that (their answers are dropped too) and are not
-// counted. Any other warning names its pair, with no firewall guessed.
-func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fixes []string) {
+// least two, is one whose own 7946/udp drops what arrives: a problem, with its fix there; its
+// own warnings about the others are the echo of that (their answers are dropped too) and are
+// not counted. A warning only some nodes give proves no cause: it is said as seen, with where
+// to look, as a note that does not fail the check.
+func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fixes, notes []string) {
 	blamedBy := map[string][]string{}
 	for from, tos := range g.udpFailed {
 		for _, to := range tos {
@@ -129,9 +144,8 @@ func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fix
 				continue
 			}
 			data["From"] = f
-			problems = append(problems, msg("check.gossip.pair", data))
-			fixes = append(fixes, msg("check.gossip.pair.why", data))
+			notes = append(notes, msg("check.gossip.pair", data))
 		}
 	}
-	return problems, fixes
+	return problems, fixes, notes
 }

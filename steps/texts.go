@@ -163,6 +163,9 @@ func CheckText(r *CheckResult) string {
 	for _, f := range r.Fixes {
 		lines = append(lines, "  • "+f)
 	}
+	for _, n := range r.Notes {
+		lines = append(lines, "  ! "+n)
+	}
 	if r.Retried > 0 {
 		lines = append(lines, msg("check.retried", r.Retried))
 	}
