@@ -27,20 +27,31 @@ type gossipRead struct {
 	seconds   int                 // how far back the UDP warnings were read
 }
 
-// readGossip reads the nodes' docker logs since the check started. Where a warning shows,
-// it reads again, from then, once every node has probed every other at least once more
-// (memberlist probes one peer a second, in turn), and keeps only the warnings both readings
-// have: a firewall drops every round, a moment of a busy machine does not repeat; and a
-// warning from before a fix the user just made is not read at all.
+// readGossip reads the nodes' docker logs since the check started. Where a warning shows, it
+// reads two whole rounds (memberlist probes one peer a second, in turn: in a round every node
+// has probed every other) and keeps only the warnings both rounds have: a firewall drops every
+// round, a moment of a busy machine does not repeat; and a warning from before a fix the user
+// just made is not read at all. A healthy swarm costs one read.
 func readGossip(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
 	first := readGossipOnce(ctx, env, network, live, since)
 	if len(first.udpFailed) == 0 {
 		return first
 	}
+	round := time.Duration(len(live)+3) * time.Second
+	wait := func(until time.Time) bool {
+		select {
+		case <-time.After(time.Until(until)):
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !wait(since.Add(round)) {
+		return gossipRead{read: first.read, agentInit: first.agentInit}
+	}
+	first = readGossipOnce(ctx, env, network, live, since)
 	again := time.Now()
-	select {
-	case <-time.After(time.Duration(len(live)+3) * time.Second):
-	case <-ctx.Done():
+	if !wait(again.Add(round)) {
 		return gossipRead{read: first.read, agentInit: first.agentInit}
 	}
 	second := readGossipOnce(ctx, env, network, live, again)

@@ -177,6 +177,8 @@ func TestClassroomThreeLearners(t *testing.T) {
 	// marks it handled from the page, and it goes.
 	pty := startPTY(t, nil, "create", "--lab", "e2ecls2", "--yes", "--managers", "1", "--advertise-addr", first["Jun"],
 		"--classroom", url, "--classroom-code", code, "--name", "Jun")
+	pty.expect("Which node starts")
+	pty.send(keyEnter) // node1
 	pty.expect("preflight found")
 	pty.expect("Ask the instructor for help?")
 	pty.send("y", keyEnter)
