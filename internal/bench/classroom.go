@@ -5,16 +5,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/classroom"
@@ -136,6 +139,10 @@ func classroomLoad(bin string) error {
 	close(stop)
 	time.Sleep(2 * time.Second) // the last steps reach the pages
 	rss := peakRSS(serve.Process.Pid)
+	serverCPU := procCPU(serve.Process.Pid)
+	var self syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	benchCPU := time.Duration(self.Utime.Nano() + self.Stime.Nano()).Seconds()
 	serve.Process.Signal(os.Interrupt)
 	serve.Wait()
 	viewers.Wait()
@@ -165,6 +172,9 @@ func classroomLoad(bin string) error {
 	rate := float64(answered.Load()) / elapsed.Seconds()
 	fmt.Printf("classroom %d learners + 1 flooder, %d pages: %.0f events/s answered (target >= 2000), a learner's step on every page p99 %.2f s (target <= 1 s, %d of %d arrivals missed), server peak memory %.0f MB (target < 150), state file %.2f MB (target < 5)\n",
 		loadLearners, loadViewers, rate, p99, missed, len(sent)*loadViewers, float64(rss)/(1<<20), float64(size)/(1<<20))
+	// The load runs on the same cores as the server: what each used says which one limited.
+	fmt.Printf("classroom load: %.1f s of CPU for the server, %.1f s for the learners, pages and flooder, in %.1f s on %d cores\n",
+		serverCPU, benchCPU, elapsed.Seconds(), runtime.NumCPU())
 	return nil
 }
 
@@ -184,6 +194,7 @@ func flood(base string, f int, stop chan struct{}, answered *atomic.Int64) {
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/events", bytes.NewReader(b))
 		req.Header.Set(classroom.CodeHeader, "BENCH1")
 		if resp, err := client.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body) // read to the end: the connection is kept for the next
 			resp.Body.Close()
 			answered.Add(1)
 		}
@@ -204,6 +215,21 @@ func markerRE(line string) []string {
 		}
 		line = line[i+2:]
 	}
+}
+
+// procCPU is a process's CPU time so far (user and system), in seconds.
+func procCPU(pid int) float64 {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		f := strings.Fields(s[i+1:])
+		if len(f) > 13 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			k, _ := strconv.ParseFloat(f[12], 64)
+			return (u + k) / 100 // clock ticks: 100 a second on Linux
+		}
+	}
+	return 0
 }
 
 // peakRSS is a process's peak resident memory (VmHWM), in bytes.

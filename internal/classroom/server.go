@@ -155,7 +155,7 @@ func (s *Server) reject(w http.ResponseWriter, why string, status int, msg strin
 	s.mu.Lock()
 	s.room.Rejected[why]++
 	n := s.room.Rejected[why]
-	s.changed() // refusals are kept too, at most once a second: a flood costs no disk
+	s.persist() // refusals are kept too, at most once a second: a flood costs no disk nor render
 	s.mu.Unlock()
 	if s.Log != nil && (n <= 3 || n%100 == 0) {
 		s.Log(templates.Msg("classroom.rejected", map[string]any{"Why": why, "N": n, "Msg": msg}))
@@ -187,19 +187,22 @@ func (s *Server) take(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, "malformed", http.StatusBadRequest, err.Error())
 		return
 	}
-	e = MaskSecrets(e) // whatever the learner's client did: the room never holds a token
 	now := time.Now()
+	name := maskSecret(e.Learner) // even in memory, no name holds a token
 	s.mu.Lock()
-	lim := s.limits[e.Learner]
+	lim := s.limits[name]
 	if lim == nil {
 		lim = rate.NewLimiter(Rate, Burst)
-		s.limits[e.Learner] = lim
+		s.limits[name] = lim
 	}
 	if !lim.AllowN(now, 1) {
 		s.mu.Unlock()
 		s.reject(w, "rate", http.StatusTooManyRequests, "too many events")
 		return
 	}
+	// Masked only once taken: a flood refused above costs no pass over its text. Whatever the
+	// learner's client did, the room never holds a token.
+	e = MaskSecrets(e)
 	if s.room.Learners[e.Learner] == nil && len(s.room.Learners) >= MaxLearners {
 		s.mu.Unlock()
 		s.reject(w, "full", http.StatusTooManyRequests, fmt.Sprintf("the room is full (%d learners)", MaxLearners))
@@ -237,6 +240,12 @@ func (s *Server) notify() {
 // answer never waits for the disk).
 func (s *Server) changed() {
 	s.version++
+	s.persist()
+}
+
+// persist schedules the room's next write of the state file, the caller holding mu: at most
+// one a SaveEvery, off the request path.
+func (s *Server) persist() {
 	if s.StatePath == "" {
 		return
 	}
