@@ -48,16 +48,7 @@ func TestGossipFindings(t *testing.T) {
 			if len(problems) != c.count || len(notes) != c.notes {
 				t.Errorf("want %d problems and %d notes, got %q and %q", c.count, c.notes, problems, notes)
 			}
-			for _, w := range c.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("missing %q in\n%s", w, out)
-				}
-			}
-			for _, w := range c.absent {
-				if strings.Contains(out, w) {
-					t.Errorf("%q, which the evidence does not show, in\n%s", w, out)
-				}
-			}
+			saysOnly(t, out, c.want, c.absent)
 		})
 	}
 }

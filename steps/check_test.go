@@ -159,18 +159,24 @@ func TestDiagnose(t *testing.T) {
 				t.Errorf("want %d problem lines, got %d: %q", tc.problems, len(problems), problems)
 			}
 			tc.res.Problems, tc.res.Fixes = problems, fixes
-			out := CheckText(tc.res)
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("missing %q in\n%s", w, out)
-				}
-			}
-			for _, w := range tc.absent {
-				if strings.Contains(out, w) {
-					t.Errorf("%q, which the evidence rules out, in\n%s", w, out)
-				}
-			}
+			saysOnly(t, CheckText(tc.res), tc.want, tc.absent)
 		})
+	}
+}
+
+// saysOnly fails t unless out says every one of want and none of absent (what the evidence
+// rules out).
+func saysOnly(t *testing.T, out string, want, absent []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("missing %q in\n%s", w, out)
+		}
+	}
+	for _, w := range absent {
+		if strings.Contains(out, w) {
+			t.Errorf("%q, which the evidence rules out, in\n%s", w, out)
+		}
 	}
 }
 

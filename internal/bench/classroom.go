@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/classroom"
@@ -140,9 +139,7 @@ func classroomLoad(bin string) error {
 	time.Sleep(2 * time.Second) // the last steps reach the pages
 	rss := peakRSS(serve.Process.Pid)
 	serverCPU := procCPU(serve.Process.Pid)
-	var self syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	benchCPU := time.Duration(self.Utime.Nano() + self.Stime.Nano()).Seconds()
+	benchCPU := procCPU(os.Getpid())
 	serve.Process.Signal(os.Interrupt)
 	serve.Wait()
 	viewers.Wait()

@@ -488,10 +488,7 @@ func TestRoomBounded(t *testing.T) {
 // (403, said as "name", counted) and changes nothing; the instructor frees the name, and
 // the next sender takes it.
 func TestLearnerNameIsTheirs(t *testing.T) {
-	s, _ := NewServer("ABC234", "")
-	s.InstructorKey = "instructor-key"
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	s, srv := keyedServer(t, "instructor-key")
 	if c := postAs(t, srv.URL, "ABC234", "", event(Event{Learner: "minji", Kind: KindStart, Command: "create"})); c != http.StatusNoContent {
 		t.Fatalf("the first event of a name: %d", c)
 	}
@@ -514,19 +511,7 @@ func TestLearnerNameIsTheirs(t *testing.T) {
 		t.Errorf("after two refused events: error %q, rejected %v, keys shown %v", room.Learners["minji"].Error, room.Rejected, room.Keys)
 	}
 	// Freeing is the instructor's: without the key, 401.
-	free := func(cookie string) int {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/free", strings.NewReader("learner=minji"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != "" {
-			req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
-		}
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	free := func(cookie string) int { return instructorPost(t, srv.URL+"/free", "minji", cookie) }
 	if c := free(""); c != http.StatusUnauthorized {
 		t.Errorf("freeing a name without the instructor's key: %d", c)
 	}
@@ -542,11 +527,7 @@ func TestLearnerNameIsTheirs(t *testing.T) {
 // the browser's language; the printed address (?key=) sets the cookie and leaves the key out
 // of the address bar; a wrong key is counted as a guess.
 func TestInstructorKey(t *testing.T) {
-	s, _ := NewServer("ABC234", "")
-	s.InstructorKey = "instructor-key"
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	s, srv := keyedServer(t, "instructor-key")
 	do := func(path, lang, cookie string) (*http.Response, string) {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		if lang != "" {
@@ -700,10 +681,7 @@ func TestOpenPagesShareOneRender(t *testing.T) {
 // counts bar, put down by the instructor (only), and by the learner's next run; the report
 // says who asked and how often.
 func TestRaiseHand(t *testing.T) {
-	s, _ := NewServer("ABC234", "")
-	s.InstructorKey = "k"
-	srv := httptest.NewServer(s.Handler())
-	defer srv.Close()
+	s, srv := keyedServer(t, "k")
 	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindStart, Command: "create"}))
 	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindEnd, Error: "preflight found 1 problem"}))
 	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"}))
@@ -726,19 +704,7 @@ func TestRaiseHand(t *testing.T) {
 			t.Errorf("the page lacks %q", want)
 		}
 	}
-	handled := func(cookie string) int {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/handled", strings.NewReader("learner=jun"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != "" {
-			req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
-		}
-		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	handled := func(cookie string) int { return instructorPost(t, srv.URL+"/handled", "jun", cookie) }
 	if c := handled(""); c != http.StatusUnauthorized || s.Snapshot().Learners["jun"].Hand == nil {
 		t.Errorf("a learner putting a hand down: %d", c)
 	}
@@ -755,4 +721,33 @@ func TestRaiseHand(t *testing.T) {
 	if err != nil || !strings.Contains(md, "- jun: 2") {
 		t.Errorf("the report does not say who asked: %v\n%s", err, md)
 	}
+}
+
+// noRedirect is a client that shows a redirect as it came.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// instructorPost posts the page's form for learner to url, with the instructor's cookie when
+// one is given, and returns the status.
+func instructorPost(t *testing.T, url, learner, cookie string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("learner="+learner))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if cookie != "" {
+		req.AddCookie(&http.Cookie{Name: instructorCookie, Value: cookie})
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// keyedServer is a room with join code ABC234 and the instructor's key, served until t ends.
+func keyedServer(t *testing.T, key string) (*Server, *httptest.Server) {
+	s, _ := NewServer("ABC234", "")
+	s.InstructorKey = key
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	return s, srv
 }
