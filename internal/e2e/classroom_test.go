@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +19,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/swarmwiz/swarmwiz/internal/classroom"
 )
 
 // classroomServe starts `swarmwiz classroom serve` on a free loopback port and returns the
@@ -332,5 +336,100 @@ func TestClassroomThreeLearners(t *testing.T) {
 		if took > without+3*time.Second {
 			t.Errorf("with classroom %s the run took %v, without %v", where, took, without)
 		}
+	}
+}
+
+// A room of 20, sent through the real client as the wizard sends, on two open pages: the
+// counts bar, the instructor's "stuck and asking for help first" and the search box, and a
+// learner's hostile title (CR, LF, an "event:" line, HTML) that leaves every page live and is
+// shown as text.
+func TestClassroomRoomOfTwenty(t *testing.T) {
+	needLab(t)
+	url, page, code := classroomServe(t, filepath.Join(t.TempDir(), "room.json"))
+	keys := t.TempDir()
+	send := func(name string, run func(c *classroom.Client)) {
+		c := classroom.NewClient(url, code, name, filepath.Join(keys, name+".key"), nil, nil)
+		c.Start("create")
+		run(c)
+		c.Close()
+		if !c.Delivered() {
+			t.Fatalf("%s's events did not all reach the classroom", name)
+		}
+	}
+	for i := range 20 {
+		name := fmt.Sprintf("learner%02d", i+1)
+		send(name, func(c *classroom.Client) {
+			switch {
+			case i < 14:
+				c.Step(13, "What next")
+				c.Nodes([]classroom.NodeRow{{Hostname: "node1", Status: "Ready", Availability: "Active", Manager: "Leader"}})
+				c.End(nil)
+			case i < 17:
+				c.Step(7, "Preflight: checking every node before anything changes")
+				c.End(errors.New("preflight found 1 problem"))
+				if i < 16 {
+					c.Help("2377 still blocked?")
+				}
+			default:
+				c.Step(10, "Joining the other managers, one at a time")
+			}
+		})
+	}
+	ctx := browser(t)
+	other, cancel := chromedp.NewContext(ctx) // a second page: the projector
+	defer cancel()
+	for _, c := range []context.Context{ctx, other} {
+		if err := chromedp.Do(c, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`article[data-learner="learner20"]`))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(c context.Context, sel string) string { s, _ := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel))); return s }
+	js := func(c context.Context, expr string) string { s, _ := chromedp.Run(c, chromedp.Evaluate[string](expr)); return s }
+	counts := text(ctx, "#counts")
+	for _, want := range []string{"20 learners", "3 Working", "14 ✓ Finished", "3 ⚠ Stuck", "2 ✋ asking for help"} {
+		if !strings.Contains(counts, want) {
+			t.Errorf("the counts bar lacks %q: %q", want, counts)
+		}
+	}
+	// Stuck and asking for help first: the cards the instructor must see lead.
+	order := `Array.from(document.querySelectorAll('article.learner')).filter(a => !a.hidden)
+		.sort((a, b) => (getComputedStyle(a).order - getComputedStyle(b).order) || 0).slice(0, 3).map(a => a.dataset.state).join(',')`
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#needs-first"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := js(ctx, order); got != "stuck,stuck,stuck" {
+		t.Errorf("stuck first: the first three cards are %q", got)
+	}
+	top := js(ctx, `String(Math.min(...Array.from(document.querySelectorAll('article.learner.stuck')).map(a => a.getBoundingClientRect().top)) <= Math.min(...Array.from(document.querySelectorAll('article.learner.finished')).map(a => a.getBoundingClientRect().top)))`)
+	if top != "true" {
+		t.Error("stuck first: a finished card is drawn above the stuck ones")
+	}
+	// The search box finds a learner by name.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#filter"), "learner07")); err != nil {
+		t.Fatal(err)
+	}
+	if got := js(ctx, `Array.from(document.querySelectorAll('article.learner')).filter(a => !a.hidden).map(a => a.dataset.learner).join(',')`); got != "learner07" {
+		t.Errorf("searching learner07 shows %q", got)
+	}
+	js(ctx, `filter.value = ""; filter.dispatchEvent(new Event("input")); "cleared"`)
+	// A hostile title, then an honest step: both pages still follow the room, and the title
+	// is text.
+	send("mallory", func(c *classroom.Client) {
+		c.Step(1, "x\revent: nope\ndata: <b>gotcha</b>\r\n\r\nevent: room\u2028")
+	})
+	send("learner21", func(c *classroom.Client) { c.Step(2, "an honest step after the hostile one") })
+	for i, c := range []context.Context{ctx, other} {
+		wctx, cancel := context.WithTimeout(c, 30*time.Second)
+		err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(`article[data-learner="learner21"]`)))
+		cancel()
+		if err != nil {
+			t.Errorf("page %d stopped following the room after a hostile title: %v", i+1, err)
+		}
+		if js(c, `String(document.querySelector('article[data-learner="mallory"] b') === null)`) != "true" {
+			t.Errorf("page %d drew the hostile title's HTML", i+1)
+		}
+	}
+	if mal := text(other, `article[data-learner="mallory"]`); !strings.Contains(mal, "<b>gotcha</b>") {
+		t.Errorf("the hostile title is not shown as text: %q", mal)
 	}
 }
