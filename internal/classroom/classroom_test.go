@@ -751,3 +751,22 @@ func keyedServer(t *testing.T, key string) (*Server, *httptest.Server) {
 	t.Cleanup(srv.Close)
 	return s, srv
 }
+
+// A learner's history opens in place: the steps of their runs with how long each took, folded
+// under one line so that a room of 60 stays a page of cards.
+func TestHistoryInPlace(t *testing.T) {
+	_, srv := keyedServer(t, "")
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStart, Command: "create"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStep, Step: 1, Title: "Connecting to every node"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStep, Step: 2, Title: "Reading each node"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindEnd, OK: true}))
+	page := get(t, srv.URL+"/", "")
+	for _, want := range []string{`<details class="history"><summary>History: 2 steps</summary>`, "<li>Connecting to every node: 0.0 s</li>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if ko := get(t, srv.URL+"/", "ko"); !strings.Contains(ko, "지난 단계 2개") {
+		t.Error("the history's line in Korean")
+	}
+}
