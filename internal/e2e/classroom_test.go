@@ -383,8 +383,14 @@ func TestClassroomRoomOfTwenty(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	text := func(c context.Context, sel string) string { s, _ := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel))); return s }
-	js := func(c context.Context, expr string) string { s, _ := chromedp.Run(c, chromedp.Evaluate[string](expr)); return s }
+	text := func(c context.Context, sel string) string {
+		s, _ := chromedp.Run(c, chromedp.Text(chromedp.CSS(sel)))
+		return s
+	}
+	js := func(c context.Context, expr string) string {
+		s, _ := chromedp.Run(c, chromedp.Evaluate[string](expr))
+		return s
+	}
 	counts := text(ctx, "#counts")
 	for _, want := range []string{"20 learners", "3 Working", "14 ✓ Finished", "3 ⚠ Stuck", "2 ✋ asking for help"} {
 		if !strings.Contains(counts, want) {
