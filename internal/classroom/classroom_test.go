@@ -760,8 +760,12 @@ func TestHistoryInPlace(t *testing.T) {
 	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStep, Step: 1, Title: "Connecting to every node"}))
 	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindStep, Step: 2, Title: "Reading each node"}))
 	post(t, srv.URL, "ABC234", event(Event{Learner: "minji", Kind: KindEnd, OK: true}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindStart, Command: "create"}))
+	post(t, srv.URL, "ABC234", event(Event{Learner: "jun", Kind: KindStep, Step: 1, Title: "Connecting to every node"}))
 	page := get(t, srv.URL+"/", "")
-	for _, want := range []string{`<details class="history"><summary>History: 2 steps</summary>`, "<li>Connecting to every node: 0.0 s</li>"} {
+	// And a progress bar against what a run of create that ended well took in this room.
+	for _, want := range []string{`<details class="history"><summary>History: 2 steps</summary>`, "<li>Connecting to every node: 0.0 s</li>",
+		`<progress max="2" value="2" aria-label="2 of 2 steps">`, `<progress max="2" value="0" aria-label="0 of 2 steps">`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
