@@ -170,10 +170,9 @@ func newClassroomServe(env *wizard.Env) *cobra.Command {
 					env.Println(templates.Msg("get.serve", g))
 				}
 			}
-			// Every answer in bounded time but the live stream (which lifts its own deadline):
-			// a slow or idle connection cannot hold the server.
-			srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-				WriteTimeout: 30 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10}
+			// Every answer in bounded time but the live stream: a slow or idle connection
+			// cannot hold the server.
+			srv := s.HTTPServer()
 			go func() {
 				<-cmd.Context().Done()
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)

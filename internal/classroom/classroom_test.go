@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -772,5 +774,71 @@ func TestHistoryInPlace(t *testing.T) {
 	}
 	if ko := get(t, srv.URL+"/", "ko"); !strings.Contains(ko, "지난 단계 2개") {
 		t.Error("the history's line in Korean")
+	}
+}
+
+// A slow or idle connection cannot hold the server: a header that trickles in, a body that
+// does, and a kept-alive connection left idle are each closed at their limit; the live stream
+// alone outlives the write limit.
+func TestConnectionLimits(t *testing.T) {
+	defer func(h, r, w, i time.Duration) { HeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout = h, r, w, i }(HeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout)
+	HeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout = 300*time.Millisecond, 600*time.Millisecond, 400*time.Millisecond, 300*time.Millisecond
+	s, _ := NewServer("ABC234", "")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := s.HTTPServer()
+	go srv.Serve(l)
+	defer srv.Close()
+	addr := l.Addr().String()
+	// closedWithin says whether the server closed c within d (a read returns EOF or a reset).
+	closedWithin := func(c net.Conn, d time.Duration) bool {
+		c.SetReadDeadline(time.Now().Add(d))
+		buf := make([]byte, 4096)
+		for {
+			_, err := c.Read(buf)
+			if err == nil {
+				continue // an answer (408 or the like) before the close
+			}
+			var ne net.Error
+			return !(errors.As(err, &ne) && ne.Timeout())
+		}
+	}
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	slowHeader := dial()
+	io.WriteString(slowHeader, "GET /api/room HTTP/1.1\r\nHost: x\r\n") // and never the blank line
+	if !closedWithin(slowHeader, 3*time.Second) {
+		t.Error("a header that never ends holds its connection")
+	}
+	slowBody := dial()
+	io.WriteString(slowBody, "POST /api/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"+CodeHeader+": ABC234\r\n\r\n{")
+	if !closedWithin(slowBody, 3*time.Second) {
+		t.Error("a body that never ends holds its connection")
+	}
+	idle := dial()
+	io.WriteString(idle, "GET /api/room HTTP/1.1\r\nHost: x\r\n\r\n")
+	if !closedWithin(idle, 3*time.Second) {
+		t.Error("an idle kept-alive connection is never closed")
+	}
+	// The stream is still open, and sending, after the write limit.
+	stream := dial()
+	io.WriteString(stream, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(2 * WriteTimeout)
+	s.mu.Lock()
+	s.changed()
+	s.notify()
+	s.mu.Unlock()
+	stream.SetReadDeadline(time.Now().Add(2 * time.Second))
+	b, _ := io.ReadAll(io.LimitReader(stream, 1<<16))
+	if strings.Count(string(b), "event: room") < 2 {
+		t.Errorf("the live stream was cut at the write limit: %q", b)
 	}
 }

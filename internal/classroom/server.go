@@ -135,6 +135,23 @@ func NewCode() string {
 	return string(b)
 }
 
+// The server's limits on a connection: every answer in bounded time but the live stream
+// (which lifts its own write deadline), so a slow or idle connection cannot hold the server.
+// Variables for tests.
+var (
+	HeaderTimeout = 5 * time.Second  // the request's header, from the connection's first byte
+	ReadTimeout   = 15 * time.Second // the whole request, body included
+	WriteTimeout  = 30 * time.Second // the answer (not the live stream)
+	IdleTimeout   = time.Minute      // a kept-alive connection between requests
+	MaxHeader     = 16 << 10         // bytes of header
+)
+
+// HTTPServer is the server for s's Handler, with those limits.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: HeaderTimeout, ReadTimeout: ReadTimeout,
+		WriteTimeout: WriteTimeout, IdleTimeout: IdleTimeout, MaxHeaderBytes: MaxHeader}
+}
+
 // Handler serves the page (/), the room as HTML for the page's updates (/events, server-sent
 // events), the room as JSON (/api/room) and takes events (POST /api/events).
 func (s *Server) Handler() http.Handler {
