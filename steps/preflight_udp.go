@@ -105,8 +105,10 @@ func udpFindings(nodes []*wizard.Node, m *wizard.Node, port int, heard []string,
 // busyFindings names what holds the swarm's UDP ports that were found taken on m before it
 // joins, by ss's word for the holder: docker itself, in no swarm, still holds its gossip
 // port from an earlier one (moby/moby#31913: its next join cannot start the overlay's agent
-// until docker restarts); another program keeps docker from the port; a holder ss does not
-// name (the kernel's VXLAN) is said as seen, with where to look.
+// until docker restarts); another program keeps docker from the port. A port no program
+// holds is the kernel's: most often the VXLAN socket of the overlay a node that just left a
+// swarm is still taking down, which docker makes again when it joins. Nothing proves that
+// either way, so the port is left untested in silence.
 func busyFindings(ctx context.Context, env *wizard.Env, m *wizard.Node, busy []int) []preflight.Finding {
 	if len(busy) == 0 {
 		return nil
@@ -114,24 +116,26 @@ func busyFindings(ctx context.Context, env *wizard.Env, m *wizard.Node, busy []i
 	held, _ := env.Read(ctx, m, preflight.UDPHoldersScript())
 	var out []preflight.Finding
 	for _, port := range busy {
-		out = append(out, busyFinding(m, port, preflight.UDPHolder(held, port)))
+		if f, ok := busyFinding(m, port, preflight.UDPHolder(held, port)); ok {
+			out = append(out, f)
+		}
 	}
 	return out
 }
 
-// busyFinding is m's port found taken, held by holder ("" when ss named none).
-func busyFinding(m *wizard.Node, port int, holder string) preflight.Finding {
+// busyFinding is m's port found taken, held by holder ("": by no program; nothing said).
+func busyFinding(m *wizard.Node, port int, holder string) (preflight.Finding, bool) {
 	data := map[string]any{"Node": m.Name(), "Port": port, "Holder": holder, "Gossip": port == 7946}
 	f := preflight.Finding{Node: m.Name(), Check: msg("preflight.udp.check.port", data)}
 	switch holder {
 	case "":
-		f.Level, f.Result, f.Fix = preflight.Note, msg("preflight.udp.busy", data), msg("preflight.udp.busy.fix", data)
+		return f, false
 	case "dockerd":
 		f.Level, f.Result, f.Fix = preflight.Warn, msg("preflight.udp.leftover", data), msg("preflight.udp.leftover.fix", data)
 	default:
 		f.Level, f.Result, f.Fix = preflight.Error, msg("preflight.udp.taken", data), msg("preflight.udp.taken.fix", data)
 	}
-	return f
+	return f, true
 }
 
 // vxlanPort is the overlay's data-path port the swarm will use.
