@@ -569,8 +569,17 @@ func cleanupCheck(ctx context.Context, env *wizard.Env, st *wizard.State, mgr *w
 	}
 	// The swarm's agents remove a removed service's containers a few seconds later, on their
 	// own; removing them here (`docker rm --force`) leaves nothing behind now, and lets the
-	// network go at once.
+	// network go at once. A task still being prepared when its service went creates its
+	// container after that: the manager lists the task until its node's agent has shut it
+	// down, so that is waited for first (seen in CI: a probe container and the check's
+	// network left on node2 after a Ctrl-C).
 	stop := sayAfter(env, "wait.cleanup", nil, 30*time.Second)
+	mapi := mgr.Docker()
+	poll.Until(ctx, 30*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+		func(ctx context.Context) (bool, error) {
+			tasks, err := mapi.TasksLabelled(ctx, "swarmwiz.check")
+			return err == nil && len(tasks) == 0, nil
+		})
 	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
 		api := n.Docker()
 		return poll.Until(ctx, 30*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},

@@ -90,7 +90,18 @@ func (t Task) Addr(network string) string {
 
 // Tasks lists the tasks of service (a manager answers).
 func (a API) Tasks(ctx context.Context, service string) ([]Task, error) {
-	f, _ := json.Marshal(map[string]map[string]bool{"service": {service: true}})
+	return a.tasks(ctx, "service", service)
+}
+
+// TasksLabelled lists the tasks whose service carried label, the service's own or one
+// already removed: the manager keeps a removed service's tasks until each node's agent has
+// shut their containers down.
+func (a API) TasksLabelled(ctx context.Context, label string) ([]Task, error) {
+	return a.tasks(ctx, "label", label)
+}
+
+func (a API) tasks(ctx context.Context, filter, value string) ([]Task, error) {
+	f, _ := json.Marshal(map[string]map[string]bool{filter: {value: true}})
 	var tasks []Task
 	err := a.Get(ctx, "/tasks?filters="+url.QueryEscape(string(f)), &tasks)
 	return tasks, err
