@@ -71,8 +71,19 @@ func readGossip(ctx context.Context, env *wizard.Env, network string, live []*pr
 }
 
 func readGossipOnce(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, since time.Time) gossipRead {
-	g := gossipRead{udpFailed: map[string][]string{}, agentInit: map[string]bool{}, read: map[string]bool{},
-		seconds: int(time.Since(since).Seconds()) + 1}
+	return readGossipLogs(ctx, env, network, live, int(time.Since(since).Seconds())+1, false)
+}
+
+// readGossipLogs reads the nodes' docker logs of the last seconds; twoRounds: of the seconds
+// before those too, and a warning counts only when both windows have it (status reads the
+// past of a swarm nobody is testing: a firewall's drop repeats, a busy moment's does not).
+// network names the peers: an overlay every node of live is on.
+func readGossipLogs(ctx context.Context, env *wizard.Env, network string, live []*probeTarget, seconds int, twoRounds bool) gossipRead {
+	g := gossipRead{udpFailed: map[string][]string{}, agentInit: map[string]bool{}, read: map[string]bool{}, seconds: seconds}
+	script := docker.GossipLogScript(seconds)
+	if twoRounds {
+		script, g.seconds = docker.GossipLogTwoRounds(seconds, seconds), 2*seconds
+	}
 	var nodes []*wizard.Node
 	host := map[*wizard.Node]string{}
 	for _, t := range live {
@@ -83,15 +94,19 @@ func readGossipOnce(ctx context.Context, env *wizard.Env, network string, live [
 	}
 	var mu sync.Mutex
 	eachNode(env, nodes, func(_ int, n *wizard.Node) error {
-		out, err := env.Read(ctx, n, docker.GossipLogScript(g.seconds))
+		out, err := env.Read(ctx, n, script)
 		log := docker.ParseGossipLog(out)
 		if err != nil || log.NoLog {
 			return nil
 		}
+		failed := log.UDPFailed
+		if twoRounds {
+			failed = slices.DeleteFunc(failed, func(name string) bool { return !slices.Contains(log.Older, name) })
+		}
 		var to []string
-		if len(log.UDPFailed) > 0 {
+		if len(failed) > 0 {
 			peers, _ := n.Docker().NetworkPeers(ctx, network)
-			for _, name := range log.UDPFailed {
+			for _, name := range failed {
 				if h := hostAt(live, peers[name]); h != "" && h != host[n] && !slices.Contains(to, h) {
 					to = append(to, h)
 				}
@@ -124,22 +139,7 @@ func hostAt(live []*probeTarget, ip string) string {
 // not counted. A warning only some nodes give proves no cause: it is said as seen, with where
 // to look, as a note that does not fail the check.
 func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fixes, notes []string) {
-	blamedBy := map[string][]string{}
-	for from, tos := range g.udpFailed {
-		for _, to := range tos {
-			blamedBy[to] = append(blamedBy[to], from)
-		}
-	}
-	own := map[string]bool{}
-	for to, from := range blamedBy {
-		readers := 0
-		for n := range g.read {
-			if n != to {
-				readers++
-			}
-		}
-		own[to] = readers >= 2 && len(from) == readers
-	}
+	blamedBy, own := g.blamed()
 	for _, to := range slices.Sorted(maps.Keys(blamedBy)) {
 		from := blamedBy[to]
 		slices.Sort(from)
@@ -159,4 +159,25 @@ func gossipFindings(g gossipRead, byName map[string]*probeTarget) (problems, fix
 		}
 	}
 	return problems, fixes, notes
+}
+
+// blamed is, for each node warned about, the nodes that warned; own[NODE] is true when every
+// other node read did so, of at least two: NODE's own 7946/udp drops what arrives.
+func (g gossipRead) blamed() (blamedBy map[string][]string, own map[string]bool) {
+	blamedBy, own = map[string][]string{}, map[string]bool{}
+	for from, tos := range g.udpFailed {
+		for _, to := range tos {
+			blamedBy[to] = append(blamedBy[to], from)
+		}
+	}
+	for to, from := range blamedBy {
+		readers := 0
+		for n := range g.read {
+			if n != to {
+				readers++
+			}
+		}
+		own[to] = readers >= 2 && len(from) == readers
+	}
+	return blamedBy, own
 }

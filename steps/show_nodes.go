@@ -54,21 +54,15 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	h := Health(rows)
 	env.Class.Nodes(classRows(rows))
 	env.Record.Text(msg("runbook.table", nil), NodeTableText(rows)+"\n\n"+msg("quorum.health", h))
-	var verdict *failure.StatusError
-	var certs []CertInfo
-	var lifetime time.Duration
-	var silent []docker.Node
+	var v statusReading
 	if s.Verdict {
-		silent = silentRows(st, rows)
-		verdict = statusVerdict(rows, h, silent)
-		certs = nodeCerts(ctx, env, st)
-		lifetime = certLifetime(ctx, st)
+		v = readStatus(ctx, env, st, rows, h)
 	}
 	if env.JSON != nil {
-		if err := writeStatusJSON(env, st, rows, h, nil, nil, verdict, certs); err != nil {
+		if err := writeStatusJSON(env, st, rows, h, nil, nil, v.verdict, v.certs); err != nil {
 			return err
 		}
-		return asError(verdict)
+		return asError(v.verdict)
 	}
 	if s.Next && env.Quiet {
 		// Quiet: the one result line.
@@ -77,16 +71,38 @@ func (s ShowNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) e
 	}
 	env.Println(NodeTableText(rows) + "\n")
 	say(env, "quorum.health", h)
-	for _, r := range silent {
+	for _, r := range v.silent {
 		say(env, "status.silent", r.Hostname)
 	}
-	for _, a := range advisories(st, lifetime, certs, time.Now()) {
+	for i := range v.problems {
+		say(env, "status.gossip", map[string]string{"Problem": v.problems[i], "Fix": v.fixes[i]})
+	}
+	for _, a := range advisories(st, v.lifetime, v.certs, time.Now()) {
 		env.Println(a)
 	}
-	if verdict != nil && verdict.Code == failure.ExitQuorumLost {
+	if v.verdict != nil && v.verdict.Code == failure.ExitQuorumLost {
 		say(env, "status.quorumlost.explain", map[string]any{"Health": h, "Lab": st.LabName})
 	}
-	return asError(verdict)
+	return asError(v.verdict)
+}
+
+// statusReading is what `status` reads beyond the node table, and its verdict.
+type statusReading struct {
+	verdict         *failure.StatusError
+	silent          []docker.Node // listed Ready, silent over SSH
+	problems, fixes []string      // of gossip
+	certs           []CertInfo
+	lifetime        time.Duration
+}
+
+func readStatus(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, h HealthInfo) statusReading {
+	v := statusReading{silent: silentRows(st, rows)}
+	var gossip []string
+	gossip, v.problems, v.fixes = statusGossip(ctx, env, st, rows)
+	v.verdict = statusVerdict(rows, h, v.silent, gossip)
+	v.certs = nodeCerts(ctx, env, st)
+	v.lifetime = certLifetime(ctx, st)
+	return v
 }
 
 // asError is a verdict as an error: a nil *StatusError must be a nil error.

@@ -17,8 +17,10 @@ import (
 // or a manager is down, the quorum holds: exit 3), quorum lost (exit 4).
 
 // statusVerdict is status's verdict on a node list: nil when healthy. silent are the rows
-// docker lists Ready whose node does not answer over SSH (see silentRows): degraded too.
-func statusVerdict(rows []docker.Node, h HealthInfo, silent []docker.Node) *failure.StatusError {
+// docker lists Ready whose node does not answer over SSH (see silentRows): degraded too, as
+// are the nodes in gossipBlocked, whose 7946/udp the others' gossip does not reach
+// (statusGossip).
+func statusVerdict(rows []docker.Node, h HealthInfo, silent []docker.Node, gossipBlocked []string) *failure.StatusError {
 	if h.Managers > 0 && !h.OK() {
 		return &failure.StatusError{Code: failure.ExitQuorumLost, Msg: msg("status.quorumlost", h)}
 	}
@@ -30,6 +32,9 @@ func statusVerdict(rows []docker.Node, h HealthInfo, silent []docker.Node) *fail
 	}
 	if len(down) > 0 {
 		return &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.degraded", map[string]any{"Down": down, "Health": h})}
+	}
+	if len(gossipBlocked) > 0 {
+		return &failure.StatusError{Code: failure.ExitDegraded, Msg: msg("status.degraded.gossip", map[string]any{"Nodes": gossipBlocked, "Health": h})}
 	}
 	return nil
 }
@@ -149,18 +154,7 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	for {
 		// The manager that answered last is asked first; one that stopped answering costs one
 		// timeout, then the next answers.
-		var rows []docker.Node
-		err := errors.New(msg("nodes.nomanager", nil))
-		order := managersFirst(st)
-		if good != nil {
-			order = append([]*wizard.Node{good}, slices.DeleteFunc(order, func(n *wizard.Node) bool { return n == good })...)
-		}
-		for _, n := range order {
-			if rows, err = listOn(ctx, env, n); err == nil {
-				good = n
-				break
-			}
-		}
+		rows, order, err := watchList(ctx, env, st, &good)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -206,6 +200,23 @@ func watch(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 		case <-time.After(watchInterval):
 		}
 	}
+}
+
+// watchList lists the swarm on the first manager that answers, *good (the one that answered
+// last) first, and makes it *good; order is the managers in the order asked.
+func watchList(ctx context.Context, env *wizard.Env, st *wizard.State, good **wizard.Node) (rows []docker.Node, order []*wizard.Node, err error) {
+	err = errors.New(msg("nodes.nomanager", nil))
+	order = managersFirst(st)
+	if g := *good; g != nil {
+		order = append([]*wizard.Node{g}, slices.DeleteFunc(order, func(n *wizard.Node) bool { return n == g })...)
+	}
+	for _, n := range order {
+		if rows, err = listOn(ctx, env, n); err == nil {
+			*good = n
+			break
+		}
+	}
+	return rows, order, err
 }
 
 // managersIn is how many managers the last reading listed (0: none read yet).

@@ -32,18 +32,24 @@ func TestStatusVerdict(t *testing.T) {
 		code   int
 		want   string
 		silent []string // addresses that did not answer over SSH
+		gossip []string // nodes the others' gossip does not reach over UDP
 	}{
-		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), 0, "", nil},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), 0, "", nil, nil},
 		// n4 switched off a moment ago: docker still says Ready, SSH does not answer.
-		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n4 is down or unreachable", []string{"10.0.0.4"}},
-		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Down:"), failure.ExitDegraded, "degraded: n4 is down or unreachable; the quorum holds (3 of 3", nil},
-		{rowsOf("n1:Down:Unreachable", "n2:Ready:Leader", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n1 is down", nil},
-		{rowsOf("n1:Down:Unreachable", "n2:Down:Unreachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost: 1 of 3 managers reachable, and Raft needs 2", nil},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n4 is down or unreachable", []string{"10.0.0.4"}, nil},
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Down:"), failure.ExitDegraded, "degraded: n4 is down or unreachable; the quorum holds (3 of 3", nil, nil},
+		{rowsOf("n1:Down:Unreachable", "n2:Ready:Leader", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "n1 is down", nil, nil},
+		{rowsOf("n1:Down:Unreachable", "n2:Down:Unreachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost: 1 of 3 managers reachable, and Raft needs 2", nil, nil},
+		// Every node up, n4's 7946/udp dropped: degraded, for that, by name.
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Ready:Reachable", "n4:Ready:"), failure.ExitDegraded, "degraded: the others' gossip does not reach n4 over UDP", nil, []string{"n4"}},
+		// A node down is said first; the quorum lost before either.
+		{rowsOf("n1:Ready:Leader", "n2:Ready:Reachable", "n3:Down:Reachable", "n4:Ready:"), failure.ExitDegraded, "degraded: n3 is down", nil, []string{"n4"}},
+		{rowsOf("n1:Ready:Leader", "n2:Down:Unreachable", "n3:Down:Unreachable", "n4:Ready:"), failure.ExitQuorumLost, "quorum lost", nil, []string{"n4"}},
 	} {
 		for i := range tc.rows {
 			tc.rows[i].Addr = fmt.Sprintf("10.0.0.%d", i+1)
 		}
-		v := statusVerdict(tc.rows, Health(tc.rows), silentRows(&wizard.State{Silent: tc.silent}, tc.rows))
+		v := statusVerdict(tc.rows, Health(tc.rows), silentRows(&wizard.State{Silent: tc.silent}, tc.rows), tc.gossip)
 		switch {
 		case tc.code == 0 && v != nil:
 			t.Errorf("%v: want healthy, got %v", tc.rows, v)

@@ -79,7 +79,7 @@ var goldens = map[string]func() (string, error){
 	"udp-listen.sh":       ok(preflight.UDPListenScript(4, []int{7946, 4789})),
 	"udp-send.sh":         ok(preflight.UDPSendScript([]string{"10.0.0.12", "10.0.0.13"}, []int{7946, 4789})),
 	"udp-holders.sh":      ok(preflight.UDPHoldersScript()),
-	"gossip-log.sh":       ok(docker.GossipLogScript(40)),
+	"gossip-log.sh":       ok(docker.GossipLogTwoRounds(40, 40)),
 	"node-lock.sh":        func() (string, error) { return facts.LockScript(0, "root@laptop|1765090000|swarmwiz create|1234") },
 	"install-docker-rhel.sh": func() (string, error) {
 		return preflight.InstallScript(facts.Facts{OS: "Rocky Linux 9.3 (Blue Onyx)", OSID: "rocky", OSVersion: "9.3"}, preflight.SourceDocker)

@@ -227,11 +227,18 @@ func GossipLogScript(seconds int) string {
 	return Cmd("gossip-log.sh", map[string]any{"Seconds": strconv.Itoa(seconds)})
 }
 
+// GossipLogTwoRounds is GossipLogScript(seconds) that also reads the older seconds before
+// those (GossipLog.Older): a reading of the past, for a swarm nobody is testing now.
+func GossipLogTwoRounds(seconds, older int) string {
+	return Cmd("gossip-log.sh", map[string]any{"Seconds": strconv.Itoa(seconds), "Older": strconv.Itoa(older)})
+}
+
 // GossipLog is what a node's docker logged of gossip: UDPFailed, the memberlist names of
 // the peers its UDP probes failed to reach while TCP did (recently); AgentInit, its network
 // agent failed to start (since dockerd started); NoLog, no log of docker's could be read.
 type GossipLog struct {
 	UDPFailed []string
+	Older     []string // UDPFailed of the window before (GossipLogTwoRounds)
 	AgentInit bool
 	NoLog     bool
 }
@@ -246,6 +253,8 @@ func ParseGossipLog(out string) GossipLog {
 			g.NoLog = true
 		case len(f) == 3 && f[0] == "recent" && f[1] == "udpfailed" && !slices.Contains(g.UDPFailed, f[2]):
 			g.UDPFailed = append(g.UDPFailed, f[2])
+		case len(f) == 3 && f[0] == "older" && f[1] == "udpfailed" && !slices.Contains(g.Older, f[2]):
+			g.Older = append(g.Older, f[2])
 		case len(f) == 2 && f[0] == "started" && f[1] == "agentinit":
 			g.AgentInit = true
 		}

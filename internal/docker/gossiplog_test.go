@@ -32,11 +32,12 @@ time="%s" level=warning msg="memberlist: Was able to connect to new222 but other
 	if err := os.WriteFile(filepath.Join(dir, "docker.log"), []byte(log), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	script := GossipLogScript(60)
 	run := func(extra string) GossipLog {
 		t.Helper()
 		// No journal here: journalctl is hidden, as on a machine without systemd.
 		script := "mount -t tmpfs none /var/log && cp " + filepath.Join(dir, "docker.log") + " /var/log/ && " + extra +
-			"PATH=" + dir + ":/usr/bin:/bin; journalctl() { return 1; }\n" + GossipLogScript(60)
+			"PATH=" + dir + ":/usr/bin:/bin; journalctl() { return 1; }\n" + script
 		out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%v\n%s", err, out)
@@ -51,6 +52,13 @@ time="%s" level=warning msg="memberlist: Was able to connect to new222 but other
 	if !g.AgentInit {
 		t.Errorf("an agentInit error since the last start: %+v", g)
 	}
+	// Two rounds of 15 s: new222 warned 20 s and 5 s ago, in both; new333 10 s ago, in the
+	// recent one only.
+	script = GossipLogTwoRounds(15, 15)
+	if g = run(""); !slices.Equal(g.UDPFailed, []string{"new333", "new222"}) || !slices.Equal(g.Older, []string{"new222"}) {
+		t.Errorf("two rounds: want new333 and new222 recently, new222 before: %+v", g)
+	}
+	script = GossipLogScript(60)
 	if g = run("rm /var/log/docker.log && "); !g.NoLog || len(g.UDPFailed) > 0 {
 		t.Errorf("no log: want nolog: %+v", g)
 	}

@@ -228,6 +228,10 @@ func TestCheckNamesSmallMTU(t *testing.T) {
 	if strings.Contains(r.out, "4789/udp is blocked") || strings.Contains(r.out, "iptables -I") {
 		t.Errorf("a firewall was blamed for the MTU: %s", r)
 	}
+	if ko := inKorean(t, "check", "--lab", labName); ko.code != 1 || !strings.Contains(ko.out, "작은 페이로드는 통과, 큰 것은 유실 (MTU)") ||
+		!strings.Contains(ko.out, "node6 의 eth0 MTU 는 1400") || strings.Contains(ko.out, "iptables -I") {
+		t.Errorf("in Korean: want the same cause and evidence in Korean: %s", ko)
+	}
 	mustRun(t, "ip", "-n", ns, "link", "set", "eth0", "mtu", "1500")
 	restored = true
 	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 {
@@ -273,9 +277,28 @@ func TestCheckNamesGossipUDPDropped(t *testing.T) {
 		"CentOS", "Rocky", "memberlist", "Was", "able", "to", "connect", "but", "other", "probes", "failed", "TCP", "UDP"); len(stray) > 0 {
 		t.Errorf("English in the Korean check: %q\n%s", stray, ko.out)
 	}
+	// status reads the same logs, of the past: degraded (exit 3) for node5 alone, with the fix.
+	st := swarmwiz(t, "status", "--lab", labName)
+	if st.code != 3 || !strings.Contains(st.out, "! node5: gossip's UDP does not reach it") ||
+		!strings.Contains(st.out, "Fix: open 7946/udp on node5: iptables -I INPUT -p udp --dport 7946 -j ACCEPT") ||
+		!strings.Contains(st.out+st.err, "degraded: the others' gossip does not reach node5 over UDP") ||
+		regexp.MustCompile(`node[1-46-7]: gossip's UDP`).MatchString(st.out) {
+		t.Errorf("status: want exit 3 naming node5's gossip alone, with the fix: %s", st)
+	}
+	if ko := runIn(t, koreanEnv(), "status", "--lab", labName); ko.code != 3 || !strings.Contains(ko.out+ko.err, "다른 노드들의 가십이 UDP 로 node5 에 닿지 않습니다") {
+		t.Errorf("status in Korean: want the same verdict in Korean: %s", ko)
+	}
 	runPrintedFix(t, r.out, 5, "7946/udp")
 	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 || strings.Contains(r.out, "gossip's UDP") {
 		t.Errorf("with the fix applied the check must pass: %s", r)
+	}
+	// status reads two rounds of the past: once both are after the fix, it is healthy again.
+	deadline := time.Now().Add(time.Minute)
+	for st = swarmwiz(t, "status", "--lab", labName); st.code != 0 && time.Now().Before(deadline); st = swarmwiz(t, "status", "--lab", labName) {
+		time.Sleep(2 * time.Second)
+	}
+	if st.code != 0 || strings.Contains(st.out, "gossip") {
+		t.Errorf("with the fix applied status must be healthy within two rounds: %s", st)
 	}
 }
 

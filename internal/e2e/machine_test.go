@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -700,4 +701,70 @@ func typeLearnerPasswords(s *session, addr string) {
 	s.expect("sudo password on " + addr)
 	s.send(strings.Split(learnerPassword, "")...)
 	s.send(keyEnter)
+}
+
+// onConsole runs cmd inside a machine node as its own console would (the machine's systemd
+// namespaces, entered from this host): how a learner fixes a node SSH does not reach.
+func onConsole(t *testing.T, lab string, n labNode, cmd string) {
+	t.Helper()
+	pids, err := exec.Command("ip", "netns", "pids", "swz-"+lab+"-"+strings.TrimPrefix(n.Name, "node")).Output()
+	if err != nil {
+		t.Fatalf("%s's processes: %v", n.Name, err)
+	}
+	for _, pid := range strings.Fields(string(pids)) {
+		status, _ := os.ReadFile("/proc/" + pid + "/status")
+		// The machine's init: pid 1 in its own pid namespace.
+		if m := regexp.MustCompile(`(?m)^NSpid:.*\s1$`).Find(status); m != nil {
+			if out, err := exec.Command("nsenter", "--target", pid, "--all", "sh", "-c", cmd).CombinedOutput(); err != nil {
+				t.Fatalf("on %s's console: %q: %v %s", n.Name, cmd, err, out)
+			}
+			return
+		}
+	}
+	t.Fatalf("%s has no init in its namespaces", n.Name)
+}
+
+// Two faults of real machines, each refused before any change with the node named and its
+// cause, and each fix applied as printed, on the machine itself: a cloned VM that kept the
+// other's hostname (`hostnamectl set-hostname` there), and a machine whose sshd is stopped
+// (started again on its console). Given by address, as real servers are.
+func TestMachineDuplicateHostnameAndSSHDown(t *testing.T) {
+	nodes := machineDocker(t)[:4]
+	n3 := nodes[2]
+	create := func() result {
+		return swarmwiz(t, "create", "--ssh-user", "root", "--ssh-key", nodes[0].IdentityFile, "--known-hosts", nodes[0].KnownHostsFile,
+			"--manager", nodes[0].Address, "--worker", nodes[1].Address, "--worker", n3.Address, "--worker", nodes[3].Address,
+			"--advertise-addr", nodes[0].Address, "--yes", "--check=false")
+	}
+	unchanged := func(what string) {
+		t.Helper()
+		for _, s := range inMachines(t, []labNode{nodes[0], nodes[1], nodes[3]}, "docker info --format '{{.Swarm.LocalNodeState}}'") {
+			if s != "inactive" {
+				t.Errorf("%s: a node changed before the refusal: %s", what, s)
+			}
+		}
+	}
+	ssh(t, n3, "hostnamectl set-hostname node2")
+	t.Cleanup(func() { sshTry(n3, "hostnamectl set-hostname node3") })
+	r := create()
+	if want := "node2 (" + nodes[1].Address + ") and node2 (" + n3.Address + ") share the hostname"; r.code != 1 || !strings.Contains(r.out, want) ||
+		!strings.Contains(r.out, "sudo hostnamectl set-hostname NEWNAME") {
+		t.Fatalf("duplicate hostname: want exit 1, %q and the fix: %s", want, r)
+	}
+	unchanged("duplicate hostname")
+	ssh(t, n3, "hostnamectl set-hostname node3") // the fix, NEWNAME chosen
+	ssh(t, n3, "systemctl stop ssh.socket ssh.service 2>/dev/null; systemctl stop ssh")
+	t.Cleanup(func() { onConsole(t, machLab, n3, "systemctl start ssh") })
+	r = create()
+	if want := n3.Address + ": the machine answers, but nothing listens on its SSH port: sshd is stopped there"; r.code == 0 || !strings.Contains(r.out+r.err, want) {
+		t.Fatalf("sshd down: want %q: %s", want, r)
+	}
+	unchanged("sshd down")
+	onConsole(t, machLab, n3, "systemctl start ssh")
+	if r = create(); r.code != 0 || strings.Count(r.out, "joined as a worker") != 3 {
+		t.Fatalf("with both fixes applied the swarm must form: %s", r)
+	}
+	if rows := tableRows(t, r.out); len(rows) != 4 || !strings.Contains(r.out, "node3") {
+		t.Errorf("want 4 nodes, node3 among them: %s", r.out)
+	}
 }

@@ -97,6 +97,12 @@ func TestPreflightBlockedPort(t *testing.T) {
 			t.Errorf("%s is not named as unable to reach 2377:\n%s", n.Name, r.out)
 		}
 	}
+	// In Korean: the same cause and fix, in Korean words, and nothing changed either.
+	if ko := inKorean(t, "create", "--config", writePlan(t, nodes, 7), "--yes"); ko.code != 1 ||
+		!strings.Contains(ko.out+ko.err, "node1 에서 2377/tcp 를 여세요") {
+		t.Errorf("in Korean: want the same cause and fix: %s", ko)
+	}
+	allInactive(t)
 	// The fix given works: run on node1 as printed, the plan builds.
 	runPrintedFix(t, r.out, 1, "2377/tcp")
 	t.Cleanup(func() { inNode(t, 1, "net", "iptables", "-D", "INPUT", "-p", "tcp", "--dport", "2377", "-j", "ACCEPT") })
