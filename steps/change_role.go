@@ -33,13 +33,38 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 	if err != nil {
 		return err
 	}
+	todo, err := c.todo(env, rows)
+	if err != nil {
+		return err
+	}
+	for _, r := range todo {
+		if err := c.change(ctx, env, st, rows, r); err != nil {
+			return err
+		}
+	}
+	if len(todo) == 0 || env.DryRun {
+		return nil
+	}
+	// What the run learned: a demoted node is no manager to read the swarm from any more (a
+	// leader just demoted answers with a stale table of Unknown nodes), a promoted one is.
+	for _, r := range todo {
+		if n := nodeByHostname(st, r.Hostname); n != nil {
+			n.Role, n.Facts.Swarm.ControlAvailable = c.To, c.To == wizard.Manager
+		}
+	}
+	return settleRoles(ctx, env, st, todo, c.To)
+}
+
+// todo are the rows whose role changes, once the change is known to be safe: no unknown
+// name, never the last manager, the quorum kept unless --force; an even count is warned of.
+func (c ChangeRole) todo(env *wizard.Env, rows []docker.Node) ([]docker.Node, error) {
 	h := Health(rows)
 	var todo []docker.Node
 	for _, name := range c.Names {
 		row := findRow(rows, name)
 		switch {
 		case row == nil:
-			return failure.Usagef("%s", msg("role.unknown", map[string]any{"Node": name, "Names": hostnames(rows)}))
+			return nil, failure.Usagef("%s", msg("role.unknown", map[string]any{"Node": name, "Names": hostnames(rows)}))
 		case row.IsManager() == (c.To == wizard.Manager) && !row.Promoting():
 			say(env, "role.already", map[string]any{"Node": row.Hostname, "Role": c.To})
 		default:
@@ -58,46 +83,34 @@ func (c ChangeRole) Run(ctx context.Context, env *wizard.Env, st *wizard.State) 
 		}
 	}
 	if c.To == wizard.Worker && after == 0 {
-		return failure.Usagef("%s", msg("role.lastmanager", nil))
+		return nil, failure.Usagef("%s", msg("role.lastmanager", nil))
 	}
 	if c.To == wizard.Worker && reachable < docker.Quorum(after) && !c.Force {
-		return failure.Usagef("%s", msg("role.quorum", map[string]any{
+		return nil, failure.Usagef("%s", msg("role.quorum", map[string]any{
 			"Managers": h.Managers, "Reachable": h.Reachable, "After": after, "Quorum": docker.Quorum(after), "Left": reachable}))
 	}
 	if len(todo) > 0 && after%2 == 0 {
 		say(env, "count.even", map[string]int{"N": after, "Quorum": docker.Quorum(after), "Tol": docker.Tolerates(after), "Fewer": after - 1})
 	}
-	for _, r := range todo {
-		manager := otherManager(st, rows, r.Hostname)
-		if manager == nil {
-			return errors.New(msg("nodes.nomanager", nil))
-		}
-		if c.To == wizard.Worker {
-			if n := nodeByHostname(st, r.Hostname); n != nil && !env.DryRun && r.Promoting() {
-				if err := untilInRaft(ctx, env, manager, n); err != nil {
-					return err
-				}
-			}
-			if _, err := env.Change(ctx, st, manager, docker.Demote(r.Hostname), msg("role.demote.why", nil), msg("leave.demote.done", r.Hostname)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := promoteAndWait(ctx, env, st, manager, r.Hostname, nodeByHostname(st, r.Hostname)); err != nil {
+	return todo, nil
+}
+
+// change promotes or demotes r, through another manager.
+func (c ChangeRole) change(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, r docker.Node) error {
+	manager := otherManager(st, rows, r.Hostname)
+	if manager == nil {
+		return errors.New(msg("nodes.nomanager", nil))
+	}
+	if c.To == wizard.Manager {
+		return promoteAndWait(ctx, env, st, manager, r.Hostname, nodeByHostname(st, r.Hostname))
+	}
+	if n := nodeByHostname(st, r.Hostname); n != nil && !env.DryRun && r.Promoting() {
+		if err := untilInRaft(ctx, env, manager, n); err != nil {
 			return err
 		}
 	}
-	if len(todo) == 0 || env.DryRun {
-		return nil
-	}
-	// What the run learned: a demoted node is no manager to read the swarm from any more (a
-	// leader just demoted answers with a stale table of Unknown nodes), a promoted one is.
-	for _, r := range todo {
-		if n := nodeByHostname(st, r.Hostname); n != nil {
-			n.Role, n.Facts.Swarm.ControlAvailable = c.To, c.To == wizard.Manager
-		}
-	}
-	return settleRoles(ctx, env, st, todo, c.To)
+	_, err := env.Change(ctx, st, manager, docker.Demote(r.Hostname), msg("role.demote.why", nil), msg("leave.demote.done", r.Hostname))
+	return err
 }
 
 // RoleSettleTimeout bounds the wait for docker's node list to show a role change.

@@ -145,50 +145,11 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	if c.Encrypted {
 		res.Network = "encrypted overlay"
 	}
-	mgr := checkManager(st)
-	if mgr == nil {
-		return nil, errors.New(msg("nodes.nomanager", nil))
-	}
-	rows, err := ListNodes(ctx, env, st)
+	mgr, targets, image, err := checkSetup(ctx, env, st, c, res, phase)
 	if err != nil {
 		return nil, err
 	}
-	var targets []*probeTarget
-	silent := silentRows(st, rows)
-	for _, r := range rows {
-		switch {
-		case slices.ContainsFunc(silent, func(s docker.Node) bool { return s.ID == r.ID }):
-			// Switched off a moment ago, most likely: not a reason to name it with --host.
-			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.silent", nil)})
-		case r.Status != "Ready":
-			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.down", r.Status)})
-		case r.Availability != "Active":
-			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.drain", r.Availability)})
-		default:
-			targets = append(targets, &probeTarget{row: r, node: nodeByHostname(st, r.Hostname)})
-		}
-	}
-	if len(targets) < 2 {
-		return nil, errors.New(msg("check.toofew", len(targets)))
-	}
-	// A check killed before it could clean up left its service and network: remove them first.
-	if env.Explain {
-		env.ExplainCmd(mgr, docker.CheckCleanup(false), msg("check.cleanup.why", nil))
-	}
-	if res.Removed, err = cleanupCheck(ctx, env, st, mgr, targets, true); err != nil {
-		return nil, err
-	}
-	phase("cleanup-before")
-	if res.Removed > 0 && !env.Quiet {
-		env.Println("  " + msg("check.leftover", res.Removed))
-	}
-	image, local := c.Image, c.Image == ""
-	if local {
-		if image, err = loadProbe(ctx, env, targets); err != nil {
-			return nil, err
-		}
-	}
-	phase("image")
+	local := c.Image == ""
 	id := randomID()
 	name := "swarmwiz-check-" + id
 	// From here on the check has made something: whatever happens, remove it.
@@ -229,6 +190,73 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	}
 	phase("probes")
 	res.Mesh = meshSupport(ctx, env, live)
+	gatherAndDiagnose(ctx, env, st, c, mgr, name, live, started, res)
+	phase("diagnose")
+	res.Seconds = time.Since(t0).Seconds()
+	return res, nil
+}
+
+// checkSetup finds a manager and the nodes to probe, removes what a killed check left, and
+// puts the probe's image on the nodes (unless c names one): image is the image to run.
+func checkSetup(ctx context.Context, env *wizard.Env, st *wizard.State, c Check, res *CheckResult, phase func(string)) (mgr *wizard.Node, targets []*probeTarget, image string, err error) {
+	mgr = checkManager(st)
+	if mgr == nil {
+		return nil, nil, "", errors.New(msg("nodes.nomanager", nil))
+	}
+	rows, err := ListNodes(ctx, env, st)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	targets = checkTargets(st, rows, res)
+	if len(targets) < 2 {
+		return nil, nil, "", errors.New(msg("check.toofew", len(targets)))
+	}
+	// A check killed before it could clean up left its service and network: remove them first.
+	if env.Explain {
+		env.ExplainCmd(mgr, docker.CheckCleanup(false), msg("check.cleanup.why", nil))
+	}
+	if res.Removed, err = cleanupCheck(ctx, env, st, mgr, targets, true); err != nil {
+		return nil, nil, "", err
+	}
+	phase("cleanup-before")
+	if res.Removed > 0 && !env.Quiet {
+		env.Println("  " + msg("check.leftover", res.Removed))
+	}
+	image = c.Image
+	if image == "" {
+		if image, err = loadProbe(ctx, env, targets); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	phase("image")
+	return mgr, targets, image, nil
+}
+
+// checkTargets are the nodes the probe runs on: every Ready, active node of rows. The others
+// go into res.Skipped, with why.
+func checkTargets(st *wizard.State, rows []docker.Node, res *CheckResult) []*probeTarget {
+	var targets []*probeTarget
+	silent := silentRows(st, rows)
+	for _, r := range rows {
+		switch {
+		case slices.ContainsFunc(silent, func(s docker.Node) bool { return s.ID == r.ID }):
+			// Switched off a moment ago, most likely: not a reason to name it with --host.
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.silent", nil)})
+		case r.Status != "Ready":
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.down", r.Status)})
+		case r.Availability != "Active":
+			res.Skipped = append(res.Skipped, CheckSkip{r.Hostname, msg("check.skip.drain", r.Availability)})
+		default:
+			targets = append(targets, &probeTarget{row: r, node: nodeByHostname(st, r.Hostname)})
+		}
+	}
+	return targets
+}
+
+// gatherAndDiagnose reads the evidence the probes' results call for (the data-path port,
+// gossip's reach, docker's DNS, docker's own logs since the probes started) and weighs it:
+// res gets its problems, fixes and notes.
+func gatherAndDiagnose(ctx context.Context, env *wizard.Env, st *wizard.State, c Check, mgr *wizard.Node, name string, live []*probeTarget, started time.Time, res *CheckResult) {
 	dpp := dataPathPort(ctx, mgr)
 	blocked := gossipBlocked(ctx, env, res, live)
 	res.dnsKnown = dnsEvidence(ctx, name, res, live)
@@ -236,9 +264,6 @@ func runCheck(ctx context.Context, env *wizard.Env, st *wizard.State, c Check) (
 	res.Problems, res.Fixes = diagnose(res, live, dpp, blocked, logs.agentInit, c.Encrypted, st.LabName)
 	problems, fixes, notes := gossipFindings(logs, byHostname(live))
 	res.Problems, res.Fixes, res.Notes = append(res.Problems, problems...), append(res.Fixes, fixes...), notes
-	phase("diagnose")
-	res.Seconds = time.Since(t0).Seconds()
-	return res, nil
 }
 
 // phaseTimer returns a function that, for `make bench` (SWARMWIZ_TIMINGS=1), writes how long
@@ -428,28 +453,8 @@ func runProbes(ctx context.Context, env *wizard.Env, name string, live []*probeT
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	// A pair that failed is tried again, on its own, with fresh probes, until it passes or
-	// RetryWindow is over: on a busy machine the overlay and the swarm's DNS learn where a
-	// task lives by gossip, seconds after the first try may have given up (seen in CI: TCP
-	// passed and UDP failed in one try; a task missing from DNS on two tries in a row). A
-	// pair still failing at the end of the window is a real fault.
-	again := func(i int, peers []string, r *probe.Report) error {
-		return probeFrom(ctx, env, name, live, i, peers, r)
-	}
-	end := time.Now().Add(RetryWindow)
-	for pause := time.Second; ; pause *= 2 {
-		left, err := retryFailed(ctx, env, live, reports, res, again)
-		if err != nil {
-			return err
-		}
-		if left == 0 || time.Now().Add(pause).After(end) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
+	if err := retryWithin(ctx, env, name, live, reports, res); err != nil {
+		return err
 	}
 	for i, r := range reports {
 		for _, l := range r.Links {
@@ -463,6 +468,32 @@ func runProbes(ctx context.Context, env *wizard.Env, name string, live []*probeT
 		}
 	}
 	return nil
+}
+
+// retryWithin: a pair that failed is tried again, on its own, with fresh probes, until it
+// passes or RetryWindow is over: on a busy machine the overlay and the swarm's DNS learn where
+// a task lives by gossip, seconds after the first try may have given up (seen in CI: TCP
+// passed and UDP failed in one try; a task missing from DNS on two tries in a row). A pair
+// still failing at the end of the window is a real fault.
+func retryWithin(ctx context.Context, env *wizard.Env, name string, live []*probeTarget, reports []probe.Report, res *CheckResult) error {
+	again := func(i int, peers []string, r *probe.Report) error {
+		return probeFrom(ctx, env, name, live, i, peers, r)
+	}
+	end := time.Now().Add(RetryWindow)
+	for pause := time.Second; ; pause *= 2 {
+		left, err := retryFailed(ctx, env, live, reports, res, again)
+		if err != nil {
+			return err
+		}
+		if left == 0 || time.Now().Add(pause).After(end) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }
 
 // probeFrom runs the tester in live[i]'s task against the peers given as NAME=IP.
@@ -713,29 +744,19 @@ func cutOff(res *CheckResult) map[string]bool {
 // diagnose gives one line per failing pair (the nodes, what failed, the likely cause in a
 // few words) and, once per cause, why and the fix.
 func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]string, agentInit map[string]bool, encrypted bool, labName string) (problems, fixes []string) {
-	cut := cutOff(res)
+	ev := evidence{cut: cutOff(res), noDNS: map[string]bool{}, gossip: gossip, agentInit: agentInit, dnsKnown: res.dnsKnown}
 	// A node whose every link also fails on DNS is not gossiping: the swarm's DNS learns of
 	// tasks over 7946, not over the VXLAN port.
-	noDNS := map[string]bool{}
-	for n := range cut {
-		noDNS[n] = true
+	for n := range ev.cut {
+		ev.noDNS[n] = true
 	}
 	for _, p := range res.Pairs {
 		if p.DNS == "" {
-			noDNS[p.From], noDNS[p.To] = false, false
+			ev.noDNS[p.From], ev.noDNS[p.To] = false, false
 		}
 	}
-	byName := map[string]*probeTarget{}
-	for _, t := range live {
-		byName[t.row.Hostname] = t
-	}
+	byName := byHostname(live)
 	seen := map[string]bool{}
-	explain := func(f string) {
-		if !seen[f] {
-			seen[f] = true
-			fixes = append(fixes, f)
-		}
-	}
 	port := strconv.Itoa(dpp)
 	open := func(node, port, proto string) string {
 		return msg("check.fix.open", openData(byName[node], port, proto))
@@ -744,76 +765,106 @@ func diagnose(res *CheckResult, live []*probeTarget, dpp int, gossip map[string]
 		if p.OK {
 			continue
 		}
-		data := map[string]any{"From": p.From, "To": p.To, "Failed": failedTests(p), "Port": port + "/udp"}
-		var short string
-		switch {
-		case p.TCP == "" && p.UDP == "" && (p.TCPLarge != "" || p.UDPLarge != ""):
-			// Small payloads cross the overlay both ways, so VXLAN and the firewall let it
-			// through; only full-size ones are lost: the path's MTU, whatever else fails.
+		key, node := ev.cause(p)
+		data := map[string]any{"From": p.From, "To": p.To, "Failed": failedTests(p), "Port": port + "/udp", "Node": node}
+		switch key {
+		case "mtu":
 			data["Evidence"] = mtuEvidence(byName, p)
-			short, data["Key"] = msg("check.short.mtu", data), "check.why.mtu"
-		case cut[p.To] || cut[p.From]:
-			node := p.To
-			if !cut[p.To] {
-				node = p.From
-			}
-			data["Node"] = node
-			if why, ok := gossip[node]; ok {
-				data["Why"] = why
-				data["Fix"] = strings.Join([]string{open(node, "7946", "tcp"), open(node, "7946", "udp"), open(node, port, "udp")}, "; ")
-				short, data["Key"] = msg("check.short.gossip", data), "check.why.gossip"
-			} else if noDNS[node] && agentInit[node] {
-				// Its docker's own log says its network agent did not start.
-				data["Fix"] = msg("check.fix.restart", map[string]string{"Node": node, "Lab": labName})
-				short, data["Key"] = msg("check.short.agent", data), "check.why.agent"
-			} else if noDNS[node] {
-				// Seen, not proven: said as seen, with where to look.
-				short, data["Key"] = msg("check.short.nodns", data), "check.why.nodns"
-			} else {
-				data["Fix"] = open(node, port, "udp")
-				short, data["Key"] = msg("check.short.vxlan", data), "check.why.vxlan"
-			}
-		case p.TCP == "" && p.UDP != "":
-			// TCP crossed the overlay, so VXLAN is open: something drops only UDP.
-			short, data["Key"] = msg("check.short.udp", data), "check.why.udp"
-		case p.TCP == "" && p.UDP == "" && p.DNS != "" && res.dnsKnown[p.From+"→"+p.To]:
-			// Its docker knows the task (gossip delivered it); only the resolver lags.
-			data["Fix"] = msg("check.fix.restart", map[string]string{"Node": p.From, "Lab": labName})
-			short, data["Key"] = msg("check.short.dnslag", data), "check.why.dnslag"
-		case p.TCP == "" && p.UDP == "" && p.DNS != "":
-			data["Fix"] = open(p.To, "7946", "udp")
-			short, data["Key"] = msg("check.short.dns", data), "check.why.dns"
-		default:
+		case "gossip":
+			data["Why"] = gossip[node]
+			data["Fix"] = strings.Join([]string{open(node, "7946", "tcp"), open(node, "7946", "udp"), open(node, port, "udp")}, "; ")
+		case "agent", "dnslag":
+			data["Fix"] = msg("check.fix.restart", map[string]string{"Node": node, "Lab": labName})
+		case "vxlan":
+			data["Fix"] = open(node, port, "udp")
+		case "dns":
+			data["Fix"] = open(node, "7946", "udp")
+		case "path":
 			data["Fix"] = open(p.To, port, "udp") + "; " + open(p.From, port, "udp")
-			short, data["Key"] = msg("check.short.path", data), "check.why.path"
 		}
+		short, why := causeText(key, data)
 		data["Cause"] = short
 		problems = append(problems, msg("check.pair", data))
-		switch data["Key"] {
-		case "check.why.gossip":
-			explain(msg("check.why.gossip", data))
-		case "check.why.agent":
-			explain(msg("check.why.agent", data))
-		case "check.why.nodns":
-			explain(msg("check.why.nodns", data))
-		case "check.why.vxlan":
-			explain(msg("check.why.vxlan", data))
-		case "check.why.mtu":
-			explain(msg("check.why.mtu", data))
-		case "check.why.dns":
-			explain(msg("check.why.dns", data))
-		case "check.why.dnslag":
-			explain(msg("check.why.dnslag", data))
-		case "check.why.udp":
-			explain(msg("check.why.udp", data))
-		default:
-			explain(msg("check.why.path", data))
+		if why := why(); !seen[why] {
+			seen[why] = true
+			fixes = append(fixes, why)
 		}
 	}
 	if encrypted && len(problems) > 0 {
-		explain(msg("check.why.esp", nil))
+		fixes = append(fixes, msg("check.why.esp", nil))
 	}
 	return problems, fixes
+}
+
+// causeText is a cause's words: its short name for the pair's line, and (once the pair's
+// line has them in data) why, with the fix.
+func causeText(key string, data map[string]any) (short string, why func() string) {
+	switch key {
+	case "mtu":
+		return msg("check.short.mtu", data), func() string { return msg("check.why.mtu", data) }
+	case "gossip":
+		return msg("check.short.gossip", data), func() string { return msg("check.why.gossip", data) }
+	case "agent":
+		return msg("check.short.agent", data), func() string { return msg("check.why.agent", data) }
+	case "nodns":
+		return msg("check.short.nodns", data), func() string { return msg("check.why.nodns", data) }
+	case "vxlan":
+		return msg("check.short.vxlan", data), func() string { return msg("check.why.vxlan", data) }
+	case "udp":
+		return msg("check.short.udp", data), func() string { return msg("check.why.udp", data) }
+	case "dnslag":
+		return msg("check.short.dnslag", data), func() string { return msg("check.why.dnslag", data) }
+	case "dns":
+		return msg("check.short.dns", data), func() string { return msg("check.why.dns", data) }
+	}
+	return msg("check.short.path", data), func() string { return msg("check.why.path", data) }
+}
+
+// evidence is what check knows beyond each pair's own results: the nodes every link of which
+// fails (cut), those also unknown to the swarm's DNS (noDNS), what gossip's own probes found
+// of a node (gossip: why it fails), whose docker logged that its network agent did not start
+// (agentInit), and which asking nodes' docker lists the other's task (dnsKnown, FROM→TO).
+type evidence struct {
+	cut, noDNS, agentInit, dnsKnown map[string]bool
+	gossip                          map[string]string
+}
+
+// cause names what the evidence proves of a failed pair: the catalog's check.short.KEY and
+// check.why.KEY, and the node it is on ("" where it is between the two). No I/O: a table
+// of evidence → cause tests it.
+func (ev evidence) cause(p CheckPair) (key, node string) {
+	switch {
+	case p.TCP == "" && p.UDP == "" && (p.TCPLarge != "" || p.UDPLarge != ""):
+		// Small payloads cross the overlay both ways, so VXLAN and the firewall let it
+		// through; only full-size ones are lost: the path's MTU, whatever else fails.
+		return "mtu", ""
+	case ev.cut[p.To] || ev.cut[p.From]:
+		node = p.To
+		if !ev.cut[p.To] {
+			node = p.From
+		}
+		_, gossip := ev.gossip[node]
+		switch {
+		case gossip:
+			return "gossip", node
+		case ev.noDNS[node] && ev.agentInit[node]:
+			// Its docker's own log says its network agent did not start.
+			return "agent", node
+		case ev.noDNS[node]:
+			// Seen, not proven: said as seen, with where to look.
+			return "nodns", node
+		}
+		return "vxlan", node
+	case p.TCP == "" && p.UDP != "":
+		// TCP crossed the overlay, so VXLAN is open: something drops only UDP.
+		return "udp", ""
+	case p.TCP == "" && p.UDP == "" && p.DNS != "" && ev.dnsKnown[p.From+"→"+p.To]:
+		// Its docker knows the task (gossip delivered it); only the resolver lags.
+		return "dnslag", p.From
+	case p.TCP == "" && p.UDP == "" && p.DNS != "":
+		return "dns", p.To
+	}
+	return "path", ""
 }
 
 // mtuEvidence is what the nodes' own facts say of the MTU on a pair's way: each end's link

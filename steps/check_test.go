@@ -164,6 +164,34 @@ func TestDiagnose(t *testing.T) {
 	}
 }
 
+// The cause each evidence proves, and the node it is on, told apart from its look-alikes:
+// a table of evidence → cause, without I/O.
+func TestEvidenceCause(t *testing.T) {
+	cut := map[string]bool{"n3": true}
+	lost := CheckPair{TCP: "timeout", UDP: "no answer"}
+	for _, tc := range []struct {
+		name      string
+		ev        evidence
+		p         CheckPair
+		key, node string
+	}{
+		{"only large payloads lost, every link of n3 failing: the MTU, not VXLAN", evidence{cut: cut}, CheckPair{From: "n1", To: "n3", UDPLarge: "lost"}, "mtu", ""},
+		{"n3 cut off, 7946/tcp to it fails too: its firewall", evidence{cut: cut, gossip: map[string]string{"n3": "timeout"}}, CheckPair{From: "n1", To: "n3", TCP: lost.TCP, UDP: lost.UDP}, "gossip", "n3"},
+		{"n3 cut off from n3's side too", evidence{cut: cut, gossip: map[string]string{"n3": "timeout"}}, CheckPair{From: "n3", To: "n1", TCP: lost.TCP, UDP: lost.UDP}, "gossip", "n3"},
+		{"n3 cut off, not in the DNS, its log says agentInit", evidence{cut: cut, noDNS: cut, agentInit: cut}, CheckPair{From: "n1", To: "n3", TCP: lost.TCP, UDP: lost.UDP, DNS: "x"}, "agent", "n3"},
+		{"n3 cut off, not in the DNS, its log silent: said as seen", evidence{cut: cut, noDNS: cut}, CheckPair{From: "n1", To: "n3", TCP: lost.TCP, UDP: lost.UDP, DNS: "x"}, "nodns", "n3"},
+		{"n3 cut off, gossip reaches it: VXLAN", evidence{cut: cut}, CheckPair{From: "n1", To: "n3", TCP: lost.TCP, UDP: lost.UDP}, "vxlan", "n3"},
+		{"UDP lost, TCP crosses: not VXLAN", evidence{}, CheckPair{From: "n1", To: "n2", UDP: "no answer"}, "udp", ""},
+		{"DNS only, the asker's docker knows the task: the resolver lags", evidence{dnsKnown: map[string]bool{"n1→n2": true}}, CheckPair{From: "n1", To: "n2", DNS: "x"}, "dnslag", "n1"},
+		{"DNS only, gossip did not deliver: 7946/udp into n2", evidence{}, CheckPair{From: "n1", To: "n2", DNS: "x"}, "dns", "n2"},
+		{"one pair lost both ways, nodes not cut off: between them", evidence{}, CheckPair{From: "n1", To: "n2", TCP: lost.TCP, UDP: lost.UDP}, "path", ""},
+	} {
+		if key, node := tc.ev.cause(tc.p); key != tc.key || node != tc.node {
+			t.Errorf("%s: got %s on %q, want %s on %q", tc.name, key, node, tc.key, tc.node)
+		}
+	}
+}
+
 // saysOnly fails t unless out says every one of want and none of absent (what the evidence
 // rules out).
 func saysOnly(t *testing.T, out string, want, absent []string) {

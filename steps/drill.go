@@ -33,53 +33,91 @@ func (Drill) Title() string { return msg("drill.title", nil) }
 const drillService = "swarmwiz-drill"
 
 func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
+	r, err := d.prepare(ctx, env, st)
+	if err != nil {
+		return err
+	}
+	newLeader, election, err := r.leaderStops(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.leaderComesBack(ctx, newLeader); err != nil {
+		return err
+	}
+	keeper, stopped, err := r.quorumLost(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.recoverAndRestore(ctx, keeper, stopped); err != nil {
+		return err
+	}
+	env.Change(ctx, st, nodeByHostname(st, keeper), docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
+	say(env, "drill.done", fmt.Sprintf("%.1f", election))
+	return nil
+}
+
+// drillRun is one drill under way: the lab, and the swarm as it was when the drill began.
+type drillRun struct {
+	Drill
+	env      *wizard.Env
+	st       *wizard.State
+	inv      *lab.Inventory
+	leader   string   // the leader the drill began with
+	original []string // the managers the drill began with
+}
+
+// prepare checks the drill can run (a lab, three managers all reachable) and puts the
+// service the lessons change on the swarm: its image is the probe's, loaded as check does.
+func (d Drill) prepare(ctx context.Context, env *wizard.Env, st *wizard.State) (*drillRun, error) {
 	if st.LabName == "" {
-		return failure.Usagef("%s", msg("drill.labonly", nil))
+		return nil, failure.Usagef("%s", msg("drill.labonly", nil))
 	}
 	inv, err := lab.Load(st.LabName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rows, err := ListNodes(ctx, env, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if h := Health(rows); h.Managers != 3 || h.Reachable != 3 {
-		return failure.Usagef("%s", msg("drill.needs3", map[string]any{"Health": h, "Lab": st.LabName}))
+		return nil, failure.Usagef("%s", msg("drill.needs3", map[string]any{"Health": h, "Lab": st.LabName}))
 	}
-	// A service to change: its image is the probe's, put on the nodes as the check does.
 	var targets []*probeTarget
 	for _, r := range rows {
 		targets = append(targets, &probeTarget{row: r, node: nodeByHostname(st, r.Hostname)})
 	}
 	image, err := loadProbe(ctx, env, targets)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mgr := checkManager(st)
 	env.Change(ctx, st, mgr, docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
 	if _, err := env.Change(ctx, st, mgr, docker.Cmd("drill-service", map[string]string{"Name": drillService, "Image": image, "Path": probe.Path}),
 		msg("drill.service.why", nil), msg("drill.service.done", drillService)); err != nil {
-		return err
+		return nil, err
 	}
-	leader := Health(rows).Leader
-	var original []string
-	for _, r := range rows {
-		if r.IsManager() {
-			original = append(original, r.Hostname)
+	r := &drillRun{Drill: d, env: env, st: st, inv: inv, leader: Health(rows).Leader}
+	for _, row := range rows {
+		if row.IsManager() {
+			r.original = append(r.original, row.Hostname)
 		}
 	}
+	return r, nil
+}
 
-	// 1. The leader stops.
-	if err := d.lesson(env, 1, map[string]any{"Leader": leader}); err != nil {
-		return err
+// leaderStops is lesson 1: the leader stops, the others elect a new one (how long it took is
+// the drill's figure), and the service can still be changed.
+func (r *drillRun) leaderStops(ctx context.Context) (newLeader string, election float64, err error) {
+	env, st := r.env, r.st
+	if err := r.lesson(env, 1, map[string]any{"Leader": r.leader}); err != nil {
+		return "", 0, err
 	}
-	if err := d.stop(ctx, env, inv, st, leader); err != nil {
-		return err
+	if err := r.stop(ctx, env, r.inv, st, r.leader); err != nil {
+		return "", 0, err
 	}
 	t0 := time.Now()
-	var newLeader string
-	err = untilSaying(ctx, env, "wait.election", map[string]any{"Old": leader}, 60*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	err = untilSaying(ctx, env, "wait.election", map[string]any{"Old": r.leader}, 60*time.Second, poll.Backoff{First: 200 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
 			if err != nil {
@@ -87,58 +125,66 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 			}
 			h := Health(rows)
 			newLeader = h.Leader
-			return h.Leader != "" && h.Leader != leader, nil
+			return h.Leader != "" && h.Leader != r.leader, nil
 		})
 	if err != nil {
-		return fmt.Errorf("%s: %w", msg("drill.noelection", leader), err)
+		return "", 0, fmt.Errorf("%s: %w", msg("drill.noelection", r.leader), err)
 	}
-	election := time.Since(t0).Seconds()
-	say(env, "drill.elected", map[string]any{"Old": leader, "New": newLeader, "Seconds": fmt.Sprintf("%.1f", election)})
-	if err := d.change(ctx, env, st, nodeByHostname(st, newLeader), "1", true); err != nil {
-		return err
-	}
+	election = time.Since(t0).Seconds()
+	say(env, "drill.elected", map[string]any{"Old": r.leader, "New": newLeader, "Seconds": fmt.Sprintf("%.1f", election)})
+	return newLeader, election, r.change(ctx, env, st, nodeByHostname(st, newLeader), "1", true)
+}
 
-	// 2. It comes back, as a follower.
-	if err := d.lesson(env, 2, map[string]any{"Leader": leader, "New": newLeader}); err != nil {
+// leaderComesBack is lesson 2: the old leader starts again and rejoins as a follower.
+func (r *drillRun) leaderComesBack(ctx context.Context, newLeader string) error {
+	env, st := r.env, r.st
+	if err := r.lesson(env, 2, map[string]any{"Leader": r.leader, "New": newLeader}); err != nil {
 		return err
 	}
-	if err := d.start(ctx, env, inv, st, leader); err != nil {
+	if err := r.start(ctx, env, r.inv, st, r.leader); err != nil {
 		return err
 	}
 	var back string
-	untilSaying(ctx, env, "wait.rejoin", map[string]any{"Node": leader}, 60*time.Second, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
+	untilSaying(ctx, env, "wait.rejoin", map[string]any{"Node": r.leader}, 60*time.Second, poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
-			if r := findRow(rows, leader); err == nil && r != nil {
-				back = r.ManagerStatus
+			if row := findRow(rows, r.leader); err == nil && row != nil {
+				back = row.ManagerStatus
 			}
 			return back == "Reachable" || back == "Leader", nil
 		})
-	say(env, "drill.back", map[string]string{"Node": leader, "Status": back})
+	say(env, "drill.back", map[string]string{"Node": r.leader, "Status": back})
+	return nil
+}
 
-	// 3. Two of three managers stop: quorum lost.
-	rows, _ = ListNodes(ctx, env, st)
-	keeper := workersJoinedThrough(ctx, env, st, rows)
-	var stopped []string
-	for _, r := range rows {
-		if r.IsManager() && r.Hostname != keeper {
-			stopped = append(stopped, r.Hostname)
+// quorumLost is lesson 3: two of the three managers stop, and the service can no longer be
+// changed. keeper is the manager kept: the one the workers joined through.
+func (r *drillRun) quorumLost(ctx context.Context) (keeper string, stopped []string, err error) {
+	env, st := r.env, r.st
+	rows, _ := ListNodes(ctx, env, st)
+	keeper = workersJoinedThrough(ctx, env, st, rows)
+	for _, row := range rows {
+		if row.IsManager() && row.Hostname != keeper {
+			stopped = append(stopped, row.Hostname)
 		}
 	}
-	if err := d.lesson(env, 3, map[string]any{"Stopped": templates.List(stopped), "Keeper": keeper}); err != nil {
-		return err
+	if err := r.lesson(env, 3, map[string]any{"Stopped": templates.List(stopped), "Keeper": keeper}); err != nil {
+		return "", nil, err
 	}
 	for _, n := range stopped {
-		if err := d.stop(ctx, env, inv, st, n); err != nil {
-			return err
+		if err := r.stop(ctx, env, r.inv, st, n); err != nil {
+			return "", nil, err
 		}
 	}
-	if err := d.change(ctx, env, st, nodeByHostname(st, keeper), "3", false); err != nil {
-		return err
-	}
+	return keeper, stopped, r.change(ctx, env, st, nodeByHostname(st, keeper), "3", false)
+}
 
-	// 4. Recover, then bring the stopped nodes back.
-	if err := d.lesson(env, 4, map[string]any{"Keeper": keeper, "Lab": st.LabName}); err != nil {
+// recoverAndRestore is lesson 4: recover on the keeper, start the stopped managers again
+// (they rejoin on their own, as workers: recover demoted them), wait until every node is
+// Ready, and give the managers' role back to the three the drill began with.
+func (r *drillRun) recoverAndRestore(ctx context.Context, keeper string, stopped []string) error {
+	env, st := r.env, r.st
+	if err := r.lesson(env, 4, map[string]any{"Keeper": keeper, "Lab": st.LabName}); err != nil {
 		return err
 	}
 	if err := readFacts(ctx, env, nodeByHostname(st, keeper)); err != nil {
@@ -148,29 +194,22 @@ func (d Drill) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error
 		return err
 	}
 	for _, n := range stopped {
-		if err := d.start(ctx, env, inv, st, n); err != nil {
+		if err := r.start(ctx, env, r.inv, st, n); err != nil {
 			return err
 		}
 	}
-	// They rejoin on their own, as workers (recover demoted them): wait until every node is
-	// Ready, then give the managers' role back to the three the lesson began with.
-	err = untilSaying(ctx, env, "wait.back", map[string]any{"Nodes": templates.List(stopped)}, 90*time.Second, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5},
+	err := untilSaying(ctx, env, "wait.back", map[string]any{"Nodes": templates.List(stopped)}, 90*time.Second, poll.Backoff{First: 500 * time.Millisecond, Max: 2 * time.Second, Factor: 1.5},
 		func(ctx context.Context) (bool, error) {
 			rows, err := ListNodes(ctx, env, st)
-			return err == nil && allReady(rows, len(rows)) && len(rows) == len(inv.Nodes), nil
+			return err == nil && allReady(rows, len(rows)) && len(rows) == len(r.inv.Nodes), nil
 		})
 	if err != nil {
 		return fmt.Errorf("%s: %w", msg("drill.notback", strings.Join(stopped, ", ")), err)
 	}
-	if err := restoreManagers(ctx, env, st, original); err != nil {
+	if err := restoreManagers(ctx, env, st, r.original); err != nil {
 		return err
 	}
-	if err := d.change(ctx, env, st, nodeByHostname(st, keeper), "4", true); err != nil {
-		return err
-	}
-	env.Change(ctx, st, nodeByHostname(st, keeper), docker.Cmd("service-rm", map[string]string{"Name": drillService}), "", "")
-	say(env, "drill.done", fmt.Sprintf("%.1f", election))
-	return nil
+	return r.change(ctx, env, st, nodeByHostname(st, keeper), "4", true)
 }
 
 // workersJoinedThrough is the manager most workers joined the swarm through, else the

@@ -99,23 +99,7 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 				continue
 			}
 		}
-		for _, r := range rows {
-			if !strings.EqualFold(r.Hostname, n.Facts.Hostname) {
-				continue
-			}
-			// An entry with this node's name and last seen at one of its addresses, while the
-			// node itself is in no swarm: what a join that failed half-way leaves behind
-			// (docker may even list it Ready for a while). Another machine of the same name
-			// would have been seen at another address.
-			out, err := env.Read(ctx, first, docker.NodeAddr(r.ID))
-			if err != nil || !n.Facts.HasIP(strings.TrimSpace(out)) {
-				continue
-			}
-			n.Stale = append(n.Stale, r.ID)
-			// Left from an earlier swarm run or a join that did not finish: docker's entry
-			// alone cannot tell which, so the message names neither as the cause.
-			say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "First": first.Name()})
-		}
+		findStale(ctx, env, first, n, rows)
 	}
 	if !env.Quiet {
 		roles := 0
@@ -127,4 +111,24 @@ func (f FindMembers) Run(ctx context.Context, env *wizard.Env, st *wizard.State)
 		env.Println(msg("members.found", map[string]int{"Members": members, "New": len(st.Nodes) - members, "Roles": roles}))
 	}
 	return nil
+}
+
+// findStale marks n's stale entries in rows: an entry with this node's name and last seen at
+// one of its addresses, while the node itself is in no swarm: what a join that failed
+// half-way leaves behind (docker may even list it Ready for a while). Another machine of the
+// same name would have been seen at another address.
+func findStale(ctx context.Context, env *wizard.Env, first, n *wizard.Node, rows []docker.Node) {
+	for _, r := range rows {
+		if !strings.EqualFold(r.Hostname, n.Facts.Hostname) {
+			continue
+		}
+		out, err := env.Read(ctx, first, docker.NodeAddr(r.ID))
+		if err != nil || !n.Facts.HasIP(strings.TrimSpace(out)) {
+			continue
+		}
+		n.Stale = append(n.Stale, r.ID)
+		// Left from an earlier swarm run or a join that did not finish: docker's entry
+		// alone cannot tell which, so the message names neither as the cause.
+		say(env, "members.stale", map[string]string{"Node": n.Name(), "ID": r.ID, "First": first.Name()})
+	}
 }

@@ -155,20 +155,8 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 		return l.endSwarm(ctx, env, st, node)
 	}
 	if isManager {
-		after := h.Managers - 1
-		reachable := h.Reachable
-		if row.ManagerUp() {
-			reachable--
-		}
-		if reachable < docker.Quorum(after) && !l.Force {
-			return failure.Usagef("%s", msg("leave.quorum", map[string]any{
-				"Node": host, "Managers": h.Managers, "Reachable": h.Reachable, "After": after,
-				"Quorum": docker.Quorum(after), "Left": reachable}))
-		}
-		if after%2 == 0 {
-			// 3 managers to 2: allowed, but it tolerates no more failures than 1 does.
-			say(env, "leave.even", map[string]any{"Node": host, "Count": map[string]int{
-				"N": after, "Quorum": docker.Quorum(after), "Tol": docker.Tolerates(after), "Fewer": after - 1}})
+		if err := l.quorumAfter(env, h, row); err != nil {
+			return err
 		}
 	}
 	manager := otherManager(st, rows, host)
@@ -200,6 +188,28 @@ func (l LeaveNodes) remove(ctx context.Context, env *wizard.Env, st *wizard.Stat
 
 // removeDown removes a node swarmwiz cannot reach (a dead machine): it cannot leave by
 // itself, so a manager removes it with --force, which the user must ask for.
+// quorumAfter refuses to take manager row out when the managers left could not keep the
+// quorum (unless --force), and warns of an even count.
+func (l LeaveNodes) quorumAfter(env *wizard.Env, h HealthInfo, row *docker.Node) error {
+	host := row.Hostname
+	after := h.Managers - 1
+	reachable := h.Reachable
+	if row.ManagerUp() {
+		reachable--
+	}
+	if reachable < docker.Quorum(after) && !l.Force {
+		return failure.Usagef("%s", msg("leave.quorum", map[string]any{
+			"Node": host, "Managers": h.Managers, "Reachable": h.Reachable, "After": after,
+			"Quorum": docker.Quorum(after), "Left": reachable}))
+	}
+	if after%2 == 0 {
+		// 3 managers to 2: allowed, but it tolerates no more failures than 1 does.
+		say(env, "leave.even", map[string]any{"Node": host, "Count": map[string]int{
+			"N": after, "Quorum": docker.Quorum(after), "Tol": docker.Tolerates(after), "Fewer": after - 1}})
+	}
+	return nil
+}
+
 func (l LeaveNodes) removeDown(ctx context.Context, env *wizard.Env, st *wizard.State, rows []docker.Node, row *docker.Node) error {
 	host := row.Hostname
 	if row.Status != "Down" {

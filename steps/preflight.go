@@ -378,26 +378,7 @@ func (p Preflight) installDocker(ctx context.Context, env *wizard.Env, st *wizar
 			return err
 		}
 	}
-	scripts := make(map[*wizard.Node]string)
-	var order []string
-	byScript := map[string][]string{}
-	var ready []*wizard.Node
-	for _, n := range nodes {
-		s, err := preflight.StartScript(n.Facts)
-		if !n.Facts.DockerInstalled {
-			s, err = preflight.InstallScript(n.Facts, source)
-		}
-		if err != nil {
-			env.Println("  " + err.Error()) // no script for this OS or source: left as found
-			continue
-		}
-		scripts[n] = s
-		ready = append(ready, n)
-		if byScript[s] == nil {
-			order = append(order, s)
-		}
-		byScript[s] = append(byScript[s], n.Name())
-	}
+	scripts, order, byScript, ready := installScripts(env, nodes, source)
 	if len(ready) == 0 {
 		return nil
 	}
@@ -420,6 +401,30 @@ func (p Preflight) installDocker(ctx context.Context, env *wizard.Env, st *wizar
 		}
 		return scripts[n], msg("preflight.install.done", n.Name())
 	})
+}
+
+// installScripts are the scripts that install (or start) docker on nodes, each node's, and
+// the nodes of each (byScript, in order): one is shown per kind of OS. ready are the nodes
+// with a script; one without (its OS or source has none) is said and left as found.
+func installScripts(env *wizard.Env, nodes []*wizard.Node, source string) (scripts map[*wizard.Node]string, order []string, byScript map[string][]string, ready []*wizard.Node) {
+	scripts, byScript = map[*wizard.Node]string{}, map[string][]string{}
+	for _, n := range nodes {
+		s, err := preflight.StartScript(n.Facts)
+		if !n.Facts.DockerInstalled {
+			s, err = preflight.InstallScript(n.Facts, source)
+		}
+		if err != nil {
+			env.Println("  " + err.Error())
+			continue
+		}
+		scripts[n] = s
+		ready = append(ready, n)
+		if byScript[s] == nil {
+			order = append(order, s)
+		}
+		byScript[s] = append(byScript[s], n.Name())
+	}
+	return scripts, order, byScript, ready
 }
 
 // source is where Docker is installed from: the flag, else the OS's own packages in a

@@ -73,48 +73,12 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	if err != nil {
 		return err
 	}
-	// The managers before the loss, by name: from the list while a manager could still give
-	// it, else from what the nodes know.
-	var former []string
-	for _, row := range rows {
-		if row.IsManager() {
-			former = append(former, row.Hostname)
-		}
-	}
-	if len(former) == 0 {
-		seen, _ := leaderless(st)
-		for _, m := range seen {
-			if m.Name != "?" {
-				former = append(former, m.Name)
-			}
-		}
-	}
-	managers := keeper.Facts.Swarm.Managers
-	if managers < 1 {
-		managers = 3
-	}
-	target := managers
-	if target%2 == 0 {
-		target-- // restore an odd count
-	}
-	addr := keeper.Facts.Swarm.NodeAddr
-	if !env.Quiet || !r.Yes {
-		say(env, "recover.plan", map[string]any{"Keeper": keeper.Name(), "Addr": addr, "Managers": managers,
-			"Survivors": len(survivors), "Target": target, "Cmd": docker.ForceNewCluster(addr)})
-	}
-	if !r.Yes && !env.DryRun {
-		if err := needTerminal(env, "--yes"); err != nil {
-			return err
-		}
-		ok, err := env.Prompter.Confirm(msg("recover.question", keeper.Name()), "", false)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return failure.Usagef("%s", msg("recover.declined", nil))
-		}
+	target, err := r.consent(env, keeper, len(survivors))
+	if err != nil {
+		return err
 	}
 	t0 := time.Now()
+	addr := keeper.Facts.Swarm.NodeAddr
 	if _, err := env.Change(ctx, st, keeper, docker.ForceNewCluster(addr), msg("recover.init.why", nil),
 		msg("recover.init.done", keeper.Name())); err != nil {
 		return err
@@ -123,21 +87,8 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	if env.DryRun {
 		return nil
 	}
-	// The keeper is the only member of Raft now. The managers that are gone are still listed
-	// (Down) and still meant to be managers: demoted, they come back as workers when their
-	// machines return, and the manager count stays odd.
-	if _, err := waitList(ctx, env, keeper); err != nil {
+	if err := r.demoteFormer(ctx, env, st, keeper, formerManagers(st, rows), survivors); err != nil {
 		return err
-	}
-	for _, name := range former {
-		if name == keeper.Name() || slices.ContainsFunc(survivors, func(n *wizard.Node) bool { return n.Name() == name }) {
-			continue
-		}
-		if _, err := env.Change(ctx, st, keeper, docker.Demote(name), msg("recover.demote.why", name), msg("leave.demote.done", name)); err != nil {
-			// Docker refuses to demote a manager that is no longer in Raft: it comes back
-			// as a manager, and the plan's re-run (or demote) sets the count right.
-			say(env, "recover.demote.later", name)
-		}
 	}
 	// Other survivors held the old Raft: they leave their copy and join again.
 	var others []*wizard.Node
@@ -153,6 +104,78 @@ func (r Recover) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		return err
 	}
 	say(env, "recover.done", fmt.Sprintf("%.1f", time.Since(t0).Seconds()))
+	return nil
+}
+
+// consent says the plan (keeper, the manager count to restore: odd) and asks for the user's
+// yes unless --yes was given; target is the manager count the recovery restores.
+func (r Recover) consent(env *wizard.Env, keeper *wizard.Node, survivors int) (target int, err error) {
+	managers := keeper.Facts.Swarm.Managers
+	if managers < 1 {
+		managers = 3
+	}
+	target = managers
+	if target%2 == 0 {
+		target-- // restore an odd count
+	}
+	addr := keeper.Facts.Swarm.NodeAddr
+	if !env.Quiet || !r.Yes {
+		say(env, "recover.plan", map[string]any{"Keeper": keeper.Name(), "Addr": addr, "Managers": managers,
+			"Survivors": survivors, "Target": target, "Cmd": docker.ForceNewCluster(addr)})
+	}
+	if r.Yes || env.DryRun {
+		return target, nil
+	}
+	if err := needTerminal(env, "--yes"); err != nil {
+		return 0, err
+	}
+	ok, err := env.Prompter.Confirm(msg("recover.question", keeper.Name()), "", false)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, failure.Usagef("%s", msg("recover.declined", nil))
+	}
+	return target, nil
+}
+
+// formerManagers are the managers before the loss, by name: from the list while a manager
+// could still give it, else from what the nodes know.
+func formerManagers(st *wizard.State, rows []docker.Node) []string {
+	var former []string
+	for _, row := range rows {
+		if row.IsManager() {
+			former = append(former, row.Hostname)
+		}
+	}
+	if len(former) == 0 {
+		seen, _ := leaderless(st)
+		for _, m := range seen {
+			if m.Name != "?" {
+				former = append(former, m.Name)
+			}
+		}
+	}
+	return former
+}
+
+// demoteFormer: the keeper is the only member of Raft now. The managers that are gone are
+// still listed (Down) and still meant to be managers: demoted, they come back as workers
+// when their machines return, and the manager count stays odd.
+func (r Recover) demoteFormer(ctx context.Context, env *wizard.Env, st *wizard.State, keeper *wizard.Node, former []string, survivors []*wizard.Node) error {
+	if _, err := waitList(ctx, env, keeper); err != nil {
+		return err
+	}
+	for _, name := range former {
+		if name == keeper.Name() || slices.ContainsFunc(survivors, func(n *wizard.Node) bool { return n.Name() == name }) {
+			continue
+		}
+		if _, err := env.Change(ctx, st, keeper, docker.Demote(name), msg("recover.demote.why", name), msg("leave.demote.done", name)); err != nil {
+			// Docker refuses to demote a manager that is no longer in Raft: it comes back
+			// as a manager, and the plan's re-run (or demote) sets the count right.
+			say(env, "recover.demote.later", name)
+		}
+	}
 	return nil
 }
 
@@ -240,57 +263,9 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 	// After --force-new-cluster Raft has one member, the keeper. The node list may still say
 	// "Reachable" for managers that are gone (their status is refreshed a moment later), so
 	// it is not what is counted: counting it once left the swarm with 2 managers of 3.
+	p := &promotion{env: env, st: st, keeper: keeper, live: map[string]bool{}, liveAddr: map[string]bool{keeper.Facts.Swarm.NodeAddr: true},
+		promoted: map[string]bool{}, stale: map[string]string{}, via: map[string]string{}}
 	have := 1
-	live := map[string]bool{} // node IDs of the managers in Raft now
-	liveAddr := map[string]bool{keeper.Facts.Swarm.NodeAddr: true}
-	promoted := map[string]bool{} // hostnames
-	stale := map[string]string{}  // workers left out: hostname → the gone manager they joined through
-	// A worker is promoted once it is Ready in the forced cluster, its agent knows no manager
-	// but those in Raft now, and it did not join through a manager that is gone. Right after
-	// the cluster is forced the workers are not Ready until they report again (seen in CI: one
-	// Ready worker of four, and the swarm was left with 2 managers of 3); and a promoted worker
-	// asks the manager it joined through to let it into Raft (see joinedThrough).
-	//
-	// pick is the first worker that can be promoted now; hopeless when no worker ever can
-	// (every one that is left joined through a manager that is gone).
-	via := map[string]string{} // what each worker joined through: read once
-	pick := func(ctx context.Context) (w *docker.Node, n *wizard.Node, hopeless bool) {
-		rows, err := waitList(ctx, env, keeper)
-		if err != nil {
-			return nil, nil, false
-		}
-		slices.SortFunc(rows, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
-		hopeless = true
-		for _, row := range rows {
-			if row.Self {
-				live[row.ID] = true
-			}
-		}
-		for _, row := range rows {
-			if row.IsManager() || promoted[row.Hostname] || row.Availability != "Active" {
-				continue
-			}
-			node := nodeByHostname(st, row.Hostname)
-			if node == nil || node.Conn == nil {
-				continue
-			}
-			addr, read := via[row.Hostname]
-			if !read {
-				addr = joinedThrough(ctx, env, node)
-				via[row.Hostname] = addr
-			}
-			if addr != "" && !liveAddr[addr] {
-				stale[row.Hostname] = addr
-				continue
-			}
-			delete(stale, row.Hostname)
-			hopeless = false
-			if row.Status == "Ready" && knowsOnly(ctx, node, live) {
-				return &row, node, false
-			}
-		}
-		return nil, nil, hopeless
-	}
 	deadline := time.Now().Add(PromoteWait)
 	for have < target && ctx.Err() == nil {
 		var w *docker.Node
@@ -299,36 +274,102 @@ func (r Recover) promote(ctx context.Context, env *wizard.Env, st *wizard.State,
 		untilSaying(ctx, env, "wait.worker", map[string]any{"Have": have, "Target": target}, max(time.Until(deadline), time.Second), poll.Backoff{First: 300 * time.Millisecond, Max: time.Second, Factor: 1.5},
 			func(ctx context.Context) (bool, error) {
 				var hopeless bool
-				w, n, hopeless = pick(ctx)
+				w, n, hopeless = p.pick(ctx)
 				return w != nil || hopeless, nil
 			})
 		if w == nil {
 			break
 		}
-		rep := progress.Start(changeProgress(env), msg("roles.promote.progress", w.Hostname), 1)
-		_, err := env.Change(ctx, st, keeper, docker.Promote(w.Hostname), msg("recover.promote.why", target), msg("roles.promote.done", w.Hostname))
-		if err == nil {
-			err = waitReachable(ctx, env, keeper, n)
-		}
-		rep.Item(w.Hostname, err, "")
-		rep.Stop()
-		if err != nil {
+		if err := p.promoteOne(ctx, w, n, target); err != nil {
 			return err
-		}
-		promoted[w.Hostname], live[w.ID] = true, true
-		if out, err := env.Read(ctx, keeper, docker.NodeAddr(w.ID)); err == nil {
-			liveAddr[strings.TrimSpace(out)] = true
 		}
 		have++
 	}
 	if have < target {
 		var names []string
 		gone := ""
-		for name, addr := range stale {
+		for name, addr := range p.stale {
 			names, gone = append(names, name), addr
 		}
 		slices.Sort(names)
 		say(env, "recover.fewer", map[string]any{"Have": have, "Target": target, "Stale": strings.Join(names, ", "), "Via": gone})
+	}
+	return nil
+}
+
+// promotion is recover's promotion of workers into the forced cluster, as it goes.
+//
+// A worker is promoted once it is Ready in the forced cluster, its agent knows no manager
+// but those in Raft now, and it did not join through a manager that is gone. Right after
+// the cluster is forced the workers are not Ready until they report again (seen in CI: one
+// Ready worker of four, and the swarm was left with 2 managers of 3); and a promoted worker
+// asks the manager it joined through to let it into Raft (see joinedThrough).
+type promotion struct {
+	env      *wizard.Env
+	st       *wizard.State
+	keeper   *wizard.Node
+	live     map[string]bool   // node IDs of the managers in Raft now
+	liveAddr map[string]bool   // their addresses
+	promoted map[string]bool   // hostnames
+	stale    map[string]string // workers left out: hostname → the gone manager they joined through
+	via      map[string]string // what each worker joined through: read once
+}
+
+// pick is the first worker that can be promoted now; hopeless when no worker ever can
+// (every one that is left joined through a manager that is gone).
+func (p *promotion) pick(ctx context.Context) (w *docker.Node, n *wizard.Node, hopeless bool) {
+	rows, err := waitList(ctx, p.env, p.keeper)
+	if err != nil {
+		return nil, nil, false
+	}
+	slices.SortFunc(rows, func(a, b docker.Node) int { return strings.Compare(a.Hostname, b.Hostname) })
+	hopeless = true
+	for _, row := range rows {
+		if row.Self {
+			p.live[row.ID] = true
+		}
+	}
+	for _, row := range rows {
+		if row.IsManager() || p.promoted[row.Hostname] || row.Availability != "Active" {
+			continue
+		}
+		node := nodeByHostname(p.st, row.Hostname)
+		if node == nil || node.Conn == nil {
+			continue
+		}
+		addr, read := p.via[row.Hostname]
+		if !read {
+			addr = joinedThrough(ctx, p.env, node)
+			p.via[row.Hostname] = addr
+		}
+		if addr != "" && !p.liveAddr[addr] {
+			p.stale[row.Hostname] = addr
+			continue
+		}
+		delete(p.stale, row.Hostname)
+		hopeless = false
+		if row.Status == "Ready" && knowsOnly(ctx, node, p.live) {
+			return &row, node, false
+		}
+	}
+	return nil, nil, hopeless
+}
+
+// promoteOne promotes w (node n) and waits until it is a reachable manager.
+func (p *promotion) promoteOne(ctx context.Context, w *docker.Node, n *wizard.Node, target int) error {
+	rep := progress.Start(changeProgress(p.env), msg("roles.promote.progress", w.Hostname), 1)
+	_, err := p.env.Change(ctx, p.st, p.keeper, docker.Promote(w.Hostname), msg("recover.promote.why", target), msg("roles.promote.done", w.Hostname))
+	if err == nil {
+		err = waitReachable(ctx, p.env, p.keeper, n)
+	}
+	rep.Item(w.Hostname, err, "")
+	rep.Stop()
+	if err != nil {
+		return err
+	}
+	p.promoted[w.Hostname], p.live[w.ID] = true, true
+	if out, err := p.env.Read(ctx, p.keeper, docker.NodeAddr(w.ID)); err == nil {
+		p.liveAddr[strings.TrimSpace(out)] = true
 	}
 	return nil
 }

@@ -116,91 +116,114 @@ func finishClassroom(env *wizard.Env, err error) error {
 }
 
 func newClassroomServe(env *wizard.Env) *cobra.Command {
-	var listen, code, state, dist string
-	var public bool
-	var stuck time.Duration
-	var maxLearners int
+	o := &serveOptions{env: env}
 	c := &cobra.Command{
 		Use:  "serve",
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			host, port, err := net.SplitHostPort(listen)
-			if err != nil || port == "" {
-				return usage("classroom.badlisten", listen)
-			}
-			if maxLearners < 1 {
-				return usage("cli.flagvalue", map[string]string{"Flag": "max-learners", "Value": fmt.Sprint(maxLearners), "Kind": "int"})
-			}
-			classroom.MaxLearners = maxLearners
-			if stuck <= 0 {
-				return usage("cli.flagvalue", map[string]string{"Flag": "stuck-after", "Value": stuck.String(), "Kind": "duration"})
-			}
-			if code == "" {
-				code = classroom.NewCode()
-			} else if len(code) < 6 {
-				return usage("classroom.shortcode", code)
-			}
-			get, err := handOut(env, dist, cmd.Flags().Changed("dist"))
-			if err != nil {
-				return err
-			}
-			s, err := classroom.NewServer(code, state)
-			if err != nil {
-				return usage("classroom.savefailed", map[string]string{"File": state, "Err": err.Error()})
-			}
-			s.StuckAfter, s.Lang, s.Dist = stuck, templates.Lang(), get
-			s.Log = func(line string) { env.Errorln(line) }
-			l, err := net.Listen("tcp", listen)
-			if err != nil {
-				return usage("classroom.badlisten", listen+" ("+err.Error()+")")
-			}
-			shown := host
-			if shown == "" || shown == "0.0.0.0" || shown == "::" {
-				shown = outboundIP()
-			}
-			addr := "http://" + net.JoinHostPort(shown, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
-			if !public {
-				s.InstructorKey = classroom.NewKey()
-			}
-			env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Page": classroom.PageURL(addr, s.InstructorKey), "Code": code}))
-			s.BaseURL = addr
-			if s.Dist != nil {
-				env.Println("\n" + templates.Msg("get.title", nil))
-				for _, g := range s.Dist.Lines(addr, code) {
-					env.Println(templates.Msg("get.serve", g))
-				}
-			}
-			// Every answer in bounded time but the live stream: a slow or idle connection
-			// cannot hold the server.
-			srv := s.HTTPServer()
-			go func() {
-				<-cmd.Context().Done()
-				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-				defer cancel()
-				srv.Shutdown(ctx)
-			}()
-			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			if err := s.Close(); err != nil {
-				return err
-			}
-			// Ctrl-C is how a classroom ends: exit 130, saying where the room is kept.
-			if state != "" {
-				env.Errorln(templates.Msg("classroom.kept", state))
-			}
-			return failure.ErrInterrupted
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
 	f := c.Flags()
-	f.StringVar(&listen, "listen", ":8080", "")
-	f.StringVar(&code, "code", "", "")
-	f.StringVar(&state, "state", "", "")
-	f.DurationVar(&stuck, "stuck-after", 10*time.Minute, "")
-	f.StringVar(&dist, "dist", "", "")
-	f.IntVar(&maxLearners, "max-learners", classroom.MaxLearners, "")
-	f.BoolVar(&public, "public", false, "")
+	f.StringVar(&o.listen, "listen", ":8080", "")
+	f.StringVar(&o.code, "code", "", "")
+	f.StringVar(&o.state, "state", "", "")
+	f.DurationVar(&o.stuck, "stuck-after", 10*time.Minute, "")
+	f.StringVar(&o.dist, "dist", "", "")
+	f.IntVar(&o.maxLearners, "max-learners", classroom.MaxLearners, "")
+	f.BoolVar(&o.public, "public", false, "")
 	return c
+}
+
+// serveOptions are `classroom serve`'s flags.
+type serveOptions struct {
+	env                       *wizard.Env
+	listen, code, state, dist string
+	public                    bool
+	stuck                     time.Duration
+	maxLearners               int
+}
+
+// validate refuses a flag's bad value before anything starts; host is --listen's host.
+func (o *serveOptions) validate() (host string, err error) {
+	host, port, err := net.SplitHostPort(o.listen)
+	if err != nil || port == "" {
+		return "", usage("classroom.badlisten", o.listen)
+	}
+	if o.maxLearners < 1 {
+		return "", usage("cli.flagvalue", map[string]string{"Flag": "max-learners", "Value": fmt.Sprint(o.maxLearners), "Kind": "int"})
+	}
+	if o.stuck <= 0 {
+		return "", usage("cli.flagvalue", map[string]string{"Flag": "stuck-after", "Value": o.stuck.String(), "Kind": "duration"})
+	}
+	if o.code != "" && len(o.code) < 6 {
+		return "", usage("classroom.shortcode", o.code)
+	}
+	return host, nil
+}
+
+func (o *serveOptions) run(cmd *cobra.Command) error {
+	env := o.env
+	host, err := o.validate()
+	if err != nil {
+		return err
+	}
+	classroom.MaxLearners = o.maxLearners
+	if o.code == "" {
+		o.code = classroom.NewCode()
+	}
+	get, err := handOut(env, o.dist, cmd.Flags().Changed("dist"))
+	if err != nil {
+		return err
+	}
+	s, err := classroom.NewServer(o.code, o.state)
+	if err != nil {
+		return usage("classroom.savefailed", map[string]string{"File": o.state, "Err": err.Error()})
+	}
+	s.StuckAfter, s.Lang, s.Dist = o.stuck, templates.Lang(), get
+	s.Log = func(line string) { env.Errorln(line) }
+	l, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return usage("classroom.badlisten", o.listen+" ("+err.Error()+")")
+	}
+	shown := host
+	if shown == "" || shown == "0.0.0.0" || shown == "::" {
+		shown = outboundIP()
+	}
+	addr := "http://" + net.JoinHostPort(shown, fmt.Sprint(l.Addr().(*net.TCPAddr).Port))
+	if !o.public {
+		s.InstructorKey = classroom.NewKey()
+	}
+	env.Println(templates.Msg("classroom.serving", map[string]string{"URL": addr, "Page": classroom.PageURL(addr, s.InstructorKey), "Code": o.code}))
+	s.BaseURL = addr
+	if s.Dist != nil {
+		env.Println("\n" + templates.Msg("get.title", nil))
+		for _, g := range s.Dist.Lines(addr, o.code) {
+			env.Println(templates.Msg("get.serve", g))
+		}
+	}
+	return o.serve(cmd.Context(), s, l)
+}
+
+// serve answers until Ctrl-C, which is how a classroom ends: exit 130, saying where the room
+// is kept. Every answer in bounded time but the live stream: a slow or idle connection cannot
+// hold the server.
+func (o *serveOptions) serve(ctx context.Context, s *classroom.Server, l net.Listener) error {
+	srv := s.HTTPServer()
+	go func() {
+		<-ctx.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}()
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if o.state != "" {
+		o.env.Errorln(templates.Msg("classroom.kept", o.state))
+	}
+	return failure.ErrInterrupted
 }
 
 // handOut is what the classroom hands out: --dist's folder from `make dist`; without the

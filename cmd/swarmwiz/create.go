@@ -94,30 +94,8 @@ func (p *planFlags) state() (*wizard.State, error) {
 	if err := p.init.apply(p.flags, st); err != nil {
 		return nil, err
 	}
-	if p.sshUser != "" {
-		st.SSH.User = p.sshUser
-	}
-	if p.knownHosts != "" {
-		st.SSH.KnownHosts = p.knownHosts
-	}
-	if p.sshConfig != "" {
-		st.SSH.ConfigFile = p.sshConfig
-	}
-	if p.sshTimeout <= 0 {
-		return nil, usage("cli.sshtimeout", p.sshTimeout.String())
-	}
-	st.SSH.Timeout = p.sshTimeout
-	if p.flags.Changed("ssh-port") {
-		if p.sshPort < 1 || p.sshPort > 65535 {
-			return nil, usage("cli.sshport", p.sshPort)
-		}
-		st.SSH.Port = p.sshPort
-	}
-	if p.sshKey != "" {
-		if err := steps.CheckKeyFile(p.sshKey); err != nil {
-			return nil, failure.Usagef("--ssh-key %v", err)
-		}
-		st.SSH.KeyFiles = []string{p.sshKey}
+	if err := p.sshState(st); err != nil {
+		return nil, err
 	}
 	nodes, err := p.nodes()
 	if err != nil {
@@ -139,6 +117,36 @@ func (p *planFlags) state() (*wizard.State, error) {
 		}
 	}
 	return st, nil
+}
+
+// sshState puts the SSH flags into st, where given; flags win over the plan.
+func (p *planFlags) sshState(st *wizard.State) error {
+	if p.sshUser != "" {
+		st.SSH.User = p.sshUser
+	}
+	if p.knownHosts != "" {
+		st.SSH.KnownHosts = p.knownHosts
+	}
+	if p.sshConfig != "" {
+		st.SSH.ConfigFile = p.sshConfig
+	}
+	if p.sshTimeout <= 0 {
+		return usage("cli.sshtimeout", p.sshTimeout.String())
+	}
+	st.SSH.Timeout = p.sshTimeout
+	if p.flags.Changed("ssh-port") {
+		if p.sshPort < 1 || p.sshPort > 65535 {
+			return usage("cli.sshport", p.sshPort)
+		}
+		st.SSH.Port = p.sshPort
+	}
+	if p.sshKey != "" {
+		if err := steps.CheckKeyFile(p.sshKey); err != nil {
+			return failure.Usagef("--ssh-key %v", err)
+		}
+		st.SSH.KeyFiles = []string{p.sshKey}
+	}
+	return nil
 }
 
 // nodes gathers --host, --hosts-file, --manager and --worker, with roles where given.
