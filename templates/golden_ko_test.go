@@ -10,7 +10,10 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
-	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/steps/check"
+	"github.com/swarmwiz/swarmwiz/steps/create"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
+	"github.com/swarmwiz/swarmwiz/steps/quorum"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -18,22 +21,22 @@ import (
 // koGoldens are the main texts in Korean, rendered when the test runs (after the language
 // is set), each from the program's own function and types.
 var koGoldens = map[string]func() string{
-	"summary": func() string { return steps.SummaryText(koSummaryState()) },
+	"summary": func() string { return create.SummaryText(koSummaryState()) },
 	"preflight": func() string {
-		return steps.PreflightText(preflight.Check(koPreflightNodes(), "10.0.2.15", preflight.Options{}))
+		return create.PreflightText(preflight.Check(koPreflightNodes(), "10.0.2.15", preflight.Options{}))
 	},
-	"quorum-table": func() string { return steps.QuorumText(5) },
+	"quorum-table": func() string { return create.QuorumText(5) },
 	"managers-seen": func() string {
-		return steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", templates.Msg("status.answers.yes", nil)}, {"swarm-manager-03.example.lan", "198.18.0.4", templates.Msg("status.answers.no", nil)}})
+		return quorum.ManagersSeenText([][]string{{"node1", "198.18.0.2", templates.Msg("status.answers.yes", nil)}, {"swarm-manager-03.example.lan", "198.18.0.4", templates.Msg("status.answers.no", nil)}})
 	},
 	"new-host-keys": func() string {
-		return steps.NewHostKeysText([]*remote.UnknownHostError{{Host: "10.0.0.11", Fingerprint: "SHA256:abc", Key: hostKey()}}, "/root/.ssh/known_hosts")
+		return prelude.NewHostKeysText([]*remote.UnknownHostError{{Host: "10.0.0.11", Fingerprint: "SHA256:abc", Key: hostKey()}}, "/root/.ssh/known_hosts")
 	},
-	"next-steps": func() string { return steps.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") },
+	"next-steps": func() string { return create.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") },
 	// Korean hostnames and verdicts, the diagonal's · and the ✓/✗ marks (ambiguous width).
 	"check-matrix": func() string {
-		return steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"매니저1", "node2", "작업자-03"},
-			Pairs: []steps.CheckPair{{From: "매니저1", To: "node2", OK: true}, {From: "매니저1", To: "작업자-03", OK: false},
+		return check.CheckText(&check.CheckResult{Network: "overlay", Nodes: []string{"매니저1", "node2", "작업자-03"},
+			Pairs: []check.CheckPair{{From: "매니저1", To: "node2", OK: true}, {From: "매니저1", To: "작업자-03", OK: false},
 				{From: "node2", To: "매니저1", OK: true}, {From: "node2", To: "작업자-03", OK: true},
 				{From: "작업자-03", To: "매니저1", OK: false}, {From: "작업자-03", To: "node2", OK: true}},
 			Working: 4, Total: 6, Seconds: 3.2})

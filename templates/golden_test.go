@@ -19,7 +19,10 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/lab"
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
-	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/steps/check"
+	"github.com/swarmwiz/swarmwiz/steps/create"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
+	"github.com/swarmwiz/swarmwiz/steps/quorum"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -109,26 +112,26 @@ var goldens = map[string]func() (string, error){
 	"open-port": ok(strings.Join([]string{docker.Cmd("open-port", map[string]string{"Firewall": "firewalld", "Port": "4789/udp", "Proto": "udp", "Number": "4789"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "ufw", "Port": "7946/tcp", "Proto": "tcp", "Number": "7946"}),
 		docker.Cmd("open-port", map[string]string{"Firewall": "", "Port": "4789/udp", "Proto": "udp", "Number": "4789"})}, "\n")),
-	"managers-seen":       ok(steps.ManagersSeenText([][]string{{"node1", "198.18.0.2", "yes"}, {"?", "198.18.0.3", "no"}, {"swarm-manager-03.example.lan", "198.18.0.4", "no"}})),
+	"managers-seen":       ok(quorum.ManagersSeenText([][]string{{"node1", "198.18.0.2", "yes"}, {"?", "198.18.0.3", "no"}, {"swarm-manager-03.example.lan", "198.18.0.4", "no"}})),
 	"classroom-report.md": func() (string, error) { return classroom.Markdown(sampleRoom(), sampleNow) },
-	"check-matrix": ok(steps.CheckText(&steps.CheckResult{Network: "overlay", Nodes: []string{"node1", "swarm-worker-01.example.lan", "node3"},
-		Pairs: []steps.CheckPair{{From: "node1", To: "swarm-worker-01.example.lan", OK: true}, {From: "node1", To: "node3", OK: false},
+	"check-matrix": ok(check.CheckText(&check.CheckResult{Network: "overlay", Nodes: []string{"node1", "swarm-worker-01.example.lan", "node3"},
+		Pairs: []check.CheckPair{{From: "node1", To: "swarm-worker-01.example.lan", OK: true}, {From: "node1", To: "node3", OK: false},
 			{From: "swarm-worker-01.example.lan", To: "node1", OK: true}, {From: "swarm-worker-01.example.lan", To: "node3", OK: false},
 			{From: "node3", To: "node1", OK: false}, {From: "node3", To: "swarm-worker-01.example.lan", OK: false}},
-		Working: 2, Total: 6, Skipped: []steps.CheckSkip{{Node: "node4", Why: "not checked: the node is Down"}},
+		Working: 2, Total: 6, Skipped: []check.CheckSkip{{Node: "node4", Why: "not checked: the node is Down"}},
 		Problems: []string{"node1 → node3: TCP, UDP failed: VXLAN 4789/udp is blocked on node3"},
 		Fixes:    []string{"node3: the overlay fails while the nodes reach each other on 7946/tcp, so VXLAN 4789/udp, which carries the overlay's traffic, is blocked on node3. Fix: open 4789/udp on node3: iptables -I INPUT -p udp --dport 4789 -j ACCEPT"},
 		Mesh:     "not checked: dockerd on node1 runs with --iptables=false", Seconds: 9.5})),
-	"preflight": ok(steps.PreflightText([]preflight.Finding{{Level: preflight.Error, Node: "node2", Check: "reach 10.0.0.11:2377",
+	"preflight": ok(create.PreflightText([]preflight.Finding{{Level: preflight.Error, Node: "node2", Check: "reach 10.0.0.11:2377",
 		Result: "blocked (timeout)", Fix: "on node1, let 2377/tcp in"}})),
-	"quorum-table": ok(steps.QuorumText(3)),
-	"new-host-keys": ok(steps.NewHostKeysText([]*remote.UnknownHostError{{Host: "10.0.0.11",
+	"quorum-table": ok(create.QuorumText(3)),
+	"new-host-keys": ok(prelude.NewHostKeysText([]*remote.UnknownHostError{{Host: "10.0.0.11",
 		Fingerprint: ssh.FingerprintSHA256(hostKey()), Key: hostKey()}}, "/root/.ssh/known_hosts")),
-	"summary": ok(steps.SummaryText(summaryState())),
-	"node-table": ok(steps.NodeTableText([]docker.Node{
+	"summary": ok(create.SummaryText(summaryState())),
+	"node-table": ok(quorum.NodeTableText([]docker.Node{
 		{ID: "id1", Hostname: "n1", Status: "Ready", Availability: "Active", ManagerStatus: "Leader", EngineVersion: "24.0.7", Self: true},
 		{ID: "id2", Hostname: "n2", Status: "Ready", Availability: "Active", EngineVersion: "24.0.7"}})),
-	"next-steps": ok(steps.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") + "\n---\n" + steps.NextStepsText(3, "", "swarmwiz-probe:v1.0")),
+	"next-steps": ok(create.NextStepsText(3, "lab", "swarmwiz-probe:v1.0") + "\n---\n" + create.NextStepsText(3, "", "swarmwiz-probe:v1.0")),
 }
 
 func ok(s string) func() (string, error) { return func() (string, error) { return s, nil } }

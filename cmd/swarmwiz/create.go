@@ -15,6 +15,11 @@ import (
 	"github.com/swarmwiz/swarmwiz/internal/preflight"
 	"github.com/swarmwiz/swarmwiz/internal/runbook"
 	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/steps/check"
+	"github.com/swarmwiz/swarmwiz/steps/create"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
+	"github.com/swarmwiz/swarmwiz/steps/quorum"
+	"github.com/swarmwiz/swarmwiz/steps/secrets"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -72,7 +77,7 @@ func (p *planFlags) state() (*wizard.State, error) {
 		if err != nil {
 			return nil, err
 		}
-		st = steps.FromPlan(pl)
+		st = create.FromPlan(pl)
 		p.loaded = pl
 	}
 	if p.lab != "" {
@@ -141,7 +146,7 @@ func (p *planFlags) sshState(st *wizard.State) error {
 		st.SSH.Port = p.sshPort
 	}
 	if p.sshKey != "" {
-		if err := steps.CheckKeyFile(p.sshKey); err != nil {
+		if err := prelude.CheckKeyFile(p.sshKey); err != nil {
 			return failure.Usagef("--ssh-key %v", err)
 		}
 		st.SSH.KeyFiles = []string{p.sshKey}
@@ -183,7 +188,7 @@ func (p *planFlags) nodes() ([]*wizard.Node, error) {
 		if len(g.hosts) == 0 {
 			continue
 		}
-		nodes, err := steps.ParseHosts(strings.Join(g.hosts, ","))
+		nodes, err := prelude.ParseHosts(strings.Join(g.hosts, ","))
 		if err != nil {
 			return nil, failure.Usagef("%s %v", g.flag, err)
 		}
@@ -367,7 +372,7 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 }
 
 func newCheck(env *wizard.Env, run flowRunner) *cobra.Command {
-	var c steps.Check
+	var c check.Check
 	cmd, p := flowCommand(env, run, "check", noArgs, func([]string) ([]wizard.Step, error) { return steps.CheckFlow(c), nil })
 	checkFlags(cmd, &c)
 	outputFlag(cmd, &p.output)
@@ -380,7 +385,7 @@ func lockWaitFlag(cmd *cobra.Command, env *wizard.Env) {
 }
 
 // checkFlags are the check's own flags, on `check` and on `create` (which offers the check).
-func checkFlags(cmd *cobra.Command, c *steps.Check) {
+func checkFlags(cmd *cobra.Command, c *check.Check) {
 	cmd.Flags().BoolVar(&c.Encrypted, "encrypted", false, "")
 	cmd.Flags().StringVar(&c.Image, "probe-image", "", "")
 }
@@ -408,7 +413,7 @@ func flowCommand(env *wizard.Env, run flowRunner, use string, args cobra.Positio
 
 // newChangeRole is `swarmwiz promote` (to manager) and `swarmwiz demote` (to worker).
 func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Command {
-	c := steps.ChangeRole{To: to}
+	c := quorum.ChangeRole{To: to}
 	use := "promote HOSTNAME..."
 	if to == wizard.Worker {
 		use = "demote HOSTNAME..."
@@ -425,7 +430,7 @@ func newChangeRole(env *wizard.Env, run flowRunner, to wizard.Role) *cobra.Comma
 }
 
 func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
-	var r steps.Recover
+	var r quorum.Recover
 	cmd, _ := flowCommand(env, run, "recover", noArgs, func([]string) ([]wizard.Step, error) { return steps.RecoverFlow(r), nil })
 	cmd.Flags().StringVar(&r.Keep, "keep", "", "")
 	cmd.Flags().BoolVarP(&r.Yes, "yes", "y", false, "")
@@ -435,7 +440,7 @@ func newRecover(env *wizard.Env, run flowRunner) *cobra.Command {
 }
 
 func newDrill(env *wizard.Env, run flowRunner) *cobra.Command {
-	var d steps.Drill
+	var d quorum.Drill
 	var p *planFlags
 	cmd, p := flowCommand(env, run, "drill", noArgs, func([]string) ([]wizard.Step, error) {
 		if p.lab == "" && (len(p.hosts) > 0 || p.hostsFile != "" || p.config != "") {
@@ -499,7 +504,7 @@ func (i *initFlags) apply(f *pflag.FlagSet, st *wizard.State) error {
 }
 
 func newUnlock(env *wizard.Env, run flowRunner) *cobra.Command {
-	var u steps.Unlock
+	var u secrets.Unlock
 	cmd, _ := flowCommand(env, run, "unlock", noArgs, func([]string) ([]wizard.Step, error) { return steps.UnlockFlow(u), nil })
 	cmd.Flags().StringVar(&u.KeyFile, "unlock-key-file", "", "")
 	lockWaitFlag(cmd, env)
@@ -507,7 +512,7 @@ func newUnlock(env *wizard.Env, run flowRunner) *cobra.Command {
 }
 
 func newRotateTokens(env *wizard.Env, run flowRunner) *cobra.Command {
-	var r steps.RotateTokens
+	var r secrets.RotateTokens
 	cmd, _ := flowCommand(env, run, "rotate-tokens", noArgs, func([]string) ([]wizard.Step, error) {
 		if r.KeyFile != "" && !r.UnlockKey {
 			return nil, usage("cli.unlockkey.norotate", r.KeyFile)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/lab"
-	"github.com/swarmwiz/swarmwiz/steps"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
 	"github.com/swarmwiz/swarmwiz/templates"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -85,7 +85,7 @@ func newLabUp(env *wizard.Env, name *string) *cobra.Command {
 				return err
 			}
 			if install && (lab.CheckHost() != nil || (len(machines.OS) > 0 && lab.CheckMachineHost() != nil)) {
-				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
+				if err := prelude.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
 			}
@@ -310,7 +310,7 @@ func newLabCheck(env *wizard.Env) *cobra.Command {
 			}
 			err := check()
 			if err != nil && install && os.Geteuid() == 0 {
-				if err := steps.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
+				if err := prelude.InstallLab(cmd.Context(), env, hostDaemons, lab.InstallOptions{}); err != nil {
 					return err
 				}
 				err = check()

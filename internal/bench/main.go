@@ -30,9 +30,9 @@ const labName = "bench"
 // phases maps the wizard's steps to the phases the README reports.
 var phases = []struct{ name, step string }{
 	// Each root node's facts are read as soon as its own connection opens: inside Connect.
-	{"connect+facts", "steps.Connect"}, {"preflight", "steps.Preflight"},
-	{"init", "steps.InitSwarm"}, {"managers", "steps.JoinManagers"}, {"workers", "steps.JoinWorkers"},
-	{"verify", "steps.ShowNodes"},
+	{"connect+facts", "prelude.Connect"}, {"preflight", "create.Preflight"},
+	{"init", "create.InitSwarm"}, {"managers", "create.JoinManagers"}, {"workers", "create.JoinWorkers"},
+	{"verify", "quorum.ShowNodes"},
 }
 
 func main() {

@@ -31,7 +31,7 @@ var allowed = map[string]string{
 	// Presentation only: the classroom shows the last clause of an error; nothing branches on it.
 	"internal/classroom/client.go:shortWhy": "shortens what is shown",
 	// docker's API refuses to remove a manager's entry with "... must be demoted ... before removal".
-	"steps/converge.go:Run": "docker's node rm refusal",
+	"steps/create/converge.go:Run": "docker's node rm refusal",
 }
 
 // No code decides by reading an error's text or swarmwiz's own catalog sentences: both change

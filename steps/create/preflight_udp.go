@@ -1,0 +1,207 @@
+package create
+
+import (
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/swarmwiz/swarmwiz/internal/preflight"
+	"github.com/swarmwiz/swarmwiz/internal/remote"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
+	"github.com/swarmwiz/swarmwiz/wizard"
+)
+
+// UDPWindow bounds how long a node listens for the others' UDP in the preflight.
+var UDPWindow = 5 * time.Second
+
+// probeUDP checks the swarm's UDP ways between every pair before anything changes: gossip
+// (7946/udp) and the overlay's data path (4789/udp, or --data-path-port). Nothing answers
+// there before the swarm exists, so each node that is not in the swarm yet listens for a few
+// seconds (preflight.UDPListenScript), every other node sends to it, and what was heard says
+// which ways are open: a datagram a firewall drops is never heard. A port nobody's UDP
+// reaches is the node's own firewall; one only some reach is named with who cannot.
+func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []preflight.Finding {
+	var nodes, targets []*wizard.Node
+	for _, n := range st.Nodes {
+		if n.Role == "" || n.Conn == nil {
+			continue
+		}
+		nodes = append(nodes, n)
+		if _, ok := n.Conn.(remote.Starter); ok && !n.Member {
+			targets = append(targets, n)
+		}
+	}
+	if len(targets) == 0 || len(nodes) < 2 {
+		return nil
+	}
+	ports := []int{7946, vxlanPort(st)}
+	var mu sync.Mutex
+	said := map[*wizard.Node]preflight.UDPTried{}
+	heard := listenUDP(ctx, env, targets, ports, func() {
+		prelude.EachNode(env, nodes, func(_ int, n *wizard.Node) error {
+			var to []string
+			for _, m := range targets {
+				if m != n {
+					to = append(to, joinAddr(m))
+				}
+			}
+			out, err := env.Read(ctx, n, preflight.UDPSendScript(to, ports))
+			mu.Lock()
+			said[n] = preflight.ParseUDPSend(out)
+			mu.Unlock()
+			return err
+		})
+	})
+	var out []preflight.Finding
+	for i, m := range targets {
+		h := heard[i]
+		if h.NoListener {
+			out = append(out, preflight.Finding{Node: m.Name(), Level: preflight.Note, Check: msg("preflight.udp.check.none", nil),
+				Result: msg("preflight.udp.nolistener", nil), Fix: msg("preflight.udp.nolistener.fix", nil)})
+			continue
+		}
+		out = append(out, busyFindings(ctx, env, m, h.Busy)...)
+		for _, port := range h.Listening {
+			out = append(out, udpFindings(nodes, m, port, h.From[port], said)...)
+		}
+	}
+	return out
+}
+
+// udpFindings weighs what m heard on port against what every other node said it sent there.
+// A sender that never tried (no bash, or it did not run) is left out: nothing is known of its
+// way. A sender that refused to send is named on its own (its own firewall or routes stop
+// it). Of the datagrams that left, none heard is m's own firewall; some unheard while others
+// were heard is something between them.
+func udpFindings(nodes []*wizard.Node, m *wizard.Node, port int, heard []string, said map[*wizard.Node]preflight.UDPTried) []preflight.Finding {
+	var out []preflight.Finding
+	var unheardFrom []string
+	reached := 0
+	for _, n := range nodes {
+		if n == m {
+			continue
+		}
+		left, tried := said[n][joinAddr(m)][port]
+		switch {
+		case !tried:
+		case !left:
+			data := map[string]any{"Node": m.Name(), "From": n.Name(), "Port": port}
+			out = append(out, preflight.Finding{Node: n.Name(), Level: preflight.Error, Check: msg("preflight.udp.check.to", data),
+				Result: msg("preflight.udp.refused", data), Fix: msg("preflight.udp.refused.fix", data)})
+		case slices.ContainsFunc(heard, n.Facts.HasIP):
+			reached++
+		default:
+			unheardFrom = append(unheardFrom, n.Name())
+		}
+	}
+	if len(unheardFrom) > 0 {
+		out = append(out, meshFinding(m, port, "udp", unheardFrom, reached, ""))
+	}
+	return out
+}
+
+// busyFindings names what holds the swarm's UDP ports that were found taken on m before it
+// joins, by ss's word for the holder: docker itself, in no swarm, still holds its gossip
+// port from an earlier one (moby/moby#31913: its next join cannot start the overlay's agent
+// until docker restarts); another program keeps docker from the port. A port no program
+// holds is the kernel's: most often the VXLAN socket of the overlay a node that just left a
+// swarm is still taking down, which docker makes again when it joins. Nothing proves that
+// either way, so the port is left untested in silence.
+func busyFindings(ctx context.Context, env *wizard.Env, m *wizard.Node, busy []int) []preflight.Finding {
+	if len(busy) == 0 {
+		return nil
+	}
+	held, _ := env.Read(ctx, m, preflight.UDPHoldersScript())
+	var out []preflight.Finding
+	for _, port := range busy {
+		if f, ok := busyFinding(m, port, preflight.UDPHolder(held, port)); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// busyFinding is m's port found taken, held by holder ("": by no program; nothing said).
+func busyFinding(m *wizard.Node, port int, holder string) (preflight.Finding, bool) {
+	data := map[string]any{"Node": m.Name(), "Port": port, "Holder": holder, "Gossip": port == 7946}
+	f := preflight.Finding{Node: m.Name(), Check: msg("preflight.udp.check.port", data)}
+	switch holder {
+	case "":
+		return f, false
+	case "dockerd":
+		f.Level, f.Result, f.Fix = preflight.Warn, msg("preflight.udp.leftover", data), msg("preflight.udp.leftover.fix", data)
+	default:
+		f.Level, f.Result, f.Fix = preflight.Error, msg("preflight.udp.taken", data), msg("preflight.udp.taken.fix", data)
+	}
+	return f, true
+}
+
+// vxlanPort is the overlay's data-path port the swarm will use.
+func vxlanPort(st *wizard.State) int {
+	if st.Init.DataPathPort != 0 {
+		return st.Init.DataPathPort
+	}
+	return 4789
+}
+
+// listenUDP starts a listener on every target, runs send once they all listen, and returns
+// what each heard. Every listener has ended when it returns: docker may bind the ports next.
+func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, ports []int, send func()) []preflight.UDPHeard {
+	type listener struct {
+		held *remote.Held
+		mu   sync.Mutex
+		text strings.Builder
+		done chan struct{}
+	}
+	ls := make([]*listener, len(targets))
+	script := preflight.UDPListenScript(int(UDPWindow.Seconds()), ports)
+	prelude.EachNode(env, targets, func(i int, n *wizard.Node) error {
+		h, err := n.Conn.(remote.Starter).Start(ctx, script, "")
+		if err != nil {
+			return err
+		}
+		l := &listener{held: h, done: make(chan struct{})}
+		// Until it listens (or says it cannot), then on in the background.
+		for {
+			line, err := h.Out.ReadString('\n')
+			l.text.WriteString(line)
+			if w := strings.TrimSpace(line); err != nil || w == "ready" || w == "nolistener" {
+				break
+			}
+		}
+		go func() {
+			defer close(l.done)
+			b, _ := io.ReadAll(h.Out)
+			l.mu.Lock()
+			l.text.Write(b)
+			l.mu.Unlock()
+		}()
+		ls[i] = l
+		return nil
+	})
+	send()
+	// The last datagrams arrive within a moment on any network a swarm runs on.
+	select {
+	case <-time.After(300 * time.Millisecond):
+	case <-ctx.Done():
+	}
+	heard := make([]preflight.UDPHeard, len(targets))
+	for i, l := range ls {
+		if l == nil {
+			continue
+		}
+		l.held.CloseInput() // the listener ends, says what it heard last, and lets go of the ports
+		select {
+		case <-l.done:
+		case <-time.After(2 * time.Second):
+		}
+		l.held.Release()
+		l.mu.Lock()
+		heard[i] = preflight.ParseUDPListen(l.text.String())
+		l.mu.Unlock()
+	}
+	return heard
+}
