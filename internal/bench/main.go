@@ -2,7 +2,9 @@
 // baseline a careful person would run by hand (templates/bench/baseline.sh.tmpl), and against
 // its own fastest order (no facts script, no preflight), alternating the three in the same lab
 // at 7, 30 and 60 nodes, and prints medians, their ratio, what the checks cost, the wizard's
-// time per phase, the lab's memory and how the time grows per added worker.
+// time per phase, the lab's memory and how the time grows per added worker. At 7 and 30
+// nodes it also measures both over distance (distance.go): every SSH connection through a
+// relay that delays it by a round trip of 0, 50 and 150 ms (-rtts).
 // It also times `swarmwiz version` and `swarmwiz --help`, and the classroom under a room's
 // load (classroom.go; -sizes ” measures that alone). Needs root (the lab).
 package main
@@ -27,6 +29,9 @@ import (
 
 const labName = "bench"
 
+// distanceRTTs are the round trips the distance runs measure (-rtts), at 7 and 30 nodes.
+var distanceRTTs []int
+
 // phases maps the wizard's steps to the phases the README reports.
 var phases = []struct{ name, step string }{
 	// Each root node's facts are read as soon as its own connection opens: inside Connect.
@@ -40,7 +45,13 @@ func main() {
 	sizes := flag.String("sizes", "7,30,60", "lab sizes to measure")
 	runs := flag.Int("runs", 5, "runs of each side per size")
 	room := flag.Bool("classroom", true, "measure the classroom under a room's load")
+	rtts := flag.String("rtts", "0,50,150", "round trips (ms) of the distance runs, at 7 and 30 nodes; '' for none")
 	flag.Parse()
+	for _, f := range strings.Split(*rtts, ",") {
+		if ms, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+			distanceRTTs = append(distanceRTTs, ms)
+		}
+	}
 	if *room {
 		if err := classroomLoad(*bin); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: classroom:", err)
@@ -156,6 +167,11 @@ func size(bin string, n, runs int) (sample, error) {
 		// The check's 3,540 pairs at 60 nodes would take most of an hour: its figures are
 		// measured at 7 and 30.
 		return res, nil
+	}
+	if len(distanceRTTs) > 0 {
+		if err := distance(bin, inv, planFile, distanceRTTs, min(runs, 3)); err != nil {
+			return res, err
+		}
 	}
 	if err := reset(inv); err != nil {
 		return res, err

@@ -104,10 +104,16 @@ func StatusText(inv *Inventory, nodes []NodeStatus) (string, error) {
 // ByHandScript is `make bench`'s baseline: the seed guide done by hand with OpenSSH on this
 // lab, first is where init runs.
 func ByHandScript(inv *Inventory, first string, managers, workers []string) (string, error) {
+	return ByHandScriptThrough(inv, "", inv.KnownHostsFile, first, managers, workers)
+}
+
+// ByHandScriptThrough is ByHandScript through an ssh_config (each node's address an alias:
+// the distance bench's delaying relays), with the known_hosts that goes with it.
+func ByHandScriptThrough(inv *Inventory, sshConfig, knownHosts, first string, managers, workers []string) (string, error) {
 	return templates.Render("baseline.sh.tmpl", struct {
-		Key, KnownHosts, First string
-		Managers, Workers      []string
-	}{inv.IdentityFile, inv.KnownHostsFile, first, managers, workers})
+		Key, KnownHosts, Config, First string
+		Managers, Workers              []string
+	}{inv.IdentityFile, knownHosts, sshConfig, first, managers, workers})
 }
 
 // ImagesText is what `lab images` prints.
