@@ -109,7 +109,7 @@ func TestCheckProvesEveryPair(t *testing.T) {
 }
 
 // With VXLAN's 4789/udp dropped inside one node's namespace, the check exits 1 and names
-// that node and the port, with the fix; with the rule removed it passes again.
+// that node and the port, with the fix; with the fix applied as printed it passes again.
 func TestCheckNamesBlockedVXLAN(t *testing.T) {
 	freshDaemons(t, sharedLab(t))
 	createSeed(t)
@@ -145,10 +145,12 @@ func TestCheckNamesBlockedVXLAN(t *testing.T) {
 	if n := strings.Count(r.out, "  ✗ node"); n != 12 {
 		t.Errorf("want a line for each of the 12 failing pairs, got %d:\n%s", n, r.out)
 	}
-	rule("-D")
-	dropped = false
+	// The fix as printed, run on node5 as a learner would copy it: the drop stays, the ACCEPT
+	// put before it lets VXLAN in, and the check passes.
+	runPrintedFix(t, r.out, 5, "4789/udp")
+	t.Cleanup(func() { inNode(t, 5, "net", "iptables", "-D", "INPUT", "-p", "udp", "--dport", "4789", "-j", "ACCEPT") })
 	if r := swarmwiz(t, "check", "--lab", labName); r.code != 0 || !strings.Contains(r.out, "✓ 42 of 42") {
-		t.Errorf("with the rule removed the check must pass: %s", r)
+		t.Errorf("with the printed fix applied the check must pass: %s", r)
 	}
 }
 
