@@ -23,23 +23,14 @@ func distance(bin string, inv *lab.Inventory, planFile string, rtts []int, runs 
 	}
 	defer os.RemoveAll(dir)
 	n := len(inv.Nodes)
-	var zero float64
+	zero := -1.0 // swarmwiz's time at 0 ms, once measured: the critical path is counted from it
 	for _, ms := range rtts {
 		rtt := time.Duration(ms) * time.Millisecond
 		config, known, stop, err := relays(dir, inv, rtt)
 		if err != nil {
 			return err
 		}
-		var managers, workers []string
-		for i, node := range inv.Nodes {
-			switch {
-			case i == 0:
-			case i < 3:
-				managers = append(managers, node.Address)
-			default:
-				workers = append(workers, node.Address)
-			}
-		}
+		managers, workers := roles(inv)
 		baseline, err := lab.ByHandScriptThrough(inv, config, known, inv.Nodes[0].Address, managers, workers)
 		if err != nil {
 			stop()
@@ -75,7 +66,7 @@ func distance(bin string, inv *lab.Inventory, planFile string, rtts []int, runs 
 			zero = w
 		}
 		path := "-"
-		if ms > 0 {
+		if ms > 0 && zero >= 0 {
 			path = fmt.Sprintf("%.1f", (w-zero)/rtt.Seconds())
 		}
 		fmt.Printf("distance %d nodes RTT %d ms: swarmwiz %.2f s, by hand %.2f s, ratio %.2f, critical path %s round trips\n", n, ms, w, b, w/b, path)

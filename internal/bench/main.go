@@ -308,25 +308,35 @@ func writeInputs(dir string, inv *lab.Inventory) (string, string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "apiVersion: swarmwiz/v1\nadvertiseAddr: %s\nssh:\n  user: root\n  key: %s\n  knownHosts: %s\nnodes:\n",
 		inv.Nodes[0].Address, inv.IdentityFile, inv.KnownHostsFile)
-	var managers, workers []string
 	for i, n := range inv.Nodes {
 		role := "worker"
 		if i < 3 {
 			role = "manager"
-			if i > 0 {
-				managers = append(managers, n.Address)
-			}
-		} else {
-			workers = append(workers, n.Address)
 		}
 		fmt.Fprintf(&b, "  - host: %s\n    role: %s\n", n.Address, role)
 	}
+	managers, workers := roles(inv)
 	planFile := filepath.Join(dir, "plan.yaml")
 	if err := os.WriteFile(planFile, []byte(b.String()), 0o600); err != nil {
 		return "", "", err
 	}
 	script, err := lab.ByHandScript(inv, inv.Nodes[0].Address, managers, workers)
 	return planFile, script, err
+}
+
+// roles are the addresses of the plan's other managers (the first node starts the swarm; the
+// next two join as managers) and of its workers, as the by-hand baseline joins them.
+func roles(inv *lab.Inventory) (managers, workers []string) {
+	for i, n := range inv.Nodes {
+		switch {
+		case i == 0:
+		case i < 3:
+			managers = append(managers, n.Address)
+		default:
+			workers = append(workers, n.Address)
+		}
+	}
+	return managers, workers
 }
 
 // reset takes every node out of any swarm, all at once, and waits for the machine to settle.
