@@ -32,7 +32,7 @@ type Env struct {
 	Verbose     bool
 	Color       bool
 	Dial        Dialer
-	Parallel    int // how many nodes are worked on at once (--parallel); 0 is 10
+	Parallel    int // how many nodes are worked on at once (--parallel); 0: changes 10, reads 64
 	// LockWait is how long a run waits for another run that holds a node (--lock-wait).
 	LockWait time.Duration
 	// Command is the command being run, as another run is told who holds a node.

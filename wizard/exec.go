@@ -3,7 +3,9 @@ package wizard
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
@@ -105,9 +107,32 @@ func (e *Env) Teach(n *Node, cmd, why, out string) {
 	e.Record.Command(n.Name(), cmd, why, out, nil)
 }
 
-// Docker is the docker API of n's daemon, over n's connection.
+// Docker is the docker API of n's daemon, over n's connection. Its HTTP connection stays
+// open between requests, as long as n keeps that connection: over SSH every new one is a
+// channel opened, one round trip more per request (a sudo'ed docker's, a session and sudo).
 func (n *Node) Docker() docker.API {
-	return docker.API{Dial: remote.DockerDialer(n.Conn)}
+	dial := remote.DockerDialer(n.Conn)
+	dockerMu.Lock()
+	defer dockerMu.Unlock()
+	if n.docker == nil || !sameConn(n.dockerFor, n.Conn) {
+		if n.docker != nil {
+			n.docker.CloseIdleConnections()
+		}
+		n.docker, n.dockerFor = docker.KeepAlive(dial), n.Conn
+	}
+	return docker.API{Dial: dial, HTTP: n.docker}
+}
+
+// dockerMu guards every node's kept docker client: steps work on nodes from many goroutines.
+var dockerMu sync.Mutex
+
+// sameConn says whether a and b are the same connection (a runner that cannot be compared
+// is never the same: its client is made again).
+func sameConn(a, b remote.Runner) bool {
+	if a == nil || b == nil || !reflect.TypeOf(a).Comparable() || !reflect.TypeOf(b).Comparable() {
+		return false
+	}
+	return a == b
 }
 
 // ExplainCmd prints a command as the learner would type it on n, and why.

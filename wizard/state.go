@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"net/http"
 	"sync"
 	"time"
 
@@ -42,6 +43,11 @@ type Node struct {
 	// (ReadAheadErr: how that went); ReadFacts takes them instead of reading again.
 	ReadAhead    bool
 	ReadAheadErr error
+
+	// docker is the HTTP client of Docker() that keeps its connection, made for the
+	// connection dockerFor (guarded by dockerMu).
+	docker    *http.Client
+	dockerFor remote.Runner
 }
 
 // Name is how the user knows the node: its hostname once read, its address before.

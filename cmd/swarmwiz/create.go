@@ -327,7 +327,11 @@ func runFlow(cmd *cobra.Command, env *wizard.Env, p *planFlags, output string, f
 	if p.parallel < 1 {
 		return usage("cli.parallel", p.parallel)
 	}
-	env.Parallel = p.parallel
+	if cmd.Flags().Changed("parallel") {
+		// Given, it bounds the reads too (a bastion or a slow link that wants fewer at
+		// once); by default changes go 10 at a time and reads to every node at once.
+		env.Parallel = p.parallel
+	}
 	if env.LockWait < 0 {
 		return usage("cli.lockwait", env.LockWait)
 	}

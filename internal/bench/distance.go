@@ -37,18 +37,23 @@ func distance(bin string, inv *lab.Inventory, planFile string, rtts []int, runs 
 			return err
 		}
 		var wiz, base []float64
+		perPhase := map[string][]float64{}
 		for i := 0; i < runs; i++ {
 			if err := reset(inv); err != nil {
 				stop()
 				return err
 			}
 			t0 := time.Now()
-			cmd := exec.Command(bin, "create", "--config", planFile, "--ssh-config", config, "--known-hosts", known, "--yes", "--quiet")
-			if out, err := cmd.CombinedOutput(); err != nil {
+			args := append([]string{"create", "--config", planFile, "--ssh-config", config, "--known-hosts", known, "--yes", "--quiet"}, wizArgs...)
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "SWARMWIZ_TIMINGS=1")
+			out, err := cmd.CombinedOutput()
+			if err != nil {
 				stop()
 				return fmt.Errorf("swarmwiz create at %d ms: %v\n%s", ms, err, out)
 			}
 			wiz = append(wiz, time.Since(t0).Seconds())
+			addTimings(perPhase, string(out), "")
 			if err := reset(inv); err != nil {
 				stop()
 				return err
@@ -70,6 +75,7 @@ func distance(bin string, inv *lab.Inventory, planFile string, rtts []int, runs 
 			path = fmt.Sprintf("%.1f", (w-zero)/rtt.Seconds())
 		}
 		fmt.Printf("distance %d nodes RTT %d ms: swarmwiz %.2f s, by hand %.2f s, ratio %.2f, critical path %s round trips\n", n, ms, w, b, w/b, path)
+		fmt.Printf("  phases %d nodes RTT %d ms (median): %s\n", n, ms, phaseLine(perPhase))
 	}
 	return nil
 }

@@ -32,6 +32,13 @@ const labName = "bench"
 // distanceRTTs are the round trips the distance runs measure (-rtts), at 7 and 30 nodes.
 var distanceRTTs []int
 
+// onlyDistance skips all but the distance runs (-only-distance); wizArgs are more flags for
+// swarmwiz in them (-args).
+var (
+	onlyDistance bool
+	wizArgs      []string
+)
+
 // phases maps the wizard's steps to the phases the README reports.
 var phases = []struct{ name, step string }{
 	// Each root node's facts are read as soon as its own connection opens: inside Connect.
@@ -46,7 +53,13 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each side per size")
 	room := flag.Bool("classroom", true, "measure the classroom under a room's load")
 	rtts := flag.String("rtts", "0,50,150", "round trips (ms) of the distance runs, at 7 and 30 nodes; '' for none")
+	flag.BoolVar(&onlyDistance, "only-distance", false, "measure only the distance runs (and no classroom)")
+	args := flag.String("args", "", "more flags for swarmwiz create in the distance runs, space-separated (to compare settings)")
 	flag.Parse()
+	wizArgs = strings.Fields(*args)
+	if onlyDistance {
+		*room = false
+	}
 	for _, f := range strings.Split(*rtts, ",") {
 		if ms, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
 			distanceRTTs = append(distanceRTTs, ms)
@@ -83,7 +96,9 @@ func run(bin, sizes string, runs int) error {
 		}
 		samples = append(samples, res)
 	}
-	growth(samples)
+	if !onlyDistance {
+		growth(samples)
+	}
 	return nil
 }
 
@@ -123,6 +138,9 @@ func size(bin string, n, runs int) (sample, error) {
 	if err != nil {
 		return sample{}, err
 	}
+	if onlyDistance {
+		return sample{n: n}, distance(bin, inv, planFile, distanceRTTs, min(runs, 3))
+	}
 	// Three sides alternate in every run, so that a busier minute of the machine falls on
 	// all of them: swarmwiz, swarmwiz in its fastest order (no facts script, no preflight:
 	// what its checks cost), and the by-hand baseline.
@@ -153,11 +171,7 @@ func size(bin string, n, runs int) (sample, error) {
 		fmt.Printf("  %d nodes, run %d: swarmwiz %.2fs, without checks %.2fs, baseline %.2fs, ratio %.2f\n", n, i+1, a, f, b, a/b)
 	}
 	fmt.Printf("memory %d nodes: %d MiB in use with the swarm formed (%.0f MiB a node)\n", n, (memUsed()-memBefore)>>20, float64((memUsed()-memBefore)>>20)/float64(n))
-	var ph []string
-	for _, p := range phases {
-		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
-	}
-	fmt.Printf("phases %d nodes (median): %s\n", n, strings.Join(ph, ", "))
+	fmt.Printf("phases %d nodes (median): %s\n", n, phaseLine(perPhase))
 	fmt.Printf("checks %d nodes: swarmwiz median %.2fs, without facts and preflight %.2fs: the checks cost %.2fs (%.0f%% of the total)\n",
 		n, median(wiz), median(fast), median(wiz)-median(fast), 100*(median(wiz)-median(fast))/median(wiz))
 	fmt.Printf("ratio %d nodes (3 managers, %d workers): swarmwiz median %.2fs, baseline median %.2fs, median ratio %.2f\n",
@@ -199,14 +213,29 @@ func create(bin, planFile string, inv *lab.Inventory, perPhase map[string][]floa
 	if err != nil {
 		return 0, fmt.Errorf("swarmwiz create: %v\n%s", err, out)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
+	addTimings(perPhase, string(out), "")
+	return d, nil
+}
+
+// addTimings adds the step timings a run printed (SWARMWIZ_TIMINGS=1: "timing STEP SECONDS")
+// to perPhase (nil: not kept).
+func addTimings(perPhase map[string][]float64, out, prefix string) {
+	for _, line := range strings.Split(out, "\n") {
 		var step string
 		var sec float64
-		if _, err := fmt.Sscanf(line, "timing %s %f", &step, &sec); err == nil && perPhase != nil {
+		if _, err := fmt.Sscanf(line, "timing "+prefix+"%s %f", &step, &sec); err == nil && perPhase != nil {
 			perPhase[step] = append(perPhase[step], sec)
 		}
 	}
-	return d, nil
+}
+
+// phaseLine is the README's phases, each its median over the runs.
+func phaseLine(perPhase map[string][]float64) string {
+	var ph []string
+	for _, p := range phases {
+		ph = append(ph, fmt.Sprintf("%s %.2fs", p.name, median(perPhase[p.step])))
+	}
+	return strings.Join(ph, ", ")
 }
 
 // growth says how the time grows with the node count: seconds per added worker between

@@ -19,6 +19,20 @@ import (
 type API struct {
 	Dial    func(ctx context.Context) (net.Conn, error)
 	Timeout time.Duration // per request; 0: until ctx ends
+	// HTTP, when set, is a client that keeps its connections (KeepAlive): a request after
+	// the first reuses the open connection instead of opening another, which over SSH is a
+	// round trip saved each time. nil: a new connection a request, closed after it.
+	HTTP *http.Client
+}
+
+// KeepAlive is a client for API.HTTP whose connections, opened by dial, stay open between
+// requests, a few at once (a request while another streams opens one more).
+func KeepAlive(dial func(ctx context.Context) (net.Conn, error)) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext:         func(ctx context.Context, _, _ string) (net.Conn, error) { return dial(ctx) },
+		MaxIdleConnsPerHost: 4,
+		IdleConnTimeout:     time.Minute,
+	}}
 }
 
 // APIError is the daemon refusing a request; Message is what `docker` would print after
@@ -74,10 +88,13 @@ func (a API) Stream(ctx context.Context, method, path, contentType string, body 
 	if a.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
 	}
-	client := http.Client{Transport: &http.Transport{
-		DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return a.Dial(ctx) },
-		DisableKeepAlives: true,
-	}}
+	client := a.HTTP
+	if client == nil {
+		client = &http.Client{Transport: &http.Transport{
+			DialContext:       func(ctx context.Context, _, _ string) (net.Conn, error) { return a.Dial(ctx) },
+			DisableKeepAlives: true,
+		}}
+	}
 	req, err := http.NewRequestWithContext(ctx, method, "http://docker"+path, body)
 	if err != nil {
 		cancel()
@@ -101,7 +118,12 @@ func (a API) Stream(ctx context.Context, method, path, contentType string, body 
 		}
 		return nil, &APIError{Status: resp.StatusCode, Message: e.Message}
 	}
-	return &streamBody{ReadCloser: resp.Body, done: func() { cancel(); client.CloseIdleConnections() }}, nil
+	return &streamBody{ReadCloser: resp.Body, done: func() {
+		cancel()
+		if a.HTTP == nil {
+			client.CloseIdleConnections()
+		}
+	}}, nil
 }
 
 type streamBody struct {

@@ -100,10 +100,10 @@ func Command(withDocker bool) string {
 }
 
 // LockScript holds a node for one run (see node-lock.sh.tmpl), waiting up to wait for another
-// holder, and reads the node's swarm state once it holds it; holder is what a waiting run is
-// shown.
+// holder; holder is what a waiting run is shown. It says "ready" once it holds the node (the
+// run then reads the node's swarm state again, through the docker API).
 func LockScript(wait time.Duration, holder string) (string, error) {
-	return templates.Render("node-lock.sh.tmpl", map[string]string{"Wait": fmt.Sprint(int(wait.Seconds())), "Holder": holder, "SwarmFormat": docker.SwarmFormat})
+	return templates.Render("node-lock.sh.tmpl", map[string]string{"Wait": fmt.Sprint(int(wait.Seconds())), "Holder": holder})
 }
 
 // DockerSocket is where the docker daemon listens on a node.

@@ -87,7 +87,7 @@ func readGossipLogs(ctx context.Context, env *wizard.Env, network string, live [
 		}
 	}
 	var mu sync.Mutex
-	prelude.EachNode(env, nodes, func(_ int, n *wizard.Node) error {
+	prelude.EachRead(env, nodes, func(_ int, n *wizard.Node) error {
 		out, err := env.Read(ctx, n, script)
 		log := docker.ParseGossipLog(out)
 		if err != nil || log.NoLog {

@@ -118,7 +118,7 @@ func probePorts(ctx context.Context, env *wizard.Env, st *wizard.State) []prefli
 	go func() { udp <- probeUDP(ctx, env, st) }()
 	rep := progress.Start(env.Progress(), msg("preflight.probe", st.Advertise), len(joining))
 	results := make([][]preflight.Finding, len(joining))
-	prelude.EachNode(env, joining, func(i int, n *wizard.Node) error {
+	prelude.EachRead(env, joining, func(i int, n *wizard.Node) error {
 		blocked, err := reachFrom(ctx, env, n, st.Advertise)
 		if err == nil && len(blocked) > 0 {
 			// A blocked port is no tick: the table below says which and why.
@@ -174,7 +174,7 @@ func probeMesh(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 	var mu sync.Mutex
 	failed, tried := map[key][]string{}, map[key]int{}
 	why := map[key]string{}
-	prelude.EachNode(env, nodes, func(_ int, n *wizard.Node) error {
+	prelude.EachRead(env, nodes, func(_ int, n *wizard.Node) error {
 		var wg sync.WaitGroup
 		for _, m := range nodes {
 			if m == n || m == st.First {
@@ -257,7 +257,7 @@ func probeBack(ctx context.Context, env *wizard.Env, st *wizard.State) []preflig
 		return nil
 	}
 	results := make([][]preflight.Finding, len(managers))
-	prelude.EachNode(env, managers, func(i int, n *wizard.Node) error {
+	prelude.EachRead(env, managers, func(i int, n *wizard.Node) error {
 		addr := joinAddr(n)
 		blocked, err := reachFrom(ctx, env, st.First, addr, 2377)
 		if err != nil {

@@ -41,7 +41,7 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 	var mu sync.Mutex
 	said := map[*wizard.Node]preflight.UDPTried{}
 	heard := listenUDP(ctx, env, targets, ports, func() {
-		prelude.EachNode(env, nodes, func(_ int, n *wizard.Node) error {
+		prelude.EachRead(env, nodes, func(_ int, n *wizard.Node) error {
 			var to []string
 			for _, m := range targets {
 				if m != n {
@@ -55,6 +55,14 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 			return err
 		})
 	})
+	// Who holds the ports found taken, asked of those nodes all at once.
+	busy := make([][]preflight.Finding, len(targets))
+	prelude.EachRead(env, targets, func(i int, m *wizard.Node) error {
+		if !heard[i].NoListener {
+			busy[i] = busyFindings(ctx, env, m, heard[i].Busy)
+		}
+		return nil
+	})
 	var out []preflight.Finding
 	for i, m := range targets {
 		h := heard[i]
@@ -63,7 +71,7 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 				Result: msg("preflight.udp.nolistener", nil), Fix: msg("preflight.udp.nolistener.fix", nil)})
 			continue
 		}
-		out = append(out, busyFindings(ctx, env, m, h.Busy)...)
+		out = append(out, busy[i]...)
 		for _, port := range h.Listening {
 			out = append(out, udpFindings(nodes, m, port, h.From[port], said)...)
 		}
@@ -150,20 +158,14 @@ func vxlanPort(st *wizard.State) int {
 // listenUDP starts a listener on every target, runs send once they all listen, and returns
 // what each heard. Every listener has ended when it returns: docker may bind the ports next.
 func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, ports []int, send func()) []preflight.UDPHeard {
-	type listener struct {
-		held *remote.Held
-		mu   sync.Mutex
-		text strings.Builder
-		done chan struct{}
-	}
-	ls := make([]*listener, len(targets))
+	ls := make([]*udpListener, len(targets))
 	script := preflight.UDPListenScript(int(UDPWindow.Seconds()), ports)
-	prelude.EachNode(env, targets, func(i int, n *wizard.Node) error {
+	prelude.EachRead(env, targets, func(i int, n *wizard.Node) error {
 		h, err := n.Conn.(remote.Starter).Start(ctx, script, "")
 		if err != nil {
 			return err
 		}
-		l := &listener{held: h, done: make(chan struct{})}
+		l := &udpListener{held: h, done: make(chan struct{})}
 		// Until it listens (or says it cannot), then on in the background.
 		for {
 			line, err := h.Out.ReadString('\n')
@@ -188,15 +190,35 @@ func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, por
 	case <-time.After(300 * time.Millisecond):
 	case <-ctx.Done():
 	}
-	heard := make([]preflight.UDPHeard, len(targets))
+	return endListeners(ls)
+}
+
+// udpListener is one node's UDP listener under way, and what it has said so far.
+type udpListener struct {
+	held *remote.Held
+	mu   sync.Mutex
+	text strings.Builder
+	done chan struct{}
+}
+
+// endListeners tells every listener to end at once (each says what it heard last and lets go
+// of the ports), then waits for each: one round trip in all, not one a node. A nil listener
+// (it did not start) heard nothing.
+func endListeners(ls []*udpListener) []preflight.UDPHeard {
+	for _, l := range ls {
+		if l != nil {
+			l.held.CloseInput()
+		}
+	}
+	heard := make([]preflight.UDPHeard, len(ls))
+	last := time.After(2 * time.Second)
 	for i, l := range ls {
 		if l == nil {
 			continue
 		}
-		l.held.CloseInput() // the listener ends, says what it heard last, and lets go of the ports
 		select {
 		case <-l.done:
-		case <-time.After(2 * time.Second):
+		case <-last:
 		}
 		l.held.Release()
 		l.mu.Lock()

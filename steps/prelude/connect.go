@@ -93,13 +93,16 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		}
 	}
 	rep := progress.Start(env.Progress(), Msg("connect.progress", nil), len(todo))
-	errs := EachNode(env, todo, func(_ int, n *wizard.Node) error {
+	jumps := jumpSlots{}
+	errs := EachRead(env, todo, func(_ int, n *wizard.Node) error {
 		t, err := DialTarget(st, n)
 		if err != nil {
 			rep.Item(n.Host, err, "")
 			return err
 		}
+		release := jumps.take(t.Jump)
 		conn, err := env.Dial(ctx, t)
+		release()
 		if err == nil {
 			n.Conn = conn
 		}
@@ -122,6 +125,41 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		}
 	}
 	return failed
+}
+
+// JumpHandshakes bounds how many connections go through one jump host (ProxyJump) at once:
+// every one of them is a login to that host's sshd, which by default (OpenSSH's MaxStartups
+// 10:30:100) starts dropping new connections beyond ten not yet logged in.
+const JumpHandshakes = 10
+
+// jumpSlots are the connections under way through each jump host, at most JumpHandshakes.
+type jumpSlots struct {
+	mu    sync.Mutex
+	slots map[string]chan struct{}
+}
+
+// take waits for a slot on the first jump host of a connection (none: nothing to wait for)
+// and returns what gives it back.
+func (j *jumpSlots) take(jump *remote.Target) (release func()) {
+	if jump == nil {
+		return func() {}
+	}
+	for jump.Jump != nil {
+		jump = jump.Jump // the first hop is the one every connection logs in to directly
+	}
+	j.mu.Lock()
+	if j.slots == nil {
+		j.slots = map[string]chan struct{}{}
+	}
+	key := jump.User + "@" + jump.Addr()
+	slot, ok := j.slots[key]
+	if !ok {
+		slot = make(chan struct{}, JumpHandshakes)
+		j.slots[key] = slot
+	}
+	j.mu.Unlock()
+	slot <- struct{}{}
+	return func() { <-slot }
 }
 
 // DialTarget is how to reach n: what the node says, then ssh_config for its name (alias,

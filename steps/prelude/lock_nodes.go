@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/swarmwiz/swarmwiz/internal/docker"
 	"github.com/swarmwiz/swarmwiz/internal/facts"
 	"github.com/swarmwiz/swarmwiz/internal/failure"
 	"github.com/swarmwiz/swarmwiz/internal/remote"
@@ -54,7 +53,7 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	holder := lockHolder(env)
 	// At once, without waiting: the usual case, one round trip.
 	states := make([]lockState, len(nodes))
-	errs := EachNode(env, nodes, func(i int, n *wizard.Node) (err error) {
+	errs := EachRead(env, nodes, func(i int, n *wizard.Node) (err error) {
 		states[i], err = lockNode(ctx, n, holder, 0)
 		return err
 	})
@@ -89,6 +88,17 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	return nil
 }
 
+// readSwarmUnderLock reads n's swarm state again once n is locked, from its daemon's API over
+// the connection the facts opened (one round trip, where the docker client costs a node a
+// fraction of a second of CPU): what a run that held the node before changed is seen. A
+// daemon that does not answer leaves the state as the facts read it.
+func readSwarmUnderLock(ctx context.Context, n *wizard.Node) {
+	var f facts.Facts
+	if facts.ReadAPI(ctx, n.Docker(), &f) == nil {
+		n.Facts.Swarm = f.Swarm
+	}
+}
+
 // nodeKey orders nodes the same way in every run, however each run names them (an address
 // in one, a host name in another): by the machine's own id and hostname, as its lock file is.
 func nodeKey(n *wizard.Node) string {
@@ -116,12 +126,10 @@ func lockNode(ctx context.Context, n *wizard.Node, holder string, wait time.Dura
 		switch {
 		case line == "locked":
 			s.got = true
-		case strings.HasPrefix(line, "swarm="):
-			// Read under the lock: what a run that held the node before changed is seen.
-			if sw, err := docker.ParseSwarm(strings.TrimPrefix(line, "swarm=")); err == nil {
-				n.Facts.Swarm = sw
-			}
 		case line == "ready":
+			if s.got {
+				readSwarmUnderLock(ctx, n)
+			}
 			return s, nil
 		case line == "noflock":
 			h.Release()

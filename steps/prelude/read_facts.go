@@ -3,7 +3,6 @@ package prelude
 import (
 	"context"
 	"errors"
-	"net"
 	"time"
 
 	"github.com/swarmwiz/swarmwiz/internal/docker"
@@ -23,7 +22,7 @@ func (ReadFacts) Title() string { return Msg("facts.title", nil) }
 
 func (ReadFacts) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	rep := progress.Start(env.Progress(), Msg("facts.progress", nil), len(st.Nodes))
-	errs := EachNode(env, st.Nodes, func(_ int, n *wizard.Node) error {
+	errs := EachRead(env, st.Nodes, func(_ int, n *wizard.Node) error {
 		var err error
 		if n.ReadAhead {
 			err, n.ReadAhead = n.ReadAheadErr, false
@@ -76,14 +75,16 @@ func factsNote(n *wizard.Node) string {
 // ReadFactsOf reads the docker facts from the daemon's API over the SSH connection where sshd
 // allows it, in parallel with the shell facts; where it does not, the docker client does it.
 func ReadFactsOf(ctx context.Context, env *wizard.Env, n *wizard.Node) error {
-	ud, ok := n.Conn.(remote.UnixDialer)
-	if !ok {
+	if _, ok := n.Conn.(remote.UnixDialer); !ok {
 		return readFactsByClient(ctx, env, n)
 	}
 	if env.Verbose {
 		env.Printf("  %s\n", Msg("facts.verbose.info", n.Name()))
 	}
-	api := docker.API{Dial: func(ctx context.Context) (net.Conn, error) { return ud.DialUnix(ctx, remote.DockerSocket) }}
+	// Over the node's kept docker connection (Node.Docker: its socket forwarded, else
+	// `docker system dial-stdio`): the init, the joins and the node table later find it
+	// open, a round trip saved each.
+	api := n.Docker()
 	var fromAPI facts.Facts
 	if env.NoChecks {
 		// make bench's fastest order: what docker says of itself, no more.
