@@ -28,7 +28,7 @@ type Options struct {
 // Create is the guided wizard: from where the nodes are to the node table.
 func Create(o Options) []wizard.Step {
 	return []wizard.Step{
-		prelude.ChooseNodes{}, prelude.SSHLogin{}, prelude.Connect{}, prelude.SudoAccess{}, prelude.ReadFacts{},
+		prelude.ChooseNodes{}, prelude.SSHLogin{}, prelude.Connect{Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{},
 		create.ChooseFirstManager{}, create.CountManagers{}, create.ChooseManagers{}, prelude.LockNodes{}, create.FindMembers{LeaveOther: o.LeaveOther}, create.InitChoices{Yes: o.Yes}, create.Preflight{LeaveOther: o.LeaveOther, InstallDocker: o.InstallDocker, DockerSource: o.DockerSource, OpenFirewall: o.OpenFirewall}, create.ConfirmPlan{Yes: o.Yes, SavePlan: o.SavePlan},
 		create.LeaveOtherSwarms{}, create.InitSwarm{}, create.RemoveStale{}, create.JoinManagers{}, create.JoinWorkers{}, create.ChangeRoles{}, quorum.ShowNodes{Next: true},
 		withOffer(o.Check), create.NextSteps{},
@@ -43,7 +43,7 @@ func Status(watch bool) []wizard.Step {
 // Leave takes nodes out of a swarm.
 func Leave(o Options) []wizard.Step {
 	return []wizard.Step{
-		prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{},
+		prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true, Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{},
 		quorum.LeaveNodes{Names: o.Leave, Force: o.Force, Yes: o.Yes}, quorum.ShowNodes{},
 	}
 }
@@ -60,25 +60,25 @@ func withOffer(c check.Check) check.Check {
 
 // ChangeRoleFlow is `swarmwiz promote` and `swarmwiz demote`.
 func ChangeRoleFlow(c quorum.ChangeRole) []wizard.Step {
-	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, c, quorum.ShowNodes{}}
+	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true, Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, c, quorum.ShowNodes{}}
 }
 
 // RecoverFlow brings back a swarm that lost its quorum.
 func RecoverFlow(r quorum.Recover) []wizard.Step {
-	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, r, quorum.ShowNodes{}}
+	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true, Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, r, quorum.ShowNodes{}}
 }
 
 // DrillFlow is the failover lesson on a practice lab.
 func DrillFlow(d quorum.Drill) []wizard.Step {
-	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, d, quorum.ShowNodes{}}
+	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, d, quorum.ShowNodes{}}
 }
 
 // RotateTokensFlow is `swarmwiz rotate-tokens`.
 func RotateTokensFlow(r secrets.RotateTokens) []wizard.Step {
-	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, r}
+	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true, Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, r}
 }
 
 // UnlockFlow is `swarmwiz unlock`.
 func UnlockFlow(u secrets.Unlock) []wizard.Step {
-	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, u, quorum.ShowNodes{}}
+	return []wizard.Step{prelude.ChooseNodes{Existing: true}, prelude.SSHLogin{}, prelude.Connect{Tolerant: true, Lock: true}, prelude.SudoAccess{}, prelude.ReadFacts{}, prelude.LockNodes{}, u, quorum.ShowNodes{}}
 }

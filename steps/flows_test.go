@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/swarmwiz/swarmwiz/internal/failure"
+	"github.com/swarmwiz/swarmwiz/steps/check"
+	"github.com/swarmwiz/swarmwiz/steps/prelude"
+	"github.com/swarmwiz/swarmwiz/steps/quorum"
+	"github.com/swarmwiz/swarmwiz/steps/secrets"
 	"github.com/swarmwiz/swarmwiz/steps/stepstest"
 	"github.com/swarmwiz/swarmwiz/wizard"
 )
@@ -79,5 +83,29 @@ func TestCreateWithoutTerminalNamesFlags(t *testing.T) {
 	err := wizard.Run(context.Background(), env, &wizard.State{}, Create(Options{}))
 	if failure.Code(err) != failure.ExitUsage || !strings.Contains(err.Error(), "--config plan.yaml, or the nodes (--lab NAME, or --host") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A flow that holds its nodes (LockNodes) tries each lock with the facts, in the same round
+// trips (Connect.Lock); a flow that holds nothing takes no lock.
+func TestFlowsLockWithTheFacts(t *testing.T) {
+	flows := map[string][]wizard.Step{
+		"create": Create(Options{}), "status": Status(false), "leave": Leave(Options{}), "check": CheckFlow(check.Check{}),
+		"promote": ChangeRoleFlow(quorum.ChangeRole{}), "recover": RecoverFlow(quorum.Recover{}), "drill": DrillFlow(quorum.Drill{}),
+		"rotate-tokens": RotateTokensFlow(secrets.RotateTokens{}), "unlock": UnlockFlow(secrets.Unlock{}),
+	}
+	for name, flow := range flows {
+		locks, early := false, false
+		for _, s := range flow {
+			switch s := s.(type) {
+			case prelude.LockNodes:
+				locks = true
+			case prelude.Connect:
+				early = s.Lock
+			}
+		}
+		if locks != early {
+			t.Errorf("%s: holds its nodes %v, tries the locks with the facts %v", name, locks, early)
+		}
 	}
 }

@@ -44,10 +44,23 @@ type Node struct {
 	ReadAhead    bool
 	ReadAheadErr error
 
+	// Lock is this run's hold on the node once tried (prelude.LockNodes; Connect tries it
+	// with the facts where the flow locks); nil until then.
+	Lock *NodeLock
+
 	// docker is the HTTP client of Docker() that keeps its connection, made for the
 	// connection dockerFor (guarded by dockerMu).
 	docker    *http.Client
 	dockerFor remote.Runner
+}
+
+// NodeLock is what a node's lock script said (prelude.LockNodes).
+type NodeLock struct {
+	Held   *remote.Held
+	Got    bool   // locked
+	None   bool   // the node has no flock: nothing to hold
+	Holder string // who holds it, as its lock script wrote it ("" when free)
+	Err    error  // the lock could not be tried
 }
 
 // Name is how the user knows the node: its hostname once read, its address before.

@@ -314,21 +314,25 @@ func checkTimes(bin, planFile string, inv *lab.Inventory, n int) error {
 }
 
 // parallelism times what a run does before changing anything (connect, facts, preflight:
-// `create --dry-run`) with one node at a time against the default.
+// `create --dry-run`) with one node at a time, ten, and the default (every node at once).
 func parallelism(bin, planFile string, n int) error {
 	med := map[string]float64{}
-	for _, p := range []string{"1", "10"} {
+	for _, p := range []string{"1", "10", ""} {
 		var ds []float64
 		for i := 0; i < 3; i++ {
 			t0 := time.Now()
-			if out, err := exec.Command(bin, "create", "--config", planFile, "--dry-run", "--quiet", "--parallel", p).CombinedOutput(); err != nil {
+			args := []string{"create", "--config", planFile, "--dry-run", "--quiet"}
+			if p != "" {
+				args = append(args, "--parallel", p)
+			}
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 				return fmt.Errorf("dry run: %v\n%s", err, out)
 			}
 			ds = append(ds, time.Since(t0).Seconds())
 		}
 		med[p] = median(ds)
 	}
-	fmt.Printf("parallel %d nodes: connect+facts+preflight (create --dry-run) --parallel 1 %.2fs, --parallel 10 %.2fs\n", n, med["1"], med["10"])
+	fmt.Printf("parallel %d nodes: connect+facts+preflight (create --dry-run) --parallel 1 %.2fs, --parallel 10 %.2fs, default (reads at once) %.2fs\n", n, med["1"], med["10"], med[""])
 	return nil
 }
 

@@ -25,6 +25,9 @@ type Connect struct {
 	// Tolerant goes on without nodes that do not answer (status and leave work with the rest
 	// of a swarm; creating one does not).
 	Tolerant bool
+	// Lock: the flow holds the nodes later (LockNodes); each node's lock is tried at once
+	// with its facts, in the same round trips, and LockNodes takes what was found.
+	Lock bool
 }
 
 func (Connect) Title() string { return Msg("connect.title", nil) }
@@ -34,11 +37,11 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 		return err
 	}
 	for {
-		failed := dialAll(ctx, env, st)
+		failed := dialAll(ctx, env, st, c.Lock)
 		if ctx.Err() != nil {
 			return failure.ErrInterrupted
 		}
-		failed, err := trustNewHosts(ctx, env, st, failed)
+		failed, err := trustNewHosts(ctx, env, st, failed, c.Lock)
 		if err != nil {
 			return err
 		}
@@ -84,8 +87,9 @@ func (c Connect) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	}
 }
 
-// dialAll connects every node that has no connection yet, in parallel.
-func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard.Node]error {
+// dialAll connects every node that has no connection yet, in parallel; lock: the flow locks
+// them later, so each node's lock is tried along with its facts (readAhead).
+func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State, lock bool) map[*wizard.Node]error {
 	var todo []*wizard.Node
 	for _, n := range st.Nodes {
 		if n.Conn == nil {
@@ -93,7 +97,7 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		}
 	}
 	rep := progress.Start(env.Progress(), Msg("connect.progress", nil), len(todo))
-	jumps := jumpSlots{}
+	jumps, holder := jumpSlots{}, lockHolder(env)
 	errs := EachRead(env, todo, func(_ int, n *wizard.Node) error {
 		t, err := DialTarget(st, n)
 		if err != nil {
@@ -113,7 +117,7 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		// Reading (it changes nothing) starts at once on this node, without waiting for the
 		// slowest node's connection; ReadFacts reports it.
 		if err == nil && readsAhead(env, st, n) {
-			n.ReadAheadErr, n.ReadAhead = readNode(ctx, env, n), true
+			readAhead(ctx, env, n, lock && !env.DryRun, holder)
 		}
 		return err
 	})
@@ -125,6 +129,33 @@ func dialAll(ctx context.Context, env *wizard.Env, st *wizard.State) map[*wizard
 		}
 	}
 	return failed
+}
+
+// readAhead reads n's facts the moment its connection is open (ReadFacts reports them), and,
+// with lock, tries its lock at the same time (a dry run changes nothing, so holds nothing):
+// the swarm state is read again once n is locked, after the facts, so it is what a run that
+// held n before left.
+func readAhead(ctx context.Context, env *wizard.Env, n *wizard.Node, lock bool, holder string) {
+	if _, ok := n.Conn.(remote.Starter); !ok {
+		lock = false // nothing to hold a lock with: LockNodes passes it by too
+	}
+	var l lockState
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if lock {
+			l, l.Err = lockNode(ctx, n, holder, 0)
+		}
+	}()
+	n.ReadAheadErr, n.ReadAhead = readNode(ctx, env, n), true
+	<-done
+	if !lock {
+		return
+	}
+	if l.Err == nil && l.Got {
+		readSwarmUnderLock(ctx, n)
+	}
+	n.Lock = &l
 }
 
 // JumpHandshakes bounds how many connections go through one jump host (ProxyJump) at once:
@@ -226,7 +257,7 @@ func prepareLogin(env *wizard.Env, st *wizard.State) error {
 
 // trustNewHosts shows every unknown host key at once and asks once; the accepted ones are
 // written to known_hosts and dialled again. It returns the failures that remain.
-func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, failed map[*wizard.Node]error) (map[*wizard.Node]error, error) {
+func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, failed map[*wizard.Node]error, lock bool) (map[*wizard.Node]error, error) {
 	var unknown []*remote.UnknownHostError
 	for _, err := range failed {
 		var u *remote.UnknownHostError
@@ -253,7 +284,7 @@ func trustNewHosts(ctx context.Context, env *wizard.Env, st *wizard.State, faile
 			return failed, err
 		}
 	}
-	return dialAll(ctx, env, st), nil
+	return dialAll(ctx, env, st, lock), nil
 }
 
 // resolveFailure asks what to do about a node that could not be reached.

@@ -32,12 +32,7 @@ func (LockNodes) Title() string { return "" }
 func (LockNodes) Untitled() bool { return true }
 
 // lockState is what a node's lock script said.
-type lockState struct {
-	held   *remote.Held
-	got    bool   // locked
-	none   bool   // the node has no flock: nothing to hold
-	holder string // who holds it, as its lock script wrote it ("" when free)
-}
+type lockState = wizard.NodeLock
 
 func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) error {
 	if env.DryRun {
@@ -54,12 +49,19 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 	// At once, without waiting: the usual case, one round trip.
 	states := make([]lockState, len(nodes))
 	errs := EachRead(env, nodes, func(i int, n *wizard.Node) (err error) {
+		if n.Lock != nil { // tried already, with the facts
+			states[i], err, n.Lock = *n.Lock, n.Lock.Err, nil
+			return err
+		}
 		states[i], err = lockNode(ctx, n, holder, 0)
+		if err == nil && states[i].Got {
+			readSwarmUnderLock(ctx, n)
+		}
 		return err
 	})
 	busy := false
 	for i, s := range states {
-		busy = busy || (errs[i] == nil && !s.got && !s.none)
+		busy = busy || (errs[i] == nil && !s.Got && !s.None)
 	}
 	if err := firstError(nodes, errs); err != nil || !busy {
 		if err != nil {
@@ -80,9 +82,12 @@ func (LockNodes) Run(ctx context.Context, env *wizard.Env, st *wizard.State) err
 			releaseAll(states)
 			return env.NodeErr(n, "flock /tmp/swarmwiz-MACHINE-ID-HOSTNAME.lock", err)
 		}
-		if !s.got && !s.none {
+		if s.Got {
+			readSwarmUnderLock(ctx, n)
+		}
+		if !s.Got && !s.None {
 			releaseAll(states)
-			return &failure.BusyError{Msg: Msg("lock.busy", map[string]any{"Node": n.Name(), "Holder": readHolder(s.holder), "Wait": env.LockWait})}
+			return &failure.BusyError{Msg: Msg("lock.busy", map[string]any{"Node": n.Name(), "Holder": readHolder(s.Holder), "Wait": env.LockWait})}
 		}
 	}
 	return nil
@@ -116,7 +121,7 @@ func lockNode(ctx context.Context, n *wizard.Node, holder string, wait time.Dura
 	if err != nil {
 		return lockState{}, err
 	}
-	s := lockState{held: h}
+	s := lockState{Held: h}
 	for {
 		line, err := readLine(ctx, h)
 		if err != nil {
@@ -125,23 +130,20 @@ func lockNode(ctx context.Context, n *wizard.Node, holder string, wait time.Dura
 		}
 		switch {
 		case line == "locked":
-			s.got = true
+			s.Got = true
 		case line == "ready":
-			if s.got {
-				readSwarmUnderLock(ctx, n)
-			}
 			return s, nil
 		case line == "noflock":
 			h.Release()
-			return lockState{none: true}, nil
+			return lockState{None: true}, nil
 		case line == "timeout":
 			h.Release()
-			s.held = nil
+			s.Held = nil
 			return s, nil
 		case strings.HasPrefix(line, "busy"):
-			s.holder = strings.TrimSpace(strings.TrimPrefix(line, "busy"))
+			s.Holder = strings.TrimSpace(strings.TrimPrefix(line, "busy"))
 			for _, f := range busy {
-				f(s.holder)
+				f(s.Holder)
 			}
 		}
 	}
@@ -172,8 +174,8 @@ func readLine(ctx context.Context, h *remote.Held) (string, error) {
 
 func releaseAll(states []lockState) {
 	for i := range states {
-		if states[i].held != nil {
-			states[i].held.Release()
+		if states[i].Held != nil {
+			states[i].Held.Release()
 			states[i] = lockState{}
 		}
 	}
