@@ -80,7 +80,7 @@ var goldens = map[string]func() (string, error){
 	"swarm-inspect":       ok(docker.Cmd("swarm-inspect", nil)),
 	"sudo-mode.sh":        ok(remote.SudoModeScript()),
 	"udp-listen.sh":       ok(preflight.UDPListenScript(4, []int{7946, 4789})),
-	"udp-send.sh":         ok(preflight.UDPSendScript([]string{"10.0.0.12", "10.0.0.13"}, []int{7946, 4789})),
+	"udp-send.sh":         ok(preflight.UDPSendScript([]string{"10.0.0.12", "10.0.0.13"}, []int{7946, 4789}, true)),
 	"udp-holders.sh":      ok(preflight.UDPHoldersScript()),
 	"gossip-log.sh":       ok(docker.GossipLogTwoRounds(40, 40)),
 	"node-lock.sh":        func() (string, error) { return facts.LockScript(0, "root@laptop|1765090000|swarmwiz create|1234") },

@@ -22,13 +22,15 @@ func UDPListenScript(seconds int, ports []int) string {
 	return templates.MustRender("udp-listen.sh.tmpl", map[string]any{"Seconds": strconv.Itoa(seconds), "Ports": list, "PortList": strings.Join(list, ", ")})
 }
 
-// UDPSendScript sends a few datagrams to every target on every port.
-func UDPSendScript(targets []string, ports []int) string {
+// UDPSendScript sends a few datagrams to every target on every port; onCue: only once a
+// line arrives on its stdin (the listeners are ready), so that it can be started while they
+// start, and nothing at all if its stdin ends first.
+func UDPSendScript(targets []string, ports []int, onCue bool) string {
 	list := make([]string, len(ports))
 	for i, p := range ports {
 		list[i] = strconv.Itoa(p)
 	}
-	return templates.MustRender("udp-send.sh.tmpl", map[string]any{"Targets": targets, "PortList": strings.Join(list, " ")})
+	return templates.MustRender("udp-send.sh.tmpl", map[string]any{"Targets": targets, "PortList": strings.Join(list, " "), "OnCue": onCue})
 }
 
 // UDPTried is what a sender said: for each target and port, whether its datagrams left

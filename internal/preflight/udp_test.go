@@ -38,7 +38,7 @@ func TestUDPListenAndSend(t *testing.T) {
 			}
 			time.Sleep(500 * time.Millisecond)
 			// Through sh, as sudo runs it (dash on Debian: no /dev/udp of its own).
-			sent, err := exec.Command("sh", "-c", UDPSendScript([]string{"127.0.0.1"}, []int{47946, 44789})).Output()
+			sent, err := exec.Command("sh", "-c", UDPSendScript([]string{"127.0.0.1"}, []int{47946, 44789}, false)).Output()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,7 +75,7 @@ func TestUDPSendSaysRefused(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for a network namespace")
 	}
-	out, err := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up && "+UDPSendScript([]string{"192.0.2.1", "127.0.0.1"}, []int{47946})).Output()
+	out, err := exec.Command("unshare", "--net", "sh", "-c", "ip link set lo up && "+UDPSendScript([]string{"192.0.2.1", "127.0.0.1"}, []int{47946}, false)).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +100,36 @@ UNCONN 0      0          127.0.0.1:17946      0.0.0.0:*    users:(("serf",pid=9,
 		if got := UDPHolder(out, port); got != want {
 			t.Errorf("port %d: want %q, got %q", port, want, got)
 		}
+	}
+}
+
+// A sender started on cue sends nothing until its cue line, and nothing at all when its stdin
+// ends first (swarmwiz gave up before the listeners were ready).
+func TestUDPSendOnCue(t *testing.T) {
+	listen := exec.Command("bash", "-c", UDPListenScript(5, []int{47946}))
+	in, _ := listen.StdinPipe()
+	var out strings.Builder
+	listen.Stdout = &out
+	if err := listen.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	script := UDPSendScript([]string{"127.0.0.1"}, []int{47946}, true)
+	uncued := exec.Command("sh", "-c", script)
+	uncued.Stdin = strings.NewReader("")
+	if sent, err := uncued.Output(); err != nil || len(sent) != 0 {
+		t.Errorf("without its cue the sender said %q (%v): want nothing sent", sent, err)
+	}
+	cued := exec.Command("sh", "-c", script)
+	cued.Stdin = strings.NewReader("go\n")
+	sent, err := cued.Output()
+	if tried := ParseUDPSend(string(sent)); err != nil || !tried["127.0.0.1"][47946] {
+		t.Errorf("on its cue the sender said %q (%v): want sent", sent, err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	in.Close()
+	listen.Wait()
+	if h := ParseUDPListen(out.String()); len(h.From[47946]) != 3 {
+		t.Errorf("heard %q: want the cued sender's three datagrams and no other", out.String())
 	}
 }

@@ -22,6 +22,7 @@ type Starter interface {
 // the command ends the same way.
 type Held struct {
 	Out     *bufio.Reader
+	In      io.Writer // the command's stdin, open until CloseInput
 	closeIn func()
 	release func()
 }
@@ -53,7 +54,7 @@ func (c *Client) start(ctx context.Context, cmd, stdin string, pty bool) (*Held,
 		sess.Close()
 		return nil, err
 	}
-	return &Held{Out: bufio.NewReader(out), closeIn: func() { in.Close() }, release: func() { in.Close(); sess.Close() }}, nil
+	return &Held{Out: bufio.NewReader(out), In: in, closeIn: func() { in.Close() }, release: func() { in.Close(); sess.Close() }}, nil
 }
 
 // startPiped starts cmd on sess with its stdin and stdout as pipes, writing stdin first; the

@@ -38,23 +38,18 @@ func probeUDP(ctx context.Context, env *wizard.Env, st *wizard.State) []prefligh
 		return nil
 	}
 	ports := []int{7946, vxlanPort(st)}
-	var mu sync.Mutex
-	said := map[*wizard.Node]preflight.UDPTried{}
-	heard := listenUDP(ctx, env, targets, ports, func() {
-		prelude.EachRead(env, nodes, func(_ int, n *wizard.Node) error {
-			var to []string
-			for _, m := range targets {
-				if m != n {
-					to = append(to, joinAddr(m))
-				}
-			}
-			out, err := env.Read(ctx, n, preflight.UDPSendScript(to, ports))
-			mu.Lock()
-			said[n] = preflight.ParseUDPSend(out)
-			mu.Unlock()
-			return err
-		})
-	})
+	// The senders start while the listeners do, and send on cue once every listener listens.
+	started := make(chan []*udpSender, 1)
+	go func() { started <- startSenders(ctx, env, nodes, targets, ports) }()
+	ls := startListeners(ctx, env, targets, ports)
+	said := cueSenders(ctx, env, nodes, <-started, ports)
+	// The last datagrams arrive within a moment on any network a swarm runs on; once every
+	// way that left has been heard there is nothing more to wait for.
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) && ctx.Err() == nil && !allHeard(ls, targets, nodes, said) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	heard := endListeners(ls)
 	// Who holds the ports found taken, asked of those nodes all at once.
 	busy := make([][]preflight.Finding, len(targets))
 	prelude.EachRead(env, targets, func(i int, m *wizard.Node) error {
@@ -155,9 +150,10 @@ func vxlanPort(st *wizard.State) int {
 	return 4789
 }
 
-// listenUDP starts a listener on every target, runs send once they all listen, and returns
-// what each heard. Every listener has ended when it returns: docker may bind the ports next.
-func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, ports []int, send func()) []preflight.UDPHeard {
+// startListeners starts a listener on every target and returns once each listens (or said
+// it cannot); what they hear comes in, line by line, until endListeners. A nil listener did
+// not start.
+func startListeners(ctx context.Context, env *wizard.Env, targets []*wizard.Node, ports []int) []*udpListener {
 	ls := make([]*udpListener, len(targets))
 	script := preflight.UDPListenScript(int(UDPWindow.Seconds()), ports)
 	prelude.EachRead(env, targets, func(i int, n *wizard.Node) error {
@@ -176,21 +172,100 @@ func listenUDP(ctx context.Context, env *wizard.Env, targets []*wizard.Node, por
 		}
 		go func() {
 			defer close(l.done)
-			b, _ := io.ReadAll(h.Out)
-			l.mu.Lock()
-			l.text.Write(b)
-			l.mu.Unlock()
+			for {
+				line, err := h.Out.ReadString('\n')
+				l.mu.Lock()
+				l.text.WriteString(line)
+				l.mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
 		}()
 		ls[i] = l
 		return nil
 	})
-	send()
-	// The last datagrams arrive within a moment on any network a swarm runs on.
-	select {
-	case <-time.After(300 * time.Millisecond):
-	case <-ctx.Done():
+	return ls
+}
+
+// udpSender is a node's sender: held, waiting for its cue (held nil: the node cannot hold a
+// command, and sends when cued, the plain way), with the targets' addresses it sends to.
+type udpSender struct {
+	node *wizard.Node
+	held *remote.Held
+	to   []string
+}
+
+// startSenders starts every node's sender, to wait for its cue.
+func startSenders(ctx context.Context, env *wizard.Env, nodes, targets []*wizard.Node, ports []int) []*udpSender {
+	ss := make([]*udpSender, len(nodes))
+	prelude.EachRead(env, nodes, func(i int, n *wizard.Node) error {
+		s := &udpSender{node: n}
+		for _, m := range targets {
+			if m != n {
+				s.to = append(s.to, joinAddr(m))
+			}
+		}
+		ss[i] = s
+		if st, ok := n.Conn.(remote.Starter); ok {
+			h, err := st.Start(ctx, preflight.UDPSendScript(s.to, ports, true), "")
+			if err != nil {
+				return err // it never tried: nothing is said of its ways
+			}
+			s.held = h
+		}
+		return nil
+	})
+	return ss
+}
+
+// cueSenders cues every node's sender (ss, by node) at once and returns what each said it
+// sent; a sender that did not start says nothing.
+func cueSenders(ctx context.Context, env *wizard.Env, nodes []*wizard.Node, ss []*udpSender, ports []int) map[*wizard.Node]preflight.UDPTried {
+	var mu sync.Mutex
+	said := map[*wizard.Node]preflight.UDPTried{}
+	prelude.EachRead(env, nodes, func(i int, _ *wizard.Node) error {
+		s, out := ss[i], ""
+		switch {
+		case s.held != nil:
+			_, err := io.WriteString(s.held.In, "go\n")
+			s.held.CloseInput()
+			if err == nil {
+				b, _ := io.ReadAll(s.held.Out)
+				out = string(b)
+			}
+			s.held.Release()
+		default:
+			out, _ = env.Read(ctx, s.node, preflight.UDPSendScript(s.to, ports, false))
+		}
+		mu.Lock()
+		said[s.node] = preflight.ParseUDPSend(out)
+		mu.Unlock()
+		return nil
+	})
+	return said
+}
+
+// allHeard says whether every listener has heard every sender on every port it listens on,
+// of the ways whose datagrams left: then no datagram is still on its way.
+func allHeard(ls []*udpListener, targets, nodes []*wizard.Node, said map[*wizard.Node]preflight.UDPTried) bool {
+	for i, m := range targets {
+		if ls[i] == nil {
+			continue
+		}
+		ls[i].mu.Lock()
+		h := preflight.ParseUDPListen(ls[i].text.String())
+		ls[i].mu.Unlock()
+		for _, port := range h.Listening {
+			for _, n := range nodes {
+				left, tried := said[n][joinAddr(m)][port]
+				if n != m && tried && left && !slices.ContainsFunc(h.From[port], n.Facts.HasIP) {
+					return false
+				}
+			}
+		}
 	}
-	return endListeners(ls)
+	return true
 }
 
 // udpListener is one node's UDP listener under way, and what it has said so far.
