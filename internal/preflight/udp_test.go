@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,15 +29,7 @@ func TestUDPListenAndSend(t *testing.T) {
 			for name, p := range map[string]string{interp: path, "bash": mustLook(t, "bash")} {
 				os.Symlink(p, filepath.Join(bin, name))
 			}
-			listen := exec.Command("bash", "-c", UDPListenScript(5, []int{47946, 44789}))
-			listen.Env = []string{"PATH=" + bin}
-			in, _ := listen.StdinPipe()
-			var out strings.Builder
-			listen.Stdout = &out
-			if err := listen.Start(); err != nil {
-				t.Fatal(err)
-			}
-			time.Sleep(500 * time.Millisecond)
+			listen, in, out := startListener(t, []string{"PATH=" + bin}, 47946, 44789)
 			// Through sh, as sudo runs it (dash on Debian: no /dev/udp of its own).
 			sent, err := exec.Command("sh", "-c", UDPSendScript([]string{"127.0.0.1"}, []int{47946, 44789}, false)).Output()
 			if err != nil {
@@ -106,14 +99,7 @@ UNCONN 0      0          127.0.0.1:17946      0.0.0.0:*    users:(("serf",pid=9,
 // A sender started on cue sends nothing until its cue line, and nothing at all when its stdin
 // ends first (swarmwiz gave up before the listeners were ready).
 func TestUDPSendOnCue(t *testing.T) {
-	listen := exec.Command("bash", "-c", UDPListenScript(5, []int{47946}))
-	in, _ := listen.StdinPipe()
-	var out strings.Builder
-	listen.Stdout = &out
-	if err := listen.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(500 * time.Millisecond)
+	listen, in, out := startListener(t, nil, 47946)
 	script := UDPSendScript([]string{"127.0.0.1"}, []int{47946}, true)
 	uncued := exec.Command("sh", "-c", script)
 	uncued.Stdin = strings.NewReader("")
@@ -132,4 +118,20 @@ func TestUDPSendOnCue(t *testing.T) {
 	if h := ParseUDPListen(out.String()); len(h.From[47946]) != 3 {
 		t.Errorf("heard %q: want the cued sender's three datagrams and no other", out.String())
 	}
+}
+
+// startListener runs the listener script on ports (env: its environment; nil: this one's),
+// gives it time to listen, and returns it, its stdin and what it prints.
+func startListener(t *testing.T, env []string, ports ...int) (*exec.Cmd, io.WriteCloser, *strings.Builder) {
+	t.Helper()
+	listen := exec.Command("bash", "-c", UDPListenScript(5, ports))
+	listen.Env = env
+	in, _ := listen.StdinPipe()
+	out := &strings.Builder{}
+	listen.Stdout = out
+	if err := listen.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	return listen, in, out
 }
