@@ -228,14 +228,19 @@ func cueSenders(ctx context.Context, env *wizard.Env, nodes []*wizard.Node, ss [
 		s, out := ss[i], ""
 		switch {
 		case s.held != nil:
-			_, err := io.WriteString(s.held.In, "go\n")
+			err := ctx.Err() // interrupted: its stdin ends uncued, and it sends nothing
+			if err == nil {
+				_, err = io.WriteString(s.held.In, "go\n")
+			}
 			s.held.CloseInput()
 			if err == nil {
+				stop := context.AfterFunc(ctx, s.held.Release) // its session ends with the run
 				b, _ := io.ReadAll(s.held.Out)
+				stop()
 				out = string(b)
 			}
 			s.held.Release()
-		default:
+		case ctx.Err() == nil:
 			out, _ = env.Read(ctx, s.node, preflight.UDPSendScript(s.to, ports, false))
 		}
 		mu.Lock()
